@@ -1,0 +1,193 @@
+//! Checks each distinct image in the local registry and says, for a person, what it found.
+
+use crate::mapping::Image;
+use crate::reference::{Digest, RegistryHost};
+use crate::registry::{LookupError, ManifestHead, ManifestStore, is_index};
+use futures::StreamExt;
+use serde::Serialize;
+
+/// What the local registry holds for one image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageState {
+    /// The pinned digest is there.
+    Present,
+    /// The tag is there with another digest, and the pinned digest is not.
+    Mismatch,
+    /// Neither the digest nor the tag is there.
+    Missing,
+    /// The registry refused access to this repository.
+    Unauthorized,
+    /// The registry could not answer (unreachable, TLS, 5xx after retries).
+    Error,
+}
+
+impl ImageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageState::Present => "present",
+            ImageState::Mismatch => "mismatch",
+            ImageState::Missing => "missing",
+            ImageState::Unauthorized => "unauthorized",
+            ImageState::Error => "error",
+        }
+    }
+}
+
+/// The outcome for one image, with the words a person needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub state: ImageState,
+    /// The digest the local tag points at, when it differs from the pinned one.
+    pub observed: Option<Digest>,
+    pub reason: Option<String>,
+    pub warning: Option<String>,
+}
+
+/// Checks every image once, at most `concurrency` at a time, and returns findings in the
+/// images' order. `on_done` is called as each one finishes (for a progress display).
+pub async fn check_images<S: ManifestStore>(
+    store: &S,
+    registry: &RegistryHost,
+    images: &[Image],
+    concurrency: usize,
+    on_done: impl Fn(),
+) -> Vec<Finding> {
+    futures::stream::iter(images)
+        .map(|image| async {
+            let finding = check_image(store, registry, image).await;
+            on_done();
+            finding
+        })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// HEAD by the pinned digest, then HEAD by tag: two requests for an image that is there.
+async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
+    let by_digest = store.head(&image.target, image.digest.as_str()).await;
+    let by_tag = match by_digest {
+        Err(_) => None,
+        Ok(_) => Some(store.head(&image.target, image.tag.as_str()).await),
+    };
+    classify(registry, image, by_digest, by_tag)
+}
+
+type Lookup = Result<Option<ManifestHead>, LookupError>;
+
+/// Pure: turns the two answers into a state, a reason and a warning.
+pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
+    let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding { state, observed, reason, warning };
+    let failed = |error: LookupError| match error {
+        LookupError::Unauthorized(why) => finding(ImageState::Unauthorized, None, Some(why), None),
+        LookupError::Failed(why) => finding(ImageState::Error, None, Some(why), None),
+    };
+    let copy = format!(
+        "skopeo copy --all --preserve-digests docker://{}@{} docker://{registry}/{image}",
+        image.upstream, image.digest
+    );
+    match (by_digest, by_tag) {
+        (Err(error), _) => failed(error),
+        (Ok(Some(_)), tag) => {
+            let warning = match tag {
+                Some(Ok(Some(head))) if head.digest != image.digest => Some(format!(
+                    "the tag {} points at {}, not at the pinned digest; the Operator pulls by digest, \
+                     but re-tag it to avoid confusion",
+                    image.tag,
+                    head.digest.short()
+                )),
+                Some(Err(LookupError::Failed(why) | LookupError::Unauthorized(why))) => {
+                    Some(format!("the tag {} could not be read: {why}", image.tag))
+                }
+                _ => None,
+            };
+            finding(ImageState::Present, None, None, warning)
+        }
+        (Ok(None), None | Some(Ok(None))) => finding(
+            ImageState::Missing,
+            None,
+            Some(format!("neither {} nor the tag {} is in {registry}/{}; mirror it: {copy}", image.digest.short(), image.tag, image.target)),
+            None,
+        ),
+        (Ok(None), Some(Err(error))) => failed(error),
+        (Ok(None), Some(Ok(Some(head)))) => {
+            let media_type = head.media_type.as_deref().unwrap_or("unknown media type");
+            let what = match head.media_type.as_deref() {
+                Some(kind) if is_index(kind) => format!(
+                    "the local tag holds a multi-platform index ({media_type}) with another digest: the manifest was \
+                     converted when copied (another media type or format), or the tag holds another release"
+                ),
+                Some(_) => format!(
+                    "the local tag holds a single-platform manifest ({media_type}): only one platform was probably \
+                     copied from the upstream multi-platform index"
+                ),
+                None => "the local tag holds another manifest".to_owned(),
+            };
+            finding(
+                ImageState::Mismatch,
+                Some(head.digest.clone()),
+                Some(format!("{what}; copy it again keeping digests: {copy}")),
+                None,
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::{RepoPath, Tag};
+
+    fn image() -> Image {
+        Image {
+            upstream: "docker.io/library/haproxy".into(),
+            target: RepoPath::parse("ess/library/haproxy").unwrap(),
+            tag: Tag::parse("2.8-alpine").unwrap(),
+            digest: Digest::of(b"index"),
+            entries: vec![0],
+        }
+    }
+
+    fn head(bytes: &[u8], media_type: &str) -> Lookup {
+        Ok(Some(ManifestHead { digest: Digest::of(bytes), media_type: Some(media_type.into()) }))
+    }
+
+    fn classify_with(by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
+        classify(&RegistryHost::parse("reg.local").unwrap(), &image(), by_digest, by_tag)
+    }
+
+    const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+    #[test]
+    fn present_when_the_digest_is_there_with_a_warning_for_a_moved_tag() {
+        let found = classify_with(head(b"index", OCI_INDEX), Some(Ok(None)));
+        assert_eq!((found.state, found.warning), (ImageState::Present, None));
+        let moved = classify_with(head(b"index", OCI_INDEX), Some(head(b"other", OCI_INDEX)));
+        assert_eq!(moved.state, ImageState::Present);
+        assert!(moved.warning.unwrap().contains("points at sha256:"));
+    }
+
+    #[test]
+    fn mismatch_explains_a_single_platform_copy_and_a_conversion() {
+        let single = classify_with(Ok(None), Some(head(b"amd64", OCI_MANIFEST)));
+        assert_eq!(single.state, ImageState::Mismatch);
+        assert_eq!(single.observed, Some(Digest::of(b"amd64")));
+        let reason = single.reason.unwrap();
+        assert!(reason.contains("single-platform manifest") && reason.contains("skopeo copy --all"), "{reason}");
+        let converted = classify_with(Ok(None), Some(head(b"converted", OCI_INDEX)));
+        assert!(converted.reason.unwrap().contains("converted"));
+    }
+
+    #[test]
+    fn missing_unauthorized_and_error() {
+        let missing = classify_with(Ok(None), Some(Ok(None)));
+        assert_eq!(missing.state, ImageState::Missing);
+        assert!(missing.reason.unwrap().contains("docker://docker.io/library/haproxy@sha256:"));
+        let denied = classify_with(Err(LookupError::Unauthorized("403".into())), None);
+        assert_eq!(denied.state, ImageState::Unauthorized);
+        let failed = classify_with(Ok(None), Some(Err(LookupError::Failed("503".into()))));
+        assert_eq!(failed.state, ImageState::Error);
+    }
+}

@@ -1,0 +1,19 @@
+//! One file per command; each wires the steps (input, mapping, checks, plan, output) together.
+
+mod plan;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+use std::io::Write;
+
+/// Runs the command and returns its exit code; output goes to the given writers.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}"), "check the process limits"))?;
+    match cli.command {
+        Command::Plan(args) => runtime.block_on(plan::run(args, out, err)),
+    }
+}

@@ -1,0 +1,80 @@
+//! The installer's images_digests: its model, the parser for both shapes, and the writer of the
+//! ConfigMap string. Pure: text in, values out.
+
+mod parse;
+mod write;
+
+pub use parse::{MAX_INPUT_BYTES, parse};
+pub use write::{Rewritten, configmap_string};
+
+use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
+use std::fmt;
+
+/// One `component/sub` entry of images_digests, in the order of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub component: String,
+    pub sub: String,
+    pub server: RegistryHost,
+    pub path: RepoPath,
+    pub tag: Tag,
+    pub digest: Digest,
+    /// Fields this tool does not know, kept verbatim so a newer installer's additions survive.
+    pub extra: Vec<(String, String)>,
+    /// Where the entry starts in its file, for messages about it.
+    pub line: usize,
+}
+
+impl Entry {
+    /// `component/sub`, the name administrators see in the installer's file.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.component, self.sub)
+    }
+
+    /// `server/path:tag@digest`, the upstream image exactly as pinned.
+    pub fn source(&self) -> String {
+        format!("{}/{}:{}@{}", self.server, self.path, self.tag, self.digest)
+    }
+}
+
+/// Which of the two accepted layouts the text had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The installer's file: everything under a top-level `images_digests:` key.
+    Installer,
+    /// The ConfigMap's string: components at the root.
+    ConfigMap,
+}
+
+/// A parsed, fully validated images_digests.
+#[derive(Debug, Clone)]
+pub struct ImagesDigests {
+    pub shape: Shape,
+    pub entries: Vec<Entry>,
+    /// Things worth saying that do not stop the work (ignored top-level keys).
+    pub warnings: Vec<String>,
+}
+
+/// One thing wrong with the input, located as precisely as the parser knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// `component/sub` when the problem belongs to one entry.
+    pub entry: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: ")?,
+            (Some(line), None) => write!(f, "line {line}: ")?,
+            _ => {}
+        }
+        if let Some(entry) = &self.entry {
+            write!(f, "{entry}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}

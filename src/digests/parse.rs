@@ -1,0 +1,296 @@
+//! Reads images_digests text into validated entries, collecting every problem it finds.
+
+use super::{Entry, ImagesDigests, Problem, Shape};
+use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
+use crate::sanitize::printable;
+use marked_yaml::{LoadError, LoaderOptions, Node, Span};
+
+/// Larger inputs are refused before parsing: a real file is a few kilobytes.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+const INSTALLER_KEY: &str = "images_digests";
+const FIELDS: [&str; 4] = [
+    "image_digest",
+    "image_repository_path",
+    "image_repository_server",
+    "image_tag",
+];
+
+/// Parses either shape. Anchors and aliases are refused outright, which rules out alias bombs
+/// and keeps every value where its line number says it is.
+pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(vec![problem_at(
+            None,
+            None,
+            format!(
+                "the input is {} bytes, more than the {} MiB an images_digests file can sensibly be",
+                bytes.len(),
+                MAX_INPUT_BYTES / (1024 * 1024)
+            ),
+        )]);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        let offset = error.valid_up_to();
+        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        vec![problem_at(
+            Some(line),
+            None,
+            "the input is not UTF-8 text (an invalid byte sequence starts here)".into(),
+        )]
+    })?;
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Err(vec![problem_at(
+            None,
+            None,
+            "the input is empty: expected images_digests with at least one component".into(),
+        )]);
+    }
+    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    let root = marked_yaml::parse_yaml_with_options(0, text, options)
+        .map_err(|error| vec![load_problem(&error)])?;
+    let root = root.as_mapping().ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
+
+    let mut warnings = Vec::new();
+    let (shape, components) = match root.get_node(INSTALLER_KEY) {
+        Some(inner) => {
+            for key in root.keys().filter(|k| k.as_str() != INSTALLER_KEY) {
+                warnings.push(format!(
+                    "line {}: ignored the top-level key \"{}\" next to images_digests",
+                    line_of(key.span()).unwrap_or(0),
+                    key.as_str()
+                ));
+            }
+            let components = inner
+                .as_mapping()
+                .ok_or_else(|| vec![not_a_mapping(inner, None, "images_digests")])?;
+            (Shape::Installer, components)
+        }
+        None => (Shape::ConfigMap, root),
+    };
+
+    let mut problems = Vec::new();
+    let mut entries = Vec::new();
+    if components.is_empty() {
+        problems.push(problem_at(line_of(components.span()), None, "images_digests has no components".into()));
+    }
+    for (component, subs) in components.iter() {
+        let Some(subs) = subs.as_mapping() else {
+            problems.push(not_a_mapping(subs, Some(component.as_str()), "a component"));
+            continue;
+        };
+        if subs.is_empty() {
+            problems.push(located(component.span(), Some(component.as_str().into()), "has no sub-components".into()));
+        }
+        for (sub, fields) in subs.iter() {
+            let name = format!("{}/{}", component.as_str(), sub.as_str());
+            match fields.as_mapping() {
+                Some(fields) => {
+                    if let Some(entry) = read_entry(component.as_str(), sub.as_str(), sub.span(), fields, &mut problems) {
+                        entries.push(entry);
+                    }
+                }
+                None => problems.push(not_a_mapping(fields, Some(&name), "an entry")),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(ImagesDigests { shape, entries, warnings })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads the four fields of one entry; every problem is recorded, none stops the others.
+fn read_entry(
+    component: &str,
+    sub: &str,
+    at: &Span,
+    fields: &marked_yaml::types::MarkedMappingNode,
+    problems: &mut Vec<Problem>,
+) -> Option<Entry> {
+    let name = format!("{component}/{sub}");
+    let before = problems.len();
+    let mut text = |field: &str| -> Option<(&str, &Span)> {
+        let Some(node) = fields.get_node(field) else {
+            problems.push(located(at, Some(name.clone()), format!("missing field {field}")));
+            return None;
+        };
+        match node {
+            Node::Scalar(scalar) if scalar.as_str().is_empty() || (scalar.may_coerce() && matches!(scalar.as_str(), "~" | "null" | "Null" | "NULL")) => {
+                problems.push(located(node.span(), Some(name.clone()), format!("{field} is empty")));
+                None
+            }
+            Node::Scalar(scalar) => Some((scalar.as_str(), node.span())),
+            other => {
+                problems.push(located(node.span(), Some(name.clone()), format!("{field} must be a string, found {}", kind_of(other))));
+                None
+            }
+        }
+    };
+    let digest = text("image_digest");
+    let path = text("image_repository_path");
+    let server = text("image_repository_server");
+    let tag = text("image_tag");
+
+    let mut check = |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
+        if let Some((value, span)) = value {
+            if let Err(why) = parse(value) {
+                problems.push(located(span, Some(name.clone()), format!("{field} \"{}\" {why}", printable(value))));
+            }
+        }
+    };
+    check("image_digest", digest, &|v| Digest::parse(v).map(drop));
+    check("image_repository_path", path, &|v| RepoPath::parse(v).map(drop));
+    check("image_repository_server", server, &|v| RegistryHost::parse(v).map(drop));
+    check("image_tag", tag, &|v| Tag::parse(v).map(drop));
+
+    let mut extra = Vec::new();
+    for (key, value) in fields.iter().filter(|(k, _)| !FIELDS.contains(&k.as_str())) {
+        match value.as_scalar() {
+            Some(scalar) => extra.push((key.as_str().to_owned(), scalar.as_str().to_owned())),
+            None => problems.push(located(value.span(), Some(name.clone()), format!("{} must be a string, found {}", key.as_str(), kind_of(value)))),
+        }
+    }
+    if problems.len() != before {
+        return None;
+    }
+    // Every field was present and valid, as checked just above.
+    Some(Entry {
+        component: component.to_owned(),
+        sub: sub.to_owned(),
+        digest: Digest::parse(digest?.0).ok()?,
+        path: RepoPath::parse(path?.0).ok()?,
+        server: RegistryHost::parse(server?.0).ok()?,
+        tag: Tag::parse(tag?.0).ok()?,
+        extra,
+        line: line_of(at).unwrap_or(0),
+    })
+}
+
+fn load_problem(error: &LoadError) -> Problem {
+    let at = |marker: &marked_yaml::Marker| (Some(marker.line()), Some(marker.column()));
+    let ((line, column), message) = match error {
+        LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => {
+            (at(m), "the document is not a mapping: expected images_digests or components at the top level".to_owned())
+        }
+        LoadError::UnexpectedAnchor(m) => (at(m), "YAML anchors and aliases are not accepted in images_digests".to_owned()),
+        LoadError::MappingKeyMustBeScalar(m) => (at(m), "a mapping key must be a plain string".to_owned()),
+        LoadError::UnexpectedTag(m) => (at(m), "YAML tags (!!type) are not accepted in images_digests".to_owned()),
+        LoadError::ScanError(m, e) => (at(m), format!("not valid YAML: {}", scan_message(e))),
+        LoadError::DuplicateKey(inner) => {
+            let first = line_of(inner.prev_key.span()).map_or_else(|| "?".to_owned(), |l| l.to_string());
+            let second = inner.key.span().start().map(|m| (Some(m.line()), Some(m.column()))).unwrap_or((None, None));
+            (second, format!("duplicate key \"{}\" (first defined on line {first})", printable(inner.prev_key.as_str())))
+        }
+    };
+    problem_at(line, column, message)
+}
+
+/// yaml-rust2's message without its own " at line X column Y" suffix, which we print first.
+fn scan_message(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    match text.find(" at byte ").or_else(|| text.find(" at line ")) {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+fn not_a_mapping(node: &Node, entry: Option<&str>, what: &str) -> Problem {
+    located(node.span(), entry.map(str::to_owned), format!("{what} must be a mapping, found {}", kind_of(node)))
+}
+
+fn kind_of(node: &Node) -> &'static str {
+    match node {
+        Node::Scalar(_) => "a string",
+        Node::Mapping(_) => "a mapping",
+        Node::Sequence(_) => "a list",
+    }
+}
+
+fn located(span: &Span, entry: Option<String>, message: String) -> Problem {
+    let start = span.start();
+    Problem { line: start.map(|m| m.line()), column: start.map(|m| m.column()), entry, message }
+}
+
+fn problem_at(line: Option<usize>, column: Option<usize>, message: String) -> Problem {
+    Problem { line, column, entry: None, message }
+}
+
+fn line_of(span: &Span) -> Option<usize> {
+    span.start().map(|m| m.line())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENTRY: &str = "      image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\n      image_repository_path: library/haproxy\n      image_repository_server: docker.io\n      image_tag: 2.8-alpine\n";
+
+    fn installer(body: &str) -> String {
+        format!("images_digests:\n{body}")
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text.as_bytes()).unwrap_err().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn reads_the_installer_shape_in_file_order() {
+        let text = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}  adminbot:\n    haproxy:\n{ENTRY}"));
+        let parsed = parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.shape, Shape::Installer);
+        let names: Vec<_> = parsed.entries.iter().map(Entry::name).collect();
+        assert_eq!(names, ["synapse/haproxy", "adminbot/haproxy"]);
+        assert_eq!(parsed.entries[0].line, 3);
+        assert_eq!(parsed.entries[1].tag.as_str(), "2.8-alpine");
+    }
+
+    #[test]
+    fn reads_the_configmap_shape_with_a_leading_comment_and_any_key_order() {
+        let text = "# Copyright 2024 New Vector Ltd\nhydrogen:\n  hydrogen:\n    image_tag: v0.1\n    image_repository_server: ghcr.io\n    image_repository_path: element-hq/hydrogen\n    image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\n    image_pull_hint: keep-me\n";
+        let parsed = parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.shape, Shape::ConfigMap);
+        assert_eq!(parsed.entries[0].name(), "hydrogen/hydrogen");
+        assert_eq!(parsed.entries[0].extra, [("image_pull_hint".to_owned(), "keep-me".to_owned())]);
+    }
+
+    #[test]
+    fn reports_every_problem_with_line_and_entry() {
+        let text = installer(
+            "  synapse:\n    haproxy:\n      image_digest: sha256:zz\n      image_repository_path: Library/haproxy\n      image_repository_server: https://docker.io\n      image_tag: 2.8\n  element_web:\n    element_web:\n      image_digest: [1]\n      image_repository_path: vectorim/element-web\n      image_repository_server: docker.io\n",
+        );
+        let errors = errors(&text);
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert_eq!(errors[0], "line 4, column 21: synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest (expected sha256:<64 hex digits>)");
+        assert!(errors[1].starts_with("line 5, column 30: synapse/haproxy: image_repository_path \"Library/haproxy\""), "{}", errors[1]);
+        assert!(errors[2].contains("image_repository_server \"https://docker.io\" must be a host[:port] without a scheme"), "{}", errors[2]);
+        assert!(errors[3].starts_with("line 10, column 21: element_web/element_web: image_digest must be a string, found a list"), "{}", errors[3]);
+        assert!(errors[4].starts_with("line 9, column 5: element_web/element_web: missing field image_tag"), "{}", errors[4]);
+    }
+
+    #[test]
+    fn refuses_what_is_not_images_digests() {
+        assert!(errors("")[0].contains("empty"));
+        assert!(errors("# only a comment\n\n")[0].contains("empty"));
+        assert!(errors("- a\n- b\n")[0].contains("not a mapping"));
+        assert!(errors("key: [unclosed\n")[0].starts_with("line 2"), "{:?}", errors("key: [unclosed\n"));
+        assert!(errors("images_digests: 3\n")[0].contains("images_digests must be a mapping, found a string"));
+        assert!(errors("synapse: text\n")[0].contains("synapse: a component must be a mapping"));
+        assert!(errors("synapse:\n  haproxy: []\n")[0].contains("synapse/haproxy: an entry must be a mapping, found a list"));
+        let dup = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}    haproxy:\n{ENTRY}"));
+        assert_eq!(errors(&dup)[0], "line 8, column 5: duplicate key \"haproxy\" (first defined on line 3)");
+    }
+
+    #[test]
+    fn refuses_alias_bombs_and_oversized_and_binary_input() {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+        assert!(errors(bomb)[0].contains("anchors and aliases"));
+        let huge = vec![b'#'; MAX_INPUT_BYTES + 1];
+        assert!(parse(&huge).unwrap_err()[0].message.contains("8 MiB"));
+        let binary = b"synapse:\n  haproxy:\n    image_tag: \xff\xfe\n";
+        let problem = &parse(binary).unwrap_err()[0];
+        assert_eq!((problem.line, problem.message.contains("UTF-8")), (Some(3), true));
+    }
+}

@@ -1,0 +1,238 @@
+//! Where each upstream image lives in the local registry, and which entries share an image.
+
+use crate::digests::{Entry, Problem};
+use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// How an upstream `server/path` becomes a path in the local registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Layout {
+    /// Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web.
+    #[default]
+    Preserve,
+    /// Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy.
+    SourceHost,
+    /// Keep only the last segment, for registries that refuse nested paths: -> element-web.
+    Flat,
+}
+
+/// `--map FROM=TO`: the upstream prefix FROM (`server[/path]`) is replaced by the path TO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapRule {
+    from: String,
+    to: RepoPath,
+}
+
+impl FromStr for MapRule {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (from, to) = text
+            .split_once('=')
+            .ok_or_else(|| format!("\"{text}\" is not FROM=TO (for example docker.io/library=mirror)"))?;
+        let from = from.trim_end_matches('/');
+        let (server, path) = from.split_once('/').unwrap_or((from, ""));
+        RegistryHost::parse(server).map_err(|why| format!("FROM's host \"{server}\" {why}"))?;
+        if !path.is_empty() {
+            RepoPath::parse(path).map_err(|why| format!("FROM's path \"{path}\" {why}"))?;
+        }
+        let to = RepoPath::parse(to.trim_matches('/')).map_err(|why| format!("TO \"{to}\" {why}"))?;
+        Ok(Self { from: from.to_owned(), to })
+    }
+}
+
+/// Everything that decides a target path, as given on the command line.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub registry: RegistryHost,
+    pub prefix: Option<RepoPath>,
+    pub layout: Layout,
+    pub rules: Vec<MapRule>,
+}
+
+impl Mapping {
+    /// The path in the local registry. The longest matching `--map` wins over the layout;
+    /// `--path-prefix` goes in front of every result, as the project every image lives under.
+    pub fn target_path(&self, server: &RegistryHost, path: &RepoPath) -> RepoPath {
+        let source = format!("{server}/{path}");
+        let rule = self
+            .rules
+            .iter()
+            .filter(|rule| source == rule.from || source.starts_with(&format!("{}/", rule.from)))
+            .max_by_key(|rule| rule.from.len());
+        let mapped = match rule {
+            Some(rule) => match source[rule.from.len()..].strip_prefix('/') {
+                Some(rest) => rule.to.join(&RepoPath::parse(rest).expect("the rest of a valid path is valid")),
+                None => rule.to.clone(),
+            },
+            None => match self.layout {
+                Layout::Preserve => path.clone(),
+                Layout::SourceHost => host_as_path(server).join(path),
+                Layout::Flat => RepoPath::parse(path.last_component()).expect("a component of a valid path is valid"),
+            },
+        };
+        match &self.prefix {
+            Some(prefix) => prefix.join(&mapped),
+            None => mapped,
+        }
+    }
+}
+
+/// A host name is a valid path component once its port separator is replaced.
+fn host_as_path(server: &RegistryHost) -> RepoPath {
+    let text = server.as_str().replace(':', "-").replace(['[', ']'], "");
+    RepoPath::parse(&text.to_ascii_lowercase()).unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
+}
+
+/// One upstream image (server, path, tag, digest) and the entries that use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// `server/path` upstream.
+    pub upstream: String,
+    pub target: RepoPath,
+    pub tag: Tag,
+    pub digest: Digest,
+    /// Indexes into the entry list, in file order.
+    pub entries: Vec<usize>,
+}
+
+impl Image {
+    /// `server/path:tag`, the upstream image as administrators name it.
+    pub fn source(&self) -> String {
+        format!("{}:{}", self.upstream, self.tag)
+    }
+}
+
+impl fmt::Display for Image {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.target, self.tag)
+    }
+}
+
+/// Groups entries by upstream image in order of first appearance, and refuses two different
+/// upstream images that would share one target tag: one of them would silently be lost.
+pub fn map_images(entries: &[Entry], mapping: &Mapping) -> Result<Vec<Image>, Vec<Problem>> {
+    let mut images: Vec<Image> = Vec::new();
+    let mut by_source: HashMap<String, usize> = HashMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let source = entry.source();
+        match by_source.get(&source) {
+            Some(&image) => images[image].entries.push(index),
+            None => {
+                by_source.insert(source.clone(), images.len());
+                images.push(Image {
+                    upstream: format!("{}/{}", entry.server, entry.path),
+                    target: mapping.target_path(&entry.server, &entry.path),
+                    tag: entry.tag.clone(),
+                    digest: entry.digest.clone(),
+                    entries: vec![index],
+                });
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut by_target: HashMap<(&RepoPath, &Tag), &Image> = HashMap::new();
+    for image in &images {
+        if let Some(first) = by_target.insert((&image.target, &image.tag), image) {
+            let a = &entries[first.entries[0]];
+            let b = &entries[image.entries[0]];
+            problems.push(Problem {
+                line: Some(b.line),
+                column: None,
+                entry: Some(b.name()),
+                message: format!(
+                    "{} and {} ({}) would both be {}/{image}; choose another --layout or add a --map for one of them",
+                    b.source(),
+                    a.source(),
+                    a.name(),
+                    mapping.registry
+                ),
+            });
+        }
+    }
+    if problems.is_empty() { Ok(images) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(layout: Layout, prefix: Option<&str>, rules: &[&str]) -> Mapping {
+        Mapping {
+            registry: RegistryHost::parse("localregistry.local").unwrap(),
+            prefix: prefix.map(|p| RepoPath::parse(p).unwrap()),
+            layout,
+            rules: rules.iter().map(|r| r.parse().unwrap()).collect(),
+        }
+    }
+
+    fn target(mapping: &Mapping, server: &str, path: &str) -> String {
+        mapping
+            .target_path(&RegistryHost::parse(server).unwrap(), &RepoPath::parse(path).unwrap())
+            .to_string()
+    }
+
+    #[test]
+    fn layouts_and_prefix() {
+        let preserve = mapping(Layout::Preserve, Some("elementdeployment"), &[]);
+        assert_eq!(target(&preserve, "docker.io", "vectorim/element-web"), "elementdeployment/vectorim/element-web");
+        let host = mapping(Layout::SourceHost, None, &[]);
+        assert_eq!(target(&host, "docker.io", "library/haproxy"), "docker.io/library/haproxy");
+        assert_eq!(target(&host, "reg.example:5000", "a/b"), "reg.example-5000/a/b");
+        let flat = mapping(Layout::Flat, Some("ess"), &[]);
+        assert_eq!(target(&flat, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"), "ess/pipe");
+    }
+
+    #[test]
+    fn the_longest_map_wins_over_the_layout() {
+        let rules = ["gitlab-registry.matrix.org/ems-image-store=ems", "gitlab-registry.matrix.org/ems-image-store/enterprise=ess", "docker.io=hub"];
+        let m = mapping(Layout::Flat, None, &rules);
+        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"), "ess/pipe");
+        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store/other/x"), "ems/other/x");
+        assert_eq!(target(&m, "docker.io", "library/redis"), "hub/library/redis");
+        // A prefix of a component is not a match.
+        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store-x/y"), "y");
+        let exact = mapping(Layout::Preserve, Some("p"), &["ghcr.io/element-hq/element-call=call"]);
+        assert_eq!(target(&exact, "ghcr.io", "element-hq/element-call"), "p/call");
+    }
+
+    #[test]
+    fn map_rules_are_validated() {
+        assert!("docker.io".parse::<MapRule>().unwrap_err().contains("FROM=TO"));
+        assert!("https://docker.io=x".parse::<MapRule>().unwrap_err().contains("scheme"));
+        assert!("docker.io=Upper".parse::<MapRule>().unwrap_err().contains("TO"));
+    }
+
+    fn entry(component: &str, server: &str, path: &str, tag: &str, line: usize) -> Entry {
+        Entry {
+            component: component.into(),
+            sub: "main".into(),
+            server: RegistryHost::parse(server).unwrap(),
+            path: RepoPath::parse(path).unwrap(),
+            tag: Tag::parse(tag).unwrap(),
+            digest: Digest::of(path.as_bytes()),
+            extra: vec![],
+            line,
+        }
+    }
+
+    #[test]
+    fn shared_images_are_checked_once_and_collisions_refused() {
+        let entries = [
+            entry("adminbot", "docker.io", "library/haproxy", "2.8", 3),
+            entry("synapse", "docker.io", "library/haproxy", "2.8", 9),
+            entry("groupsync", "gitlab-registry.matrix.org", "ems/enterprise/groupsync", "1", 15),
+        ];
+        let images = map_images(&entries, &mapping(Layout::Preserve, None, &[])).unwrap();
+        assert_eq!(images.len(), 2);
+        assert_eq!(images[0].entries, [0, 1]);
+
+        let clash = [entry("a", "docker.io", "org1/pipe", "1", 3), entry("b", "ghcr.io", "org2/pipe", "1", 9)];
+        let problems = map_images(&clash, &mapping(Layout::Flat, None, &[])).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(9));
+        assert!(problems[0].message.contains("would both be localregistry.local/pipe:1"), "{}", problems[0].message);
+    }
+}

@@ -1,0 +1,16 @@
+//! The terminal side of output: colour, and writes that fail.
+
+use crate::error::Error;
+use std::io::IsTerminal;
+
+/// Colour only for a person at a terminal who has not asked for none (`--no-color`, `NO_COLOR`).
+pub fn color_enabled(no_color_flag: bool) -> bool {
+    !no_color_flag
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// A failed write to stdout or stderr. A closed pipe (`| head`) is not an error to report.
+pub fn io_error(error: std::io::Error) -> Error {
+    Error::Output(error)
+}

@@ -1,0 +1,231 @@
+//! The plan: every image's finding, what the ConfigMap will carry for it, and the ConfigMap
+//! string itself. Pure data, from which the table and the JSON report are both drawn.
+
+use crate::check::{Finding, ImageState};
+use crate::digests::{Entry, Rewritten, configmap_string};
+use crate::exit;
+use crate::mapping::Image;
+use crate::reference::{Digest, RegistryHost};
+use serde::Serialize;
+
+/// `--digest-mismatch`: what the ConfigMap carries for an image whose local tag has another digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MismatchPolicy {
+    /// Nothing yet: the image is not ready and keeps pulling from upstream.
+    #[default]
+    Fail,
+    /// The digest the local registry holds.
+    UseLocal,
+    /// No digest: the Operator pulls by tag.
+    Drop,
+}
+
+/// What the ConfigMap's `image_digest` becomes for an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DigestAction {
+    /// The pinned digest, as the installer ships it.
+    Keep,
+    /// The local registry's digest replaces the pinned one.
+    UseLocal,
+    /// No digest is written.
+    Drop,
+    /// The entry is left out: the image is not ready.
+    Skip,
+}
+
+impl DigestAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestAction::Keep => "keep",
+            DigestAction::UseLocal => "use-local",
+            DigestAction::Drop => "drop",
+            DigestAction::Skip => "skip",
+        }
+    }
+}
+
+/// One image with its finding and the resulting digest action.
+#[derive(Debug, Clone)]
+pub struct ImagePlan {
+    pub image: Image,
+    pub finding: Finding,
+    pub action: DigestAction,
+}
+
+impl ImagePlan {
+    pub fn ready(&self) -> bool {
+        self.action != DigestAction::Skip
+    }
+
+    /// The digest the ConfigMap carries, if any.
+    fn written_digest(&self) -> Option<&Digest> {
+        match self.action {
+            DigestAction::Keep => Some(&self.image.digest),
+            DigestAction::UseLocal => self.finding.observed.as_ref(),
+            DigestAction::Drop | DigestAction::Skip => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub registry: RegistryHost,
+    pub entries: Vec<Entry>,
+    pub images: Vec<ImagePlan>,
+    /// The string `data.images_digests` will hold: the ready entries, in file order.
+    pub configmap: String,
+}
+
+/// The counts a summary line and the report's `summary` show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub entries: usize,
+    pub images: usize,
+    pub present: usize,
+    pub mismatch: usize,
+    pub missing: usize,
+    pub unauthorized: usize,
+    pub error: usize,
+    /// Images the ConfigMap points at the local registry.
+    pub ready: usize,
+}
+
+impl Plan {
+    /// `findings` come in the order of `images`.
+    pub fn new(registry: RegistryHost, entries: Vec<Entry>, images: Vec<Image>, findings: Vec<Finding>, policy: MismatchPolicy) -> Self {
+        let images: Vec<ImagePlan> = images
+            .into_iter()
+            .zip(findings)
+            .map(|(image, finding)| {
+                let action = match (finding.state, policy) {
+                    (ImageState::Present, _) => DigestAction::Keep,
+                    (ImageState::Mismatch, MismatchPolicy::UseLocal) => DigestAction::UseLocal,
+                    (ImageState::Mismatch, MismatchPolicy::Drop) => DigestAction::Drop,
+                    _ => DigestAction::Skip,
+                };
+                ImagePlan { image, finding, action }
+            })
+            .collect();
+        let mut image_of_entry = vec![0; entries.len()];
+        for (index, plan) in images.iter().enumerate() {
+            for &entry in &plan.image.entries {
+                image_of_entry[entry] = index;
+            }
+        }
+        let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(|(entry, &index)| {
+            let plan = &images[index];
+            plan.ready().then(|| Rewritten { entry, server: &registry, path: &plan.image.target, digest: plan.written_digest() })
+        }));
+        Self { registry, entries, images, configmap }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary { entries: self.entries.len(), images: self.images.len(), ..Summary::default() };
+        for plan in &self.images {
+            *match plan.finding.state {
+                ImageState::Present => &mut summary.present,
+                ImageState::Mismatch => &mut summary.mismatch,
+                ImageState::Missing => &mut summary.missing,
+                ImageState::Unauthorized => &mut summary.unauthorized,
+                ImageState::Error => &mut summary.error,
+            } += 1;
+            summary.ready += usize::from(plan.ready());
+        }
+        summary
+    }
+
+    /// `component/sub` of every entry the ConfigMap leaves out, in file order.
+    pub fn still_upstream(&self) -> Vec<String> {
+        let mut names: Vec<(usize, String)> = self
+            .images
+            .iter()
+            .filter(|plan| !plan.ready())
+            .flat_map(|plan| plan.image.entries.iter().map(|&i| (i, self.entries[i].name())))
+            .collect();
+        names.sort();
+        names.into_iter().map(|(_, name)| name).collect()
+    }
+
+    /// The worst finding decides: an unreachable registry, then refused access, then not ready.
+    pub fn exit_code(&self) -> u8 {
+        let summary = self.summary();
+        if summary.error > 0 {
+            exit::REGISTRY_UNREACHABLE
+        } else if summary.unauthorized > 0 {
+            exit::REGISTRY_AUTH
+        } else if summary.ready < summary.images {
+            exit::NOT_READY
+        } else {
+            exit::READY
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digests::parse;
+    use crate::mapping::{Layout, Mapping, map_images};
+
+    const INPUT: &str = "images_digests:
+  adminbot:
+    haproxy:
+      image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6
+      image_repository_path: library/haproxy
+      image_repository_server: docker.io
+      image_tag: 2.8-alpine
+  element_web:
+    element_web:
+      image_digest: sha256:874b3a2ce69c158b5495e3e69beda82324258d0714bf81b16fd81d0869f07eb0
+      image_repository_path: vectorim/element-web
+      image_repository_server: docker.io
+      image_tag: v1.11.45
+  synapse:
+    haproxy:
+      image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6
+      image_repository_path: library/haproxy
+      image_repository_server: docker.io
+      image_tag: 2.8-alpine
+";
+
+    fn plan(element_web: ImageState, policy: MismatchPolicy) -> Plan {
+        let entries = parse(INPUT.as_bytes()).unwrap().entries;
+        let registry = RegistryHost::parse("reg.local").unwrap();
+        let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
+        let images = map_images(&entries, &mapping).unwrap();
+        let found = |state, observed| Finding { state, observed, reason: None, warning: None };
+        let observed = (element_web == ImageState::Mismatch).then(|| Digest::of(b"local"));
+        let findings = vec![found(ImageState::Present, None), found(element_web, observed)];
+        Plan::new(registry, entries, images, findings, policy)
+    }
+
+    #[test]
+    fn a_shared_image_counts_once_and_writes_every_entry() {
+        let plan = plan(ImageState::Present, MismatchPolicy::Fail);
+        assert_eq!(plan.summary(), Summary { entries: 3, images: 2, present: 2, ready: 2, ..Summary::default() });
+        assert_eq!(plan.configmap.matches("image_repository_server: reg.local").count(), 3);
+        assert_eq!(plan.exit_code(), exit::READY);
+    }
+
+    #[test]
+    fn a_missing_image_is_left_out_and_named() {
+        let plan = plan(ImageState::Missing, MismatchPolicy::UseLocal);
+        assert_eq!(plan.still_upstream(), ["element_web/element_web"]);
+        assert!(!plan.configmap.contains("element_web"));
+        assert_eq!(plan.exit_code(), exit::NOT_READY);
+    }
+
+    #[test]
+    fn the_mismatch_policy_decides_the_digest() {
+        let fail = plan(ImageState::Mismatch, MismatchPolicy::Fail);
+        assert_eq!(fail.images[1].action, DigestAction::Skip);
+        assert_eq!(fail.exit_code(), exit::NOT_READY);
+        let local = plan(ImageState::Mismatch, MismatchPolicy::UseLocal);
+        assert!(local.configmap.contains(Digest::of(b"local").as_str()));
+        assert_eq!(local.exit_code(), exit::READY);
+        let dropped = plan(ImageState::Mismatch, MismatchPolicy::Drop);
+        assert_eq!(dropped.configmap.matches("image_digest").count(), 2);
+        assert!(dropped.configmap.contains("element_web:\n  element_web:\n    image_repository_path"));
+    }
+}

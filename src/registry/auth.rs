@@ -1,0 +1,200 @@
+//! Where the registry credentials come from: flags and stdin, the environment, the Docker
+//! config, or nowhere. The password never leaves this module in a printable form.
+
+use crate::error::Error;
+use crate::reference::RegistryHost;
+use docker_credential::{CredentialRetrievalError, DockerCredential};
+use std::fmt;
+use std::path::PathBuf;
+
+pub const USERNAME_ENV: &str = "ESSREGISTRY_USERNAME";
+pub const PASSWORD_ENV: &str = "ESSREGISTRY_PASSWORD";
+
+/// A username and password. `Debug` is written by hand so the password cannot be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    password: String,
+}
+
+impl Credentials {
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self { username: username.into(), password: password.into() }
+    }
+
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"<redacted>").finish()
+    }
+}
+
+/// Named in messages, so a refused login says which credentials were tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    Flags,
+    Environment,
+    DockerConfig(PathBuf),
+    Anonymous,
+}
+
+impl fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialSource::Flags => f.write_str("--registry-username and --registry-password-stdin"),
+            CredentialSource::Environment => write!(f, "{USERNAME_ENV} and {PASSWORD_ENV}"),
+            CredentialSource::DockerConfig(path) => write!(f, "the Docker config {}", path.display()),
+            CredentialSource::Anonymous => f.write_str("no credentials (anonymous)"),
+        }
+    }
+}
+
+/// The credentials chosen for the registry, first found wins.
+#[derive(Debug, Clone)]
+pub struct RegistryAuth {
+    pub credentials: Option<Credentials>,
+    pub source: CredentialSource,
+    /// Said on stderr: a Docker config entry that could not be used, for example.
+    pub warnings: Vec<String>,
+}
+
+impl RegistryAuth {
+    /// `password_from_stdin` is what `--registry-password-stdin` read; `env` reads the
+    /// environment (injected so tests do not touch the process environment).
+    pub fn resolve(
+        registry: &RegistryHost,
+        username: Option<&str>,
+        password_from_stdin: Option<String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        let found = |credentials, source| Ok(Self { credentials: Some(credentials), source, warnings: vec![] });
+        match (username, password_from_stdin) {
+            (Some(user), Some(password)) => return found(Credentials::new(user, password), CredentialSource::Flags),
+            (Some(_), None) => {
+                return Err(Error::usage(
+                    "--registry-username needs --registry-password-stdin",
+                    "pipe the password in: printf '%s' \"$PASSWORD\" | kubectl essregistry ... --registry-password-stdin",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::usage(
+                    "--registry-password-stdin needs --registry-username",
+                    "name the user with --registry-username USER",
+                ));
+            }
+            (None, None) => {}
+        }
+        match (env(USERNAME_ENV).filter(|v| !v.is_empty()), env(PASSWORD_ENV).filter(|v| !v.is_empty())) {
+            (Some(user), Some(password)) => return found(Credentials::new(user, password), CredentialSource::Environment),
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(Error::usage(
+                    format!("only one of {USERNAME_ENV} and {PASSWORD_ENV} is set"),
+                    "set both, or neither",
+                ));
+            }
+            (None, None) => {}
+        }
+        Ok(from_docker_config(registry, docker_config_path(&env)))
+    }
+}
+
+fn docker_config_path(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    let dir = env("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".docker")))
+        .unwrap_or_else(|| PathBuf::from(".docker"));
+    dir.join("config.json")
+}
+
+/// Looks the registry up as `docker login` writes it: by host, or by `https://host`.
+fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
+    let anonymous = |warnings| RegistryAuth { credentials: None, source: CredentialSource::Anonymous, warnings };
+    let keys = [registry.to_string(), format!("https://{registry}")];
+    let mut last_error = None;
+    for key in &keys {
+        match docker_credential::get_credential(key) {
+            Ok(DockerCredential::UsernamePassword(user, password)) => {
+                return RegistryAuth {
+                    credentials: Some(Credentials::new(user, password)),
+                    source: CredentialSource::DockerConfig(path),
+                    warnings: vec![],
+                };
+            }
+            Ok(DockerCredential::IdentityToken(_)) => {
+                return anonymous(vec![format!(
+                    "{} holds only an identity token for {registry}, which cannot be used here; \
+                     continuing without credentials (use --registry-username or {USERNAME_ENV})",
+                    path.display()
+                )]);
+            }
+            Err(CredentialRetrievalError::NoCredentialConfigured | CredentialRetrievalError::ConfigNotFound) => {}
+            Err(error) => last_error = Some(error),
+        }
+    }
+    // A helper's own output may echo a secret, so only the kind of failure is repeated.
+    let warnings = match last_error {
+        Some(CredentialRetrievalError::HelperFailure { helper, .. }) => {
+            vec![format!("the Docker credential helper \"{helper}\" failed for {registry}; continuing without credentials")]
+        }
+        Some(error) => vec![format!(
+            "could not read credentials for {registry} from {} ({}); continuing without credentials",
+            path.display(),
+            error_kind(&error)
+        )],
+        None => vec![],
+    };
+    anonymous(warnings)
+}
+
+fn error_kind(error: &CredentialRetrievalError) -> &'static str {
+    match error {
+        CredentialRetrievalError::HelperCommunicationError => "the credential helper could not be run",
+        CredentialRetrievalError::MalformedHelperResponse => "the credential helper answered something unreadable",
+        CredentialRetrievalError::CredentialDecodingError => "an auth entry is not base64 of user:password",
+        CredentialRetrievalError::CredentialMismatchError => "auth disagrees with username and password",
+        CredentialRetrievalError::ConfigReadError => "the file is not valid JSON",
+        _ => "unexpected error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |key| map.get(key).cloned()
+    }
+
+    fn registry() -> RegistryHost {
+        RegistryHost::parse("registry.local:5000").unwrap()
+    }
+
+    #[test]
+    fn flags_win_over_the_environment() {
+        let auth = RegistryAuth::resolve(&registry(), Some("flag-user"), Some("pw".into()), env(&[(USERNAME_ENV, "env-user"), (PASSWORD_ENV, "x")])).unwrap();
+        assert_eq!(auth.source, CredentialSource::Flags);
+        assert_eq!(auth.credentials.unwrap().username, "flag-user");
+        assert!(RegistryAuth::resolve(&registry(), Some("u"), None, env(&[])).is_err());
+        assert!(RegistryAuth::resolve(&registry(), None, Some("p".into()), env(&[])).is_err());
+    }
+
+    #[test]
+    fn the_environment_needs_both_variables() {
+        let auth = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u"), (PASSWORD_ENV, "p")])).unwrap();
+        assert_eq!(auth.source, CredentialSource::Environment);
+        let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")])).unwrap_err();
+        assert!(error.to_string().contains("only one of"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_password() {
+        let shown = format!("{:?}", Credentials::new("admin", "s3cr3t-Pa55"));
+        assert!(shown.contains("admin") && !shown.contains("s3cr3t"), "{shown}");
+    }
+}

@@ -1,0 +1,380 @@
+//! The registry over HTTP: one connection pool, auth negotiated once, retries with backoff.
+
+use super::auth::RegistryAuth;
+use super::challenge::Challenge;
+use super::{LookupError, MANIFEST_MEDIA_TYPES, ManifestHead, ManifestStore};
+use crate::error::Error;
+use crate::reference::{Digest, RegistryHost, RepoPath};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{RequestBuilder, Response, StatusCode};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Attempts per request (the first and three retries), for connection errors, 429 and 5xx.
+const MAX_ATTEMPTS: u32 = 4;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// A `Retry-After` longer than this is cut short, so a confused registry cannot stall a run.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// How to reach the registry, from the command line.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    pub plain_http: bool,
+    pub ca_files: Vec<PathBuf>,
+    pub insecure_skip_tls_verify: bool,
+    pub timeout: Duration,
+    pub concurrency: usize,
+}
+
+/// How the registry asked to be authenticated, learnt from the first `GET /v2/`.
+#[derive(Debug, Clone)]
+enum Scheme {
+    Anonymous,
+    Basic,
+    Bearer(Challenge),
+}
+
+pub struct HttpRegistry {
+    client: reqwest::Client,
+    base: String,
+    registry: RegistryHost,
+    auth: RegistryAuth,
+    scheme: Scheme,
+    /// Bearer tokens per repository, so each repository costs one token request.
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+impl HttpRegistry {
+    /// Builds the client and asks `GET /v2/` once: an unreachable registry, a TLS problem or
+    /// refused credentials stop the run here, before any image is checked.
+    pub async fn connect(registry: &RegistryHost, auth: RegistryAuth, options: &RegistryOptions) -> Result<Self, Error> {
+        let client = build_client(options)?;
+        let scheme_name = if options.plain_http { "http" } else { "https" };
+        let mut this = Self {
+            client,
+            base: format!("{scheme_name}://{registry}"),
+            registry: registry.clone(),
+            auth,
+            scheme: Scheme::Anonymous,
+            tokens: Mutex::new(HashMap::new()),
+        };
+        let ping = format!("{}/v2/", this.base);
+        let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e, options))?;
+        this.scheme = match response.status() {
+            status if status.is_success() => Scheme::Anonymous,
+            StatusCode::UNAUTHORIZED => {
+                let challenge = response.headers().get(WWW_AUTHENTICATE).and_then(|h| h.to_str().ok()).and_then(Challenge::parse);
+                match challenge {
+                    Some(Challenge::Basic) => Scheme::Basic,
+                    Some(bearer) => Scheme::Bearer(bearer),
+                    None => return Err(this.refused("it answered 401 without a challenge this tool understands")),
+                }
+            }
+            status => {
+                return Err(Error::RegistryUnreachable {
+                    registry: registry.to_string(),
+                    reason: format!("GET /v2/ answered {status}: this is not a registry API (v2) endpoint"),
+                    hint: "check --registry HOST[:PORT]".into(),
+                });
+            }
+        };
+        this.verify_credentials().await?;
+        Ok(this)
+    }
+
+    /// One request with the credentials, so a wrong password fails once, not once per image.
+    async fn verify_credentials(&self) -> Result<(), Error> {
+        let Some(credentials) = &self.auth.credentials else {
+            return match self.scheme {
+                Scheme::Basic => Err(self.refused("it requires credentials and none were found")),
+                _ => Ok(()),
+            };
+        };
+        let response = match &self.scheme {
+            Scheme::Anonymous => return Ok(()),
+            Scheme::Basic => {
+                let url = format!("{}/v2/", self.base);
+                self.send(|| self.client.get(&url).basic_auth(&credentials.username, Some(credentials.password()))).await
+            }
+            Scheme::Bearer(_) => self.token_request(None).await,
+        };
+        match response {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+                Err(self.refused("the login was refused"))
+            }
+            Ok(response) => Err(Error::RegistryUnreachable {
+                registry: self.registry.to_string(),
+                reason: format!("the login answered {}", response.status()),
+                hint: "check the registry's health and run again".into(),
+            }),
+            Err(transport) => Err(Error::RegistryUnreachable {
+                registry: self.registry.to_string(),
+                reason: format!("the login failed: {}", transport.reason),
+                hint: transport.hint,
+            }),
+        }
+    }
+
+    fn refused(&self, why: &str) -> Error {
+        Error::RegistryAuth {
+            registry: self.registry.to_string(),
+            credentials: self.auth.source.to_string(),
+            hint: format!(
+                "{why}; give the right credentials with --registry-username and --registry-password-stdin, \
+                 ESSREGISTRY_USERNAME and ESSREGISTRY_PASSWORD, or `docker login {}`",
+                self.registry
+            ),
+        }
+    }
+
+    fn unreachable(&self, transport: &Transport, options: &RegistryOptions) -> Error {
+        let mut hint = transport.hint.clone();
+        if options.plain_http && transport.reason.contains("connection") {
+            hint.push_str("; is it an HTTPS registry? then drop --registry-plain-http");
+        }
+        Error::RegistryUnreachable { registry: self.registry.to_string(), reason: transport.reason.clone(), hint }
+    }
+
+    /// GET on the token service: for one repository's pull scope, or (None) just to log in.
+    async fn token_request(&self, repo: Option<&RepoPath>) -> Result<Response, Transport> {
+        let Scheme::Bearer(Challenge::Bearer { realm, service }) = &self.scheme else {
+            unreachable!("token requests are only made for Bearer registries")
+        };
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(service) = service {
+            query.push(("service", service.clone()));
+        }
+        if let Some(repo) = repo {
+            query.push(("scope", format!("repository:{repo}:pull")));
+        }
+        if let Some(credentials) = &self.auth.credentials {
+            query.push(("account", credentials.username.clone()));
+        }
+        self.send(|| {
+            let request = self.client.get(realm).query(&query);
+            match &self.auth.credentials {
+                Some(c) => request.basic_auth(&c.username, Some(c.password())),
+                None => request,
+            }
+        })
+        .await
+    }
+
+    async fn token(&self, repo: &RepoPath) -> Result<String, LookupError> {
+        if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
+            return Ok(token.clone());
+        }
+        let response = self.token_request(Some(repo)).await.map_err(|t| LookupError::Failed(t.reason))?;
+        match response.status() {
+            status if status.is_success() => {}
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(LookupError::Unauthorized(format!("the token service refused a pull token for {repo}")));
+            }
+            status => return Err(LookupError::Failed(format!("the token service answered {status}"))),
+        }
+        let unreadable = |_| LookupError::Failed("the token service sent an unreadable answer".into());
+        let bytes = response.bytes().await.map_err(|e| unreadable(e.to_string()))?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        let token = body
+            .get("token")
+            .or_else(|| body.get("access_token"))
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))?
+            .to_owned();
+        self.tokens.lock().expect("token cache").insert(repo.to_string(), token.clone());
+        Ok(token)
+    }
+
+    async fn authorised(&self, request: RequestBuilder, repo: &RepoPath) -> Result<RequestBuilder, LookupError> {
+        Ok(match (&self.scheme, &self.auth.credentials) {
+            (Scheme::Basic, Some(c)) => request.basic_auth(&c.username, Some(c.password())),
+            (Scheme::Bearer(_), _) => request.bearer_auth(self.token(repo).await?),
+            _ => request,
+        })
+    }
+
+    /// Sends one manifest request; a Bearer token refused once (it may have expired) is renewed.
+    async fn manifest_request(&self, method: reqwest::Method, repo: &RepoPath, reference: &str) -> Result<Response, LookupError> {
+        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
+        let accept = MANIFEST_MEDIA_TYPES.join(", ");
+        for renewal in [false, true] {
+            let request = self.authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo).await?;
+            let response = self.send(|| request.try_clone().expect("no streaming body")).await.map_err(|t| LookupError::Failed(t.reason))?;
+            if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
+                self.tokens.lock().expect("token cache").remove(repo.as_str());
+                continue;
+            }
+            return Ok(response);
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// Sends with retries on connection errors, 429 (after its Retry-After) and 5xx.
+    async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=MAX_ATTEMPTS {
+            let last = attempt == MAX_ATTEMPTS;
+            match request().send().await {
+                Ok(response) if !last && is_retryable(response.status()) => {
+                    let wait = retry_after(&response).unwrap_or(backoff).min(MAX_RETRY_AFTER);
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(response) => return Ok(response),
+                Err(error) => {
+                    let transport = Transport::from(&error);
+                    if last || transport.tls {
+                        return Err(transport);
+                    }
+                    tokio::time::sleep(backoff).await;
+                }
+            }
+            backoff *= 2;
+        }
+        unreachable!("the last attempt returns")
+    }
+}
+
+impl ManifestStore for HttpRegistry {
+    async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
+        let response = self.manifest_request(reqwest::Method::HEAD, repo, reference).await?;
+        match response.status() {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => return Ok(None),
+            StatusCode::UNAUTHORIZED => {
+                return Err(LookupError::Unauthorized(format!("{} answered 401 for {repo} with {}", self.registry, self.auth.source)));
+            }
+            StatusCode::FORBIDDEN => {
+                return Err(LookupError::Unauthorized(format!("{} denied access to {repo} (403) for {}", self.registry, self.auth.source)));
+            }
+            status if is_retryable(status) => {
+                return Err(LookupError::Failed(format!("{} answered {status} after {MAX_ATTEMPTS} attempts", self.registry)));
+            }
+            status => return Err(LookupError::Failed(format!("{} answered {status} for {repo}:{reference}", self.registry))),
+        }
+        let media_type = header(&response, CONTENT_TYPE.as_str());
+        let digest = match header(&response, "docker-content-digest").map(|d| Digest::parse(&d)) {
+            Some(Ok(digest)) => digest,
+            // Some registries omit the header on HEAD: the digest is the sha256 of the body.
+            _ => {
+                let response = self.manifest_request(reqwest::Method::GET, repo, reference).await?;
+                if response.status() != StatusCode::OK {
+                    return Err(LookupError::Failed(format!("GET of {repo}:{reference} answered {}", response.status())));
+                }
+                let body = response.bytes().await.map_err(|e| LookupError::Failed(Transport::from(&e).reason))?;
+                Digest::of(&body)
+            }
+        };
+        Ok(Some(ManifestHead { digest, media_type }))
+    }
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| crate::sanitize::printable(v))
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare from registries and falls back to backoff).
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
+    // reqwest is built without a bundled provider; ring is the one kube uses too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        .pool_max_idle_per_host(options.concurrency)
+        .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")));
+    for path in &options.ca_files {
+        let pem = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read --registry-ca-file {}: {e}", path.display()), "pass a readable PEM file"))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+        if certificates.is_empty() {
+            return Err(Error::usage(format!("--registry-ca-file {} holds no PEM certificate", path.display()), "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)"));
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    if options.insecure_skip_tls_verify {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    builder.build().map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))
+}
+
+/// A request that got no HTTP answer, described for a person.
+#[derive(Debug, Clone)]
+struct Transport {
+    reason: String,
+    hint: String,
+    /// TLS failures are not retried: they do not heal.
+    tls: bool,
+}
+
+impl From<&reqwest::Error> for Transport {
+    fn from(error: &reqwest::Error) -> Self {
+        if let Some(tls) = find_rustls_error(error) {
+            let (reason, hint) = match &tls {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => (
+                    "TLS: the registry's certificate is signed by an unknown authority".to_owned(),
+                    "pass the CA that signed it with --registry-ca-file PATH (or, for a test only, --registry-insecure-skip-tls-verify)".to_owned(),
+                ),
+                rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. },
+                ) => (
+                    "TLS: the registry's certificate is for another host name".to_owned(),
+                    "use the host name the certificate names as --registry, or fix the certificate's subjectAltName".to_owned(),
+                ),
+                other => (format!("TLS: {other}"), "check the registry's certificate, or pass its CA with --registry-ca-file".to_owned()),
+            };
+            return Transport { reason, hint, tls: true };
+        }
+        let chain = error_chain(error);
+        let (reason, hint) = if error.is_timeout() {
+            ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
+        } else if chain.contains("InvalidContentType") || chain.contains("CorruptMessage") || chain.contains("received corrupt message") {
+            ("the registry does not speak TLS".to_owned(), "for an HTTP-only registry, add --registry-plain-http".to_owned())
+        } else if error.is_connect() {
+            (format!("connection failed ({chain})"), "check --registry HOST:PORT and that the registry is running".to_owned())
+        } else {
+            (format!("request failed ({chain})"), "check the registry's health and run again".to_owned())
+        };
+        Transport { reason, hint, tls: false }
+    }
+}
+
+fn find_rustls_error(error: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls.clone());
+        }
+        if let Some(tls) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|e| e.downcast_ref::<rustls::Error>()) {
+            return Some(tls.clone());
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// The innermost causes, which say more than reqwest's "error sending request".
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut current = error.source();
+    while let Some(error) = current {
+        parts.push(error.to_string());
+        current = error.source();
+    }
+    if parts.is_empty() {
+        parts.push(error.to_string());
+    }
+    crate::sanitize::printable(&parts.join(": "))
+}

@@ -1,0 +1,51 @@
+//! The registry adapter: a small interface the checks are written against, and its HTTP
+//! implementation (distribution API v2, Basic and Bearer auth, retries, TLS options).
+
+mod auth;
+mod challenge;
+mod http;
+
+pub use auth::{CredentialSource, Credentials, RegistryAuth};
+pub use http::{HttpRegistry, RegistryOptions};
+
+use crate::reference::{Digest, RepoPath};
+use std::future::Future;
+
+/// What a HEAD of one manifest told us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestHead {
+    pub digest: Digest,
+    /// The manifest's media type (an index, or a single-platform manifest), when sent.
+    pub media_type: Option<String>,
+}
+
+/// Why one manifest lookup failed. Per image: the run goes on and records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// 401 or 403 for this repository, with the credentials that were accepted by the registry.
+    Unauthorized(String),
+    /// Unreachable, TLS, a timeout or 5xx after retries, or an answer that makes no sense.
+    Failed(String),
+}
+
+/// Reads manifests from the local registry. `Ok(None)` means the registry has no such manifest.
+pub trait ManifestStore: Sync {
+    fn head(
+        &self,
+        repo: &RepoPath,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<ManifestHead>, LookupError>> + Send;
+}
+
+/// Every manifest media type, so that no registry converts what it sends.
+pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+];
+
+/// True for a multi-platform index (OCI index or Docker manifest list).
+pub fn is_index(media_type: &str) -> bool {
+    media_type.starts_with(MANIFEST_MEDIA_TYPES[0]) || media_type.starts_with(MANIFEST_MEDIA_TYPES[1])
+}

@@ -1,0 +1,65 @@
+//! The report's schema, `apiVersion: essregistry/v1`, `kind: Plan`. Field names are a contract
+//! with scripts: add fields, never rename them, within v1.
+
+use crate::check::ImageState;
+use crate::plan::{DigestAction, Plan, Summary};
+use serde::Serialize;
+
+pub const API_VERSION: &str = "essregistry/v1";
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanReport<'a> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub registry: &'a str,
+    pub summary: Summary,
+    pub images: Vec<ImageReport<'a>>,
+    /// Entries the ConfigMap leaves out, which keep pulling from upstream.
+    pub still_upstream: Vec<String>,
+    /// The string the ConfigMap's `data.images_digests` will hold.
+    pub config_map: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageReport<'a> {
+    pub entries: Vec<String>,
+    pub source: String,
+    pub target: String,
+    pub expected_digest: &'a str,
+    pub observed_digest: Option<&'a str>,
+    pub state: ImageState,
+    pub digest_action: DigestAction,
+    pub reason: Option<&'a str>,
+    pub warning: Option<&'a str>,
+}
+
+impl<'a> From<&'a Plan> for PlanReport<'a> {
+    fn from(plan: &'a Plan) -> Self {
+        let images = plan
+            .images
+            .iter()
+            .map(|p| ImageReport {
+                entries: p.image.entries.iter().map(|&i| plan.entries[i].name()).collect(),
+                source: format!("{}@{}", p.image.source(), p.image.digest),
+                target: format!("{}/{}", plan.registry, p.image),
+                expected_digest: p.image.digest.as_str(),
+                observed_digest: p.finding.observed.as_ref().map(|d| d.as_str()),
+                state: p.finding.state,
+                digest_action: p.action,
+                reason: p.finding.reason.as_deref(),
+                warning: p.finding.warning.as_deref(),
+            })
+            .collect();
+        PlanReport {
+            api_version: API_VERSION,
+            kind: "Plan",
+            registry: plan.registry.as_str(),
+            summary: plan.summary(),
+            images,
+            still_upstream: plan.still_upstream(),
+            config_map: &plan.configmap,
+        }
+    }
+}

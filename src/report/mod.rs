@@ -1,0 +1,38 @@
+//! Renderers of the plan: a table for people, a versioned JSON or YAML report for programs.
+//! Both read the same `Plan`, and write to an injected writer.
+
+mod document;
+mod table;
+
+pub use document::PlanReport;
+pub use table::write_table;
+
+use crate::plan::Plan;
+use std::io::{self, Write};
+
+/// `-o`: how results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A table for a person, coloured on a terminal.
+    #[default]
+    Table,
+    /// The versioned report (apiVersion essregistry/v1) as JSON.
+    Json,
+    /// The same report as YAML.
+    Yaml,
+}
+
+/// Writes the plan in the chosen format.
+pub fn write_plan(plan: &Plan, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Table => write_table(plan, color, out),
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &PlanReport::from(plan))?;
+            writeln!(out)
+        }
+        OutputFormat::Yaml => {
+            let text = serde_yaml::to_string(&PlanReport::from(plan)).map_err(io::Error::other)?;
+            out.write_all(text.as_bytes())
+        }
+    }
+}

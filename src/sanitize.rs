@@ -1,0 +1,24 @@
+//! Text that comes from a file, a registry or a cluster is escaped before it reaches a
+//! terminal, so a crafted value cannot move the cursor or rewrite what was printed.
+
+/// Control characters escaped, at most 200 characters kept.
+pub fn printable(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] })
+        .take(200)
+        .collect();
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_control_characters() {
+        assert_eq!(super::printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+        assert_eq!(super::printable("élément"), "élément");
+    }
+}

@@ -1,0 +1,14 @@
+//! Real servers on loopback for kubectl-essregistry's tests and its demo: a CNCF distribution
+//! registry (Debian's `docker-registry`), certificates, and OCI images pushed with `skopeo`.
+//! Everything a test starts is stopped when its handle is dropped.
+
+pub mod images;
+pub mod registry;
+pub mod tls;
+
+use std::net::TcpListener;
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local address").port()
+}
