@@ -33,6 +33,9 @@ impl FromStr for MapRule {
             .split_once('=')
             .ok_or_else(|| format!("\"{text}\" is not FROM=TO (for example docker.io/library=mirror)"))?;
         let from = from.trim_end_matches('/');
+        if from.contains("://") {
+            return Err(format!("FROM \"{from}\" must be server[/path] without a scheme"));
+        }
         let (server, path) = from.split_once('/').unwrap_or((from, ""));
         RegistryHost::parse(server).map_err(|why| format!("FROM's host \"{server}\" {why}"))?;
         if !path.is_empty() {

@@ -184,10 +184,12 @@ impl fmt::Display for Tag {
 #[serde(transparent)]
 pub struct Digest(String);
 
+const NOT_SHA256: &str = "is not a sha256 digest (expected sha256: and 64 lower-case hex digits)";
+
 impl Digest {
     pub fn parse(text: &str) -> Result<Self, String> {
         let Some((algorithm, hex)) = text.split_once(':') else {
-            return Err("is not a sha256 digest (expected sha256:<64 hex digits>)".into());
+            return Err(NOT_SHA256.into());
         };
         if algorithm != "sha256" {
             return Err(format!(
@@ -195,7 +197,7 @@ impl Digest {
             ));
         }
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-            return Err("is not a sha256 digest (expected sha256:<64 lower-case hex digits>)".into());
+            return Err(NOT_SHA256.into());
         }
         Ok(Self(text.to_owned()))
     }

@@ -263,7 +263,7 @@ mod tests {
         );
         let errors = errors(&text);
         assert_eq!(errors.len(), 5, "{errors:#?}");
-        assert_eq!(errors[0], "line 4, column 21: synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest (expected sha256:<64 hex digits>)");
+        assert_eq!(errors[0], "line 4, column 21: synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest (expected sha256: and 64 lower-case hex digits)");
         assert!(errors[1].starts_with("line 5, column 30: synapse/haproxy: image_repository_path \"Library/haproxy\""), "{}", errors[1]);
         assert!(errors[2].contains("image_repository_server \"https://docker.io\" must be a host[:port] without a scheme"), "{}", errors[2]);
         assert!(errors[3].starts_with("line 10, column 21: element_web/element_web: image_digest must be a string, found a list"), "{}", errors[3]);

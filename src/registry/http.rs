@@ -357,10 +357,11 @@ fn find_rustls_error(error: &(dyn std::error::Error + 'static)) -> Option<rustls
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
             return Some(tls.clone());
         }
-        if let Some(tls) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|e| e.downcast_ref::<rustls::Error>()) {
-            return Some(tls.clone());
-        }
-        current = error.source();
+        // An io::Error's source() skips the error it wraps, so step into it instead.
+        current = match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
     }
     None
 }

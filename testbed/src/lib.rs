@@ -5,10 +5,17 @@
 pub mod images;
 pub mod registry;
 pub mod tls;
+pub mod token;
 
 use std::net::TcpListener;
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local address").port()
+}
+
+/// A Docker `config.json` with one `auths` entry, as `docker login HOST` writes it.
+pub fn docker_config(host: &str, user: &str, password: &str) -> String {
+    let auth = data_encoding::BASE64.encode(format!("{user}:{password}").as_bytes());
+    serde_json::json!({"auths": {host: {"auth": auth}}}).to_string()
 }

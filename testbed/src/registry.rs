@@ -2,6 +2,7 @@
 
 use crate::free_port;
 use crate::tls::{self, TlsFiles};
+use crate::token::{ISSUER, SERVICE, TokenPolicy, TokenServer};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -15,6 +16,8 @@ pub struct RegistryConfig {
     pub tls: bool,
     /// htpasswd (Basic) auth with this user and password.
     pub basic_auth: Option<(String, String)>,
+    /// Bearer auth through a token service with this policy.
+    pub token: Option<TokenPolicy>,
 }
 
 /// A running registry; stopped and its storage removed on drop.
@@ -24,6 +27,7 @@ pub struct Registry {
     dir: TempDir,
     tls: Option<TlsFiles>,
     pub credentials: Option<(String, String)>,
+    pub token_server: Option<TokenServer>,
 }
 
 /// One line of the registry's access log.
@@ -52,6 +56,17 @@ impl Registry {
             std::fs::write(&htpasswd, format!("{user}:{hash}\n")).expect("write htpasswd");
             yaml.push_str(&format!("auth:\n  htpasswd:\n    realm: essregistry-testbed\n    path: {}\n", htpasswd.display()));
         }
+        let token_server = config.token.as_ref().map(|policy| {
+            let cert = dir.path().join("token-signer.pem");
+            let server = TokenServer::start(policy.clone(), &cert);
+            yaml.push_str(&format!(
+                "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+                server.realm(),
+                cert.display()
+            ));
+            server
+        });
+        let credentials = config.basic_auth.or_else(|| config.token.map(|t| (t.user, t.password)));
         let config_file = dir.path().join("config.yml");
         std::fs::write(&config_file, yaml).expect("write registry config");
         let log = std::fs::File::create(dir.path().join("access.log")).expect("access log");
@@ -63,7 +78,7 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry (apt-get install docker-registry)");
-        let registry = Registry { child, port, dir, tls, credentials: config.basic_auth };
+        let registry = Registry { child, port, dir, tls, credentials, token_server };
         registry.wait_until_listening();
         registry
     }
