@@ -41,6 +41,8 @@ pub struct Finding {
     /// The digest the local tag points at, when it differs from the pinned one.
     pub observed: Option<Digest>,
     pub reason: Option<String>,
+    /// The command that puts it right, where there is one.
+    pub fix: Option<String>,
     pub warning: Option<String>,
 }
 
@@ -65,7 +67,11 @@ pub async fn check_images<S: ManifestStore>(
 }
 
 /// HEAD by the pinned digest, then HEAD by tag: two requests for an image that is there.
-async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
+async fn check_image<S: ManifestStore>(
+    store: &S,
+    registry: &RegistryHost,
+    image: &Image,
+) -> Finding {
     let by_digest = store.head(&image.target, image.digest.as_str()).await;
     let by_tag = match by_digest {
         Err(_) => None,
@@ -77,8 +83,19 @@ async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.
-pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
-    let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding { state, observed, reason, warning };
+pub fn classify(
+    registry: &RegistryHost,
+    image: &Image,
+    by_digest: Lookup,
+    by_tag: Option<Lookup>,
+) -> Finding {
+    let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding {
+        state,
+        observed,
+        reason,
+        fix: None,
+        warning,
+    };
     let failed = |error: LookupError| match error {
         LookupError::Unauthorized(why) => finding(ImageState::Unauthorized, None, Some(why), None),
         LookupError::Failed(why) => finding(ImageState::Error, None, Some(why), None),
@@ -87,6 +104,10 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
         "skopeo copy --all --preserve-digests docker://{}@{} docker://{registry}/{image}",
         image.upstream, image.digest
     );
+    let with_fix = |finding: Finding| Finding {
+        fix: Some(copy.clone()),
+        ..finding
+    };
     match (by_digest, by_tag) {
         (Err(error), _) => failed(error),
         (Ok(Some(_)), tag) => {
@@ -104,12 +125,17 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
             };
             finding(ImageState::Present, None, None, warning)
         }
-        (Ok(None), None | Some(Ok(None))) => finding(
+        (Ok(None), None | Some(Ok(None))) => with_fix(finding(
             ImageState::Missing,
             None,
-            Some(format!("neither {} nor the tag {} is in {registry}/{}; mirror it: {copy}", image.digest.short(), image.tag, image.target)),
+            Some(format!(
+                "neither {} nor the tag {} is in {registry}/{}",
+                image.digest.short(),
+                image.tag,
+                image.target
+            )),
             None,
-        ),
+        )),
         (Ok(None), Some(Err(error))) => failed(error),
         (Ok(None), Some(Ok(Some(head)))) => {
             let media_type = head.media_type.as_deref().unwrap_or("unknown media type");
@@ -124,12 +150,12 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
                 ),
                 None => "the local tag holds another manifest".to_owned(),
             };
-            finding(
+            with_fix(finding(
                 ImageState::Mismatch,
                 Some(head.digest.clone()),
-                Some(format!("{what}; copy it again keeping digests: {copy}")),
+                Some(what),
                 None,
-            )
+            ))
         }
     }
 }
@@ -150,11 +176,19 @@ mod tests {
     }
 
     fn head(bytes: &[u8], media_type: &str) -> Lookup {
-        Ok(Some(ManifestHead { digest: Digest::of(bytes), media_type: Some(media_type.into()) }))
+        Ok(Some(ManifestHead {
+            digest: Digest::of(bytes),
+            media_type: Some(media_type.into()),
+        }))
     }
 
     fn classify_with(by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
-        classify(&RegistryHost::parse("reg.local").unwrap(), &image(), by_digest, by_tag)
+        classify(
+            &RegistryHost::parse("reg.local").unwrap(),
+            &image(),
+            by_digest,
+            by_tag,
+        )
     }
 
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -175,7 +209,10 @@ mod tests {
         assert_eq!(single.state, ImageState::Mismatch);
         assert_eq!(single.observed, Some(Digest::of(b"amd64")));
         let reason = single.reason.unwrap();
-        assert!(reason.contains("single-platform manifest") && reason.contains("skopeo copy --all"), "{reason}");
+        assert!(reason.contains("single-platform manifest"), "{reason}");
+        assert!(single.fix.unwrap().starts_with(
+            "skopeo copy --all --preserve-digests docker://docker.io/library/haproxy@sha256:"
+        ));
         let converted = classify_with(Ok(None), Some(head(b"converted", OCI_INDEX)));
         assert!(converted.reason.unwrap().contains("converted"));
     }
@@ -184,7 +221,18 @@ mod tests {
     fn missing_unauthorized_and_error() {
         let missing = classify_with(Ok(None), Some(Ok(None)));
         assert_eq!(missing.state, ImageState::Missing);
-        assert!(missing.reason.unwrap().contains("docker://docker.io/library/haproxy@sha256:"));
+        assert!(
+            missing
+                .reason
+                .unwrap()
+                .contains("nor the tag 2.8-alpine is in reg.local/ess/library/haproxy")
+        );
+        assert!(
+            missing
+                .fix
+                .unwrap()
+                .ends_with("docker://reg.local/ess/library/haproxy:2.8-alpine")
+        );
         let denied = classify_with(Err(LookupError::Unauthorized("403".into())), None);
         assert_eq!(denied.state, ImageState::Unauthorized);
         let failed = classify_with(Ok(None), Some(Err(LookupError::Failed("503".into()))));

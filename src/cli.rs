@@ -9,7 +9,12 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ESSREGISTRY_GIT_COMMIT"), ")");
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ESSREGISTRY_GIT_COMMIT"),
+    ")"
+);
 
 /// Point an air-gapped Element Server Suite at its local registry.
 ///
@@ -153,7 +158,10 @@ mod tests {
         let plan = command.find_subcommand("plan").unwrap();
         for arg in plan.get_arguments() {
             let long = arg.get_long().unwrap_or_default();
-            assert!(!long.contains("password") || long == "registry-password-stdin", "{long}");
+            assert!(
+                !long.contains("password") || long == "registry-password-stdin",
+                "{long}"
+            );
         }
     }
 }

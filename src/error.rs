@@ -8,23 +8,40 @@ use std::path::PathBuf;
 pub enum Error {
     /// A flag or a combination of flags is wrong.
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
 
     #[error("cannot read {path}: {source}")]
-    ReadInput { path: PathBuf, source: std::io::Error },
+    ReadInput {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// The images_digests input (or what it maps to) is invalid; every problem is listed.
     #[error("{source_name} is not a usable images_digests ({count} problem{s}):\n{list}",
         count = problems.len(),
         s = if problems.len() == 1 { "" } else { "s" },
         list = problems.iter().map(|p| format!("  {source_name}: {p}")).collect::<Vec<_>>().join("\n"))]
-    Input { source_name: String, problems: Vec<Problem> },
+    Input {
+        source_name: String,
+        problems: Vec<Problem>,
+    },
 
     #[error("the registry {registry} refused the credentials from {credentials}")]
-    RegistryAuth { registry: String, credentials: String, hint: String },
+    RegistryAuth {
+        registry: String,
+        credentials: String,
+        hint: String,
+    },
 
     #[error("cannot reach the registry {registry}: {reason}")]
-    RegistryUnreachable { registry: String, reason: String, hint: String },
+    RegistryUnreachable {
+        registry: String,
+        reason: String,
+        hint: String,
+    },
 
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
@@ -32,12 +49,18 @@ pub enum Error {
 
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Usage { message: message.into(), hint: Some(hint.into()) }
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
     }
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage { .. } | Error::ReadInput { .. } | Error::Input { .. } | Error::Output(_) => exit::USAGE,
+            Error::Usage { .. }
+            | Error::ReadInput { .. }
+            | Error::Input { .. }
+            | Error::Output(_) => exit::USAGE,
             Error::RegistryAuth { .. } => exit::REGISTRY_AUTH,
             Error::RegistryUnreachable { .. } => exit::REGISTRY_UNREACHABLE,
         }
@@ -48,8 +71,12 @@ impl Error {
         match self {
             Error::Usage { hint, .. } => hint.as_deref(),
             Error::ReadInput { .. } => Some("pass the installer's images_digests.yml with -f FILE"),
-            Error::Input { .. } => Some("fix the entries above and run again; nothing was contacted or written"),
-            Error::RegistryAuth { hint, .. } | Error::RegistryUnreachable { hint, .. } => Some(hint),
+            Error::Input { .. } => {
+                Some("fix the entries above and run again; nothing was contacted or written")
+            }
+            Error::RegistryAuth { hint, .. } | Error::RegistryUnreachable { hint, .. } => {
+                Some(hint)
+            }
             Error::Output(_) => None,
         }
     }

@@ -20,11 +20,22 @@ pub struct DigestsInput {
 }
 
 /// `-f FILE`, `-f -` (stdin), or a search of the installer's folder.
-pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Result<DigestsInput, Error> {
+pub fn read_digests(
+    digests: Option<&Path>,
+    installer_dir: Option<&Path>,
+) -> Result<DigestsInput, Error> {
     match digests {
         Some(path) if path == Path::new("-") => {
-            let bytes = read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput { path: "stdin".into(), source })?;
-            Ok(DigestsInput { name: "<stdin>".into(), bytes, found_in: None })
+            let bytes =
+                read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {
+                    path: "stdin".into(),
+                    source,
+                })?;
+            Ok(DigestsInput {
+                name: "<stdin>".into(),
+                bytes,
+                found_in: None,
+            })
         }
         Some(path) => read_file(path, None),
         None => {
@@ -36,14 +47,20 @@ pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Res
             match found.as_slice() {
                 [one] => read_file(one, Some(one.clone())),
                 [] => Err(Error::usage(
-                    format!("no images_digests.yml given, and none found under {}", dir.display()),
+                    format!(
+                        "no images_digests.yml given, and none found under {}",
+                        dir.display()
+                    ),
                     "pass the installer's images_digests.yml with -f FILE (or --installer-dir DIR)",
                 )),
                 many => Err(Error::usage(
                     format!(
                         "several images_digests files under {}: {}",
                         dir.display(),
-                        many.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                        many.iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     "choose one with -f FILE",
                 )),
@@ -53,16 +70,28 @@ pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Res
 }
 
 fn read_file(path: &Path, found_in: Option<PathBuf>) -> Result<DigestsInput, Error> {
-    let file = std::fs::File::open(path).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
-    let bytes = read_limited(file).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
-    Ok(DigestsInput { name: path.display().to_string(), bytes, found_in })
+    let file = std::fs::File::open(path).map_err(|source| Error::ReadInput {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bytes = read_limited(file).map_err(|source| Error::ReadInput {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(DigestsInput {
+        name: path.display().to_string(),
+        bytes,
+        found_in,
+    })
 }
 
 /// Reads one byte past the limit, so the parser can say the input is too large without
 /// the whole of a huge file (or an endless pipe) ever being held in memory.
 fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    reader.take(MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    reader
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -71,9 +100,13 @@ fn find_in(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![(dir.to_owned(), 0)];
     while let Some((dir, depth)) = pending.pop() {
-        let Ok(listing) = std::fs::read_dir(&dir) else { continue };
+        let Ok(listing) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in listing.flatten() {
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             let path = entry.path();
             if kind.is_dir() && depth + 1 < SEARCH_DEPTH {
                 pending.push((path, depth + 1));
@@ -101,6 +134,12 @@ mod tests {
         let input = read_digests(None, Some(dir.path())).unwrap();
         assert_eq!(input.found_in, Some(nested.join("images_digests.yml")));
         std::fs::write(dir.path().join("images_digests.yaml"), "x: y\n").unwrap();
-        assert!(read_digests(None, Some(dir.path())).err().unwrap().to_string().contains("several"));
+        assert!(
+            read_digests(None, Some(dir.path()))
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("several")
+        );
     }
 }

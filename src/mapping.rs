@@ -29,20 +29,26 @@ impl FromStr for MapRule {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let (from, to) = text
-            .split_once('=')
-            .ok_or_else(|| format!("\"{text}\" is not FROM=TO (for example docker.io/library=mirror)"))?;
+        let (from, to) = text.split_once('=').ok_or_else(|| {
+            format!("\"{text}\" is not FROM=TO (for example docker.io/library=mirror)")
+        })?;
         let from = from.trim_end_matches('/');
         if from.contains("://") {
-            return Err(format!("FROM \"{from}\" must be server[/path] without a scheme"));
+            return Err(format!(
+                "FROM \"{from}\" must be server[/path] without a scheme"
+            ));
         }
         let (server, path) = from.split_once('/').unwrap_or((from, ""));
         RegistryHost::parse(server).map_err(|why| format!("FROM's host \"{server}\" {why}"))?;
         if !path.is_empty() {
             RepoPath::parse(path).map_err(|why| format!("FROM's path \"{path}\" {why}"))?;
         }
-        let to = RepoPath::parse(to.trim_matches('/')).map_err(|why| format!("TO \"{to}\" {why}"))?;
-        Ok(Self { from: from.to_owned(), to })
+        let to =
+            RepoPath::parse(to.trim_matches('/')).map_err(|why| format!("TO \"{to}\" {why}"))?;
+        Ok(Self {
+            from: from.to_owned(),
+            to,
+        })
     }
 }
 
@@ -67,13 +73,16 @@ impl Mapping {
             .max_by_key(|rule| rule.from.len());
         let mapped = match rule {
             Some(rule) => match source[rule.from.len()..].strip_prefix('/') {
-                Some(rest) => rule.to.join(&RepoPath::parse(rest).expect("the rest of a valid path is valid")),
+                Some(rest) => rule
+                    .to
+                    .join(&RepoPath::parse(rest).expect("the rest of a valid path is valid")),
                 None => rule.to.clone(),
             },
             None => match self.layout {
                 Layout::Preserve => path.clone(),
                 Layout::SourceHost => host_as_path(server).join(path),
-                Layout::Flat => RepoPath::parse(path.last_component()).expect("a component of a valid path is valid"),
+                Layout::Flat => RepoPath::parse(path.last_component())
+                    .expect("a component of a valid path is valid"),
             },
         };
         match &self.prefix {
@@ -86,7 +95,8 @@ impl Mapping {
 /// A host name is a valid path component once its port separator is replaced.
 fn host_as_path(server: &RegistryHost) -> RepoPath {
     let text = server.as_str().replace(':', "-").replace(['[', ']'], "");
-    RepoPath::parse(&text.to_ascii_lowercase()).unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
+    RepoPath::parse(&text.to_ascii_lowercase())
+        .unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
 }
 
 /// One upstream image (server, path, tag, digest) and the entries that use it.
@@ -155,7 +165,11 @@ pub fn map_images(entries: &[Entry], mapping: &Mapping) -> Result<Vec<Image>, Ve
             });
         }
     }
-    if problems.is_empty() { Ok(images) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(images)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -173,39 +187,100 @@ mod tests {
 
     fn target(mapping: &Mapping, server: &str, path: &str) -> String {
         mapping
-            .target_path(&RegistryHost::parse(server).unwrap(), &RepoPath::parse(path).unwrap())
+            .target_path(
+                &RegistryHost::parse(server).unwrap(),
+                &RepoPath::parse(path).unwrap(),
+            )
             .to_string()
     }
 
     #[test]
     fn layouts_and_prefix() {
         let preserve = mapping(Layout::Preserve, Some("elementdeployment"), &[]);
-        assert_eq!(target(&preserve, "docker.io", "vectorim/element-web"), "elementdeployment/vectorim/element-web");
+        assert_eq!(
+            target(&preserve, "docker.io", "vectorim/element-web"),
+            "elementdeployment/vectorim/element-web"
+        );
         let host = mapping(Layout::SourceHost, None, &[]);
-        assert_eq!(target(&host, "docker.io", "library/haproxy"), "docker.io/library/haproxy");
-        assert_eq!(target(&host, "reg.example:5000", "a/b"), "reg.example-5000/a/b");
+        assert_eq!(
+            target(&host, "docker.io", "library/haproxy"),
+            "docker.io/library/haproxy"
+        );
+        assert_eq!(
+            target(&host, "reg.example:5000", "a/b"),
+            "reg.example-5000/a/b"
+        );
         let flat = mapping(Layout::Flat, Some("ess"), &[]);
-        assert_eq!(target(&flat, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"), "ess/pipe");
+        assert_eq!(
+            target(
+                &flat,
+                "gitlab-registry.matrix.org",
+                "ems-image-store/enterprise/pipe"
+            ),
+            "ess/pipe"
+        );
     }
 
     #[test]
     fn the_longest_map_wins_over_the_layout() {
-        let rules = ["gitlab-registry.matrix.org/ems-image-store=ems", "gitlab-registry.matrix.org/ems-image-store/enterprise=ess", "docker.io=hub"];
+        let rules = [
+            "gitlab-registry.matrix.org/ems-image-store=ems",
+            "gitlab-registry.matrix.org/ems-image-store/enterprise=ess",
+            "docker.io=hub",
+        ];
         let m = mapping(Layout::Flat, None, &rules);
-        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"), "ess/pipe");
-        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store/other/x"), "ems/other/x");
-        assert_eq!(target(&m, "docker.io", "library/redis"), "hub/library/redis");
+        assert_eq!(
+            target(
+                &m,
+                "gitlab-registry.matrix.org",
+                "ems-image-store/enterprise/pipe"
+            ),
+            "ess/pipe"
+        );
+        assert_eq!(
+            target(&m, "gitlab-registry.matrix.org", "ems-image-store/other/x"),
+            "ems/other/x"
+        );
+        assert_eq!(
+            target(&m, "docker.io", "library/redis"),
+            "hub/library/redis"
+        );
         // A prefix of a component is not a match.
-        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store-x/y"), "y");
-        let exact = mapping(Layout::Preserve, Some("p"), &["ghcr.io/element-hq/element-call=call"]);
-        assert_eq!(target(&exact, "ghcr.io", "element-hq/element-call"), "p/call");
+        assert_eq!(
+            target(&m, "gitlab-registry.matrix.org", "ems-image-store-x/y"),
+            "y"
+        );
+        let exact = mapping(
+            Layout::Preserve,
+            Some("p"),
+            &["ghcr.io/element-hq/element-call=call"],
+        );
+        assert_eq!(
+            target(&exact, "ghcr.io", "element-hq/element-call"),
+            "p/call"
+        );
     }
 
     #[test]
     fn map_rules_are_validated() {
-        assert!("docker.io".parse::<MapRule>().unwrap_err().contains("FROM=TO"));
-        assert!("https://docker.io=x".parse::<MapRule>().unwrap_err().contains("scheme"));
-        assert!("docker.io=Upper".parse::<MapRule>().unwrap_err().contains("TO"));
+        assert!(
+            "docker.io"
+                .parse::<MapRule>()
+                .unwrap_err()
+                .contains("FROM=TO")
+        );
+        assert!(
+            "https://docker.io=x"
+                .parse::<MapRule>()
+                .unwrap_err()
+                .contains("scheme")
+        );
+        assert!(
+            "docker.io=Upper"
+                .parse::<MapRule>()
+                .unwrap_err()
+                .contains("TO")
+        );
     }
 
     fn entry(component: &str, server: &str, path: &str, tag: &str, line: usize) -> Entry {
@@ -226,16 +301,31 @@ mod tests {
         let entries = [
             entry("adminbot", "docker.io", "library/haproxy", "2.8", 3),
             entry("synapse", "docker.io", "library/haproxy", "2.8", 9),
-            entry("groupsync", "gitlab-registry.matrix.org", "ems/enterprise/groupsync", "1", 15),
+            entry(
+                "groupsync",
+                "gitlab-registry.matrix.org",
+                "ems/enterprise/groupsync",
+                "1",
+                15,
+            ),
         ];
         let images = map_images(&entries, &mapping(Layout::Preserve, None, &[])).unwrap();
         assert_eq!(images.len(), 2);
         assert_eq!(images[0].entries, [0, 1]);
 
-        let clash = [entry("a", "docker.io", "org1/pipe", "1", 3), entry("b", "ghcr.io", "org2/pipe", "1", 9)];
+        let clash = [
+            entry("a", "docker.io", "org1/pipe", "1", 3),
+            entry("b", "ghcr.io", "org2/pipe", "1", 9),
+        ];
         let problems = map_images(&clash, &mapping(Layout::Flat, None, &[])).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(9));
-        assert!(problems[0].message.contains("would both be localregistry.local/pipe:1"), "{}", problems[0].message);
+        assert!(
+            problems[0]
+                .message
+                .contains("would both be localregistry.local/pipe:1"),
+            "{}",
+            problems[0].message
+        );
     }
 }

@@ -93,7 +93,13 @@ pub struct Summary {
 
 impl Plan {
     /// `findings` come in the order of `images`.
-    pub fn new(registry: RegistryHost, entries: Vec<Entry>, images: Vec<Image>, findings: Vec<Finding>, policy: MismatchPolicy) -> Self {
+    pub fn new(
+        registry: RegistryHost,
+        entries: Vec<Entry>,
+        images: Vec<Image>,
+        findings: Vec<Finding>,
+        policy: MismatchPolicy,
+    ) -> Self {
         let images: Vec<ImagePlan> = images
             .into_iter()
             .zip(findings)
@@ -104,7 +110,11 @@ impl Plan {
                     (ImageState::Mismatch, MismatchPolicy::Drop) => DigestAction::Drop,
                     _ => DigestAction::Skip,
                 };
-                ImagePlan { image, finding, action }
+                ImagePlan {
+                    image,
+                    finding,
+                    action,
+                }
             })
             .collect();
         let mut image_of_entry = vec![0; entries.len()];
@@ -113,15 +123,31 @@ impl Plan {
                 image_of_entry[entry] = index;
             }
         }
-        let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(|(entry, &index)| {
-            let plan = &images[index];
-            plan.ready().then(|| Rewritten { entry, server: &registry, path: &plan.image.target, digest: plan.written_digest() })
-        }));
-        Self { registry, entries, images, configmap }
+        let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(
+            |(entry, &index)| {
+                let plan = &images[index];
+                plan.ready().then(|| Rewritten {
+                    entry,
+                    server: &registry,
+                    path: &plan.image.target,
+                    digest: plan.written_digest(),
+                })
+            },
+        ));
+        Self {
+            registry,
+            entries,
+            images,
+            configmap,
+        }
     }
 
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary { entries: self.entries.len(), images: self.images.len(), ..Summary::default() };
+        let mut summary = Summary {
+            entries: self.entries.len(),
+            images: self.images.len(),
+            ..Summary::default()
+        };
         for plan in &self.images {
             *match plan.finding.state {
                 ImageState::Present => &mut summary.present,
@@ -141,7 +167,12 @@ impl Plan {
             .images
             .iter()
             .filter(|plan| !plan.ready())
-            .flat_map(|plan| plan.image.entries.iter().map(|&i| (i, self.entries[i].name())))
+            .flat_map(|plan| {
+                plan.image
+                    .entries
+                    .iter()
+                    .map(|&i| (i, self.entries[i].name()))
+            })
             .collect();
         names.sort();
         names.into_iter().map(|(_, name)| name).collect()
@@ -192,19 +223,47 @@ mod tests {
     fn plan(element_web: ImageState, policy: MismatchPolicy) -> Plan {
         let entries = parse(INPUT.as_bytes()).unwrap().entries;
         let registry = RegistryHost::parse("reg.local").unwrap();
-        let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
+        let mapping = Mapping {
+            registry: registry.clone(),
+            prefix: None,
+            layout: Layout::Preserve,
+            rules: vec![],
+        };
         let images = map_images(&entries, &mapping).unwrap();
-        let found = |state, observed| Finding { state, observed, reason: None, warning: None };
+        let found = |state, observed| Finding {
+            state,
+            observed,
+            reason: None,
+            fix: None,
+            warning: None,
+        };
         let observed = (element_web == ImageState::Mismatch).then(|| Digest::of(b"local"));
-        let findings = vec![found(ImageState::Present, None), found(element_web, observed)];
+        let findings = vec![
+            found(ImageState::Present, None),
+            found(element_web, observed),
+        ];
         Plan::new(registry, entries, images, findings, policy)
     }
 
     #[test]
     fn a_shared_image_counts_once_and_writes_every_entry() {
         let plan = plan(ImageState::Present, MismatchPolicy::Fail);
-        assert_eq!(plan.summary(), Summary { entries: 3, images: 2, present: 2, ready: 2, ..Summary::default() });
-        assert_eq!(plan.configmap.matches("image_repository_server: reg.local").count(), 3);
+        assert_eq!(
+            plan.summary(),
+            Summary {
+                entries: 3,
+                images: 2,
+                present: 2,
+                ready: 2,
+                ..Summary::default()
+            }
+        );
+        assert_eq!(
+            plan.configmap
+                .matches("image_repository_server: reg.local")
+                .count(),
+            3
+        );
         assert_eq!(plan.exit_code(), exit::READY);
     }
 
@@ -226,6 +285,10 @@ mod tests {
         assert_eq!(local.exit_code(), exit::READY);
         let dropped = plan(ImageState::Mismatch, MismatchPolicy::Drop);
         assert_eq!(dropped.configmap.matches("image_digest").count(), 2);
-        assert!(dropped.configmap.contains("element_web:\n  element_web:\n    image_repository_path"));
+        assert!(
+            dropped
+                .configmap
+                .contains("element_web:\n  element_web:\n    image_repository_path")
+        );
     }
 }

@@ -12,7 +12,12 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Err
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}"), "check the process limits"))?;
+        .map_err(|e| {
+            Error::usage(
+                format!("cannot start the async runtime: {e}"),
+                "check the process limits",
+            )
+        })?;
     match cli.command {
         Command::Plan(args) => runtime.block_on(plan::run(args, out, err)),
     }

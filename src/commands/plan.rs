@@ -14,13 +14,17 @@ use indicatif::ProgressBar;
 use std::io::{Read, Write};
 
 pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    if args.registry.registry_password_stdin && args.input.digests.as_deref() == Some("-".as_ref()) {
+    if args.registry.registry_password_stdin && args.input.digests.as_deref() == Some("-".as_ref())
+    {
         return Err(Error::usage(
             "-f - and --registry-password-stdin cannot both read stdin",
             "pass images_digests as a file with -f FILE",
         ));
     }
-    let input = read_digests(args.input.digests.as_deref(), args.input.installer_dir.as_deref())?;
+    let input = read_digests(
+        args.input.digests.as_deref(),
+        args.input.installer_dir.as_deref(),
+    )?;
     if let Some(path) = &input.found_in {
         writeln!(err, "Using {}", path.display()).map_err(io_error)?;
     }
@@ -35,15 +39,19 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         layout: args.mapping.layout,
         rules: args.mapping.map.clone(),
     };
-    let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
+    let images =
+        map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
 
     let password = match args.registry.registry_password_stdin {
         true => Some(read_password()?),
         false => None,
     };
-    let auth = RegistryAuth::resolve(&mapping.registry, args.registry.registry_username.as_deref(), password, |key| {
-        std::env::var(key).ok()
-    })?;
+    let auth = RegistryAuth::resolve(
+        &mapping.registry,
+        args.registry.registry_username.as_deref(),
+        password,
+        |key| std::env::var(key).ok(),
+    )?;
     for warning in &auth.warnings {
         writeln!(err, "warning: {warning}").map_err(io_error)?;
     }
@@ -57,16 +65,38 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let registry = HttpRegistry::connect(&mapping.registry, auth, &options).await?;
 
     let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
-    let findings = check_images(&registry, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
+    let findings = check_images(
+        &registry,
+        &mapping.registry,
+        &images,
+        options.concurrency,
+        || progress.inc(1),
+    )
+    .await;
     progress.finish_and_clear();
 
-    let plan = Plan::new(mapping.registry, parsed.entries, images, findings, args.mapping.digest_mismatch);
-    write_plan(&plan, args.output.format, color_enabled(args.output.no_color), out).map_err(io_error)?;
+    let plan = Plan::new(
+        mapping.registry,
+        parsed.entries,
+        images,
+        findings,
+        args.mapping.digest_mismatch,
+    );
+    write_plan(
+        &plan,
+        args.output.format,
+        color_enabled(args.output.no_color),
+        out,
+    )
+    .map_err(io_error)?;
     Ok(plan.exit_code())
 }
 
 fn input_error(input: &DigestsInput, problems: Vec<Problem>) -> Error {
-    Error::Input { source_name: input.name.clone(), problems }
+    Error::Input {
+        source_name: input.name.clone(),
+        problems,
+    }
 }
 
 /// The whole of stdin, without its final line break (`echo` adds one).
@@ -76,10 +106,22 @@ fn read_password() -> Result<String, Error> {
         .lock()
         .take(64 * 1024)
         .read_to_string(&mut password)
-        .map_err(|e| Error::usage(format!("cannot read the password from stdin: {e}"), "pipe the password in as text"))?;
-    let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password).to_owned();
+        .map_err(|e| {
+            Error::usage(
+                format!("cannot read the password from stdin: {e}"),
+                "pipe the password in as text",
+            )
+        })?;
+    let password = password
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&password)
+        .to_owned();
     if password.is_empty() {
-        return Err(Error::usage("--registry-password-stdin read an empty password", "pipe the password in on stdin"));
+        return Err(Error::usage(
+            "--registry-password-stdin read an empty password",
+            "pipe the password in on stdin",
+        ));
     }
     Ok(password)
 }

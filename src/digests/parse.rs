@@ -39,7 +39,10 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             "the input is not UTF-8 text (an invalid byte sequence starts here)".into(),
         )]
     })?;
-    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
         return Err(vec![problem_at(
             None,
             None,
@@ -49,7 +52,9 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     let root = marked_yaml::parse_yaml_with_options(0, text, options)
         .map_err(|error| vec![load_problem(&error)])?;
-    let root = root.as_mapping().ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
+    let root = root
+        .as_mapping()
+        .ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
 
     let mut warnings = Vec::new();
     let (shape, components) = match root.get_node(INSTALLER_KEY) {
@@ -72,7 +77,11 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut entries = Vec::new();
     if components.is_empty() {
-        problems.push(problem_at(line_of(components.span()), None, "images_digests has no components".into()));
+        problems.push(problem_at(
+            line_of(components.span()),
+            None,
+            "images_digests has no components".into(),
+        ));
     }
     for (component, subs) in components.iter() {
         let Some(subs) = subs.as_mapping() else {
@@ -80,13 +89,23 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             continue;
         };
         if subs.is_empty() {
-            problems.push(located(component.span(), Some(component.as_str().into()), "has no sub-components".into()));
+            problems.push(located(
+                component.span(),
+                Some(component.as_str().into()),
+                "has no sub-components".into(),
+            ));
         }
         for (sub, fields) in subs.iter() {
             let name = format!("{}/{}", component.as_str(), sub.as_str());
             match fields.as_mapping() {
                 Some(fields) => {
-                    if let Some(entry) = read_entry(component.as_str(), sub.as_str(), sub.span(), fields, &mut problems) {
+                    if let Some(entry) = read_entry(
+                        component.as_str(),
+                        sub.as_str(),
+                        sub.span(),
+                        fields,
+                        &mut problems,
+                    ) {
                         entries.push(entry);
                     }
                 }
@@ -95,7 +114,11 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
         }
     }
     if problems.is_empty() {
-        Ok(ImagesDigests { shape, entries, warnings })
+        Ok(ImagesDigests {
+            shape,
+            entries,
+            warnings,
+        })
     } else {
         Err(problems)
     }
@@ -113,17 +136,33 @@ fn read_entry(
     let before = problems.len();
     let mut text = |field: &str| -> Option<(&str, &Span)> {
         let Some(node) = fields.get_node(field) else {
-            problems.push(located(at, Some(name.clone()), format!("missing field {field}")));
+            problems.push(located(
+                at,
+                Some(name.clone()),
+                format!("missing field {field}"),
+            ));
             return None;
         };
         match node {
-            Node::Scalar(scalar) if scalar.as_str().is_empty() || (scalar.may_coerce() && matches!(scalar.as_str(), "~" | "null" | "Null" | "NULL")) => {
-                problems.push(located(node.span(), Some(name.clone()), format!("{field} is empty")));
+            Node::Scalar(scalar)
+                if scalar.as_str().is_empty()
+                    || (scalar.may_coerce()
+                        && matches!(scalar.as_str(), "~" | "null" | "Null" | "NULL")) =>
+            {
+                problems.push(located(
+                    node.span(),
+                    Some(name.clone()),
+                    format!("{field} is empty"),
+                ));
                 None
             }
             Node::Scalar(scalar) => Some((scalar.as_str(), node.span())),
             other => {
-                problems.push(located(node.span(), Some(name.clone()), format!("{field} must be a string, found {}", kind_of(other))));
+                problems.push(located(
+                    node.span(),
+                    Some(name.clone()),
+                    format!("{field} must be a string, found {}", kind_of(other)),
+                ));
                 None
             }
         }
@@ -133,23 +172,40 @@ fn read_entry(
     let server = text("image_repository_server");
     let tag = text("image_tag");
 
-    let mut check = |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
-        if let Some((value, span)) = value {
-            if let Err(why) = parse(value) {
-                problems.push(located(span, Some(name.clone()), format!("{field} \"{}\" {why}", printable(value))));
+    let mut check =
+        |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
+            if let Some((value, span)) = value {
+                if let Err(why) = parse(value) {
+                    problems.push(located(
+                        span,
+                        Some(name.clone()),
+                        format!("{field} \"{}\" {why}", printable(value)),
+                    ));
+                }
             }
-        }
-    };
+        };
     check("image_digest", digest, &|v| Digest::parse(v).map(drop));
-    check("image_repository_path", path, &|v| RepoPath::parse(v).map(drop));
-    check("image_repository_server", server, &|v| RegistryHost::parse(v).map(drop));
+    check("image_repository_path", path, &|v| {
+        RepoPath::parse(v).map(drop)
+    });
+    check("image_repository_server", server, &|v| {
+        RegistryHost::parse(v).map(drop)
+    });
     check("image_tag", tag, &|v| Tag::parse(v).map(drop));
 
     let mut extra = Vec::new();
     for (key, value) in fields.iter().filter(|(k, _)| !FIELDS.contains(&k.as_str())) {
         match value.as_scalar() {
             Some(scalar) => extra.push((key.as_str().to_owned(), scalar.as_str().to_owned())),
-            None => problems.push(located(value.span(), Some(name.clone()), format!("{} must be a string, found {}", key.as_str(), kind_of(value)))),
+            None => problems.push(located(
+                value.span(),
+                Some(name.clone()),
+                format!(
+                    "{} must be a string, found {}",
+                    key.as_str(),
+                    kind_of(value)
+                ),
+            )),
         }
     }
     if problems.len() != before {
@@ -171,17 +227,39 @@ fn read_entry(
 fn load_problem(error: &LoadError) -> Problem {
     let at = |marker: &marked_yaml::Marker| (Some(marker.line()), Some(marker.column()));
     let ((line, column), message) = match error {
-        LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => {
-            (at(m), "the document is not a mapping: expected images_digests or components at the top level".to_owned())
+        LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => (
+            at(m),
+            "the document is not a mapping: expected images_digests or components at the top level"
+                .to_owned(),
+        ),
+        LoadError::UnexpectedAnchor(m) => (
+            at(m),
+            "YAML anchors and aliases are not accepted in images_digests".to_owned(),
+        ),
+        LoadError::MappingKeyMustBeScalar(m) => {
+            (at(m), "a mapping key must be a plain string".to_owned())
         }
-        LoadError::UnexpectedAnchor(m) => (at(m), "YAML anchors and aliases are not accepted in images_digests".to_owned()),
-        LoadError::MappingKeyMustBeScalar(m) => (at(m), "a mapping key must be a plain string".to_owned()),
-        LoadError::UnexpectedTag(m) => (at(m), "YAML tags (!!type) are not accepted in images_digests".to_owned()),
+        LoadError::UnexpectedTag(m) => (
+            at(m),
+            "YAML tags (!!type) are not accepted in images_digests".to_owned(),
+        ),
         LoadError::ScanError(m, e) => (at(m), format!("not valid YAML: {}", scan_message(e))),
         LoadError::DuplicateKey(inner) => {
-            let first = line_of(inner.prev_key.span()).map_or_else(|| "?".to_owned(), |l| l.to_string());
-            let second = inner.key.span().start().map(|m| (Some(m.line()), Some(m.column()))).unwrap_or((None, None));
-            (second, format!("duplicate key \"{}\" (first defined on line {first})", printable(inner.prev_key.as_str())))
+            let first =
+                line_of(inner.prev_key.span()).map_or_else(|| "?".to_owned(), |l| l.to_string());
+            let second = inner
+                .key
+                .span()
+                .start()
+                .map(|m| (Some(m.line()), Some(m.column())))
+                .unwrap_or((None, None));
+            (
+                second,
+                format!(
+                    "duplicate key \"{}\" (first defined on line {first})",
+                    printable(inner.prev_key.as_str())
+                ),
+            )
         }
     };
     problem_at(line, column, message)
@@ -197,7 +275,11 @@ fn scan_message(error: &impl std::fmt::Display) -> String {
 }
 
 fn not_a_mapping(node: &Node, entry: Option<&str>, what: &str) -> Problem {
-    located(node.span(), entry.map(str::to_owned), format!("{what} must be a mapping, found {}", kind_of(node)))
+    located(
+        node.span(),
+        entry.map(str::to_owned),
+        format!("{what} must be a mapping, found {}", kind_of(node)),
+    )
 }
 
 fn kind_of(node: &Node) -> &'static str {
@@ -210,17 +292,26 @@ fn kind_of(node: &Node) -> &'static str {
 
 fn located(span: &Span, entry: Option<String>, message: String) -> Problem {
     let start = span.start();
-    Problem { line: start.map(|m| m.line()), column: start.map(|m| m.column()), entry, message }
+    Problem {
+        line: start.map(|m| m.line()),
+        column: start.map(|m| m.column()),
+        entry,
+        message,
+    }
 }
 
 fn problem_at(line: Option<usize>, column: Option<usize>, message: String) -> Problem {
-    Problem { line, column, entry: None, message }
+    Problem {
+        line,
+        column,
+        entry: None,
+        message,
+    }
 }
 
 fn line_of(span: &Span) -> Option<usize> {
     span.start().map(|m| m.line())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -233,12 +324,18 @@ mod tests {
     }
 
     fn errors(text: &str) -> Vec<String> {
-        parse(text.as_bytes()).unwrap_err().iter().map(ToString::to_string).collect()
+        parse(text.as_bytes())
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
     fn reads_the_installer_shape_in_file_order() {
-        let text = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}  adminbot:\n    haproxy:\n{ENTRY}"));
+        let text = installer(&format!(
+            "  synapse:\n    haproxy:\n{ENTRY}  adminbot:\n    haproxy:\n{ENTRY}"
+        ));
         let parsed = parse(text.as_bytes()).unwrap();
         assert_eq!(parsed.shape, Shape::Installer);
         let names: Vec<_> = parsed.entries.iter().map(Entry::name).collect();
@@ -253,7 +350,10 @@ mod tests {
         let parsed = parse(text.as_bytes()).unwrap();
         assert_eq!(parsed.shape, Shape::ConfigMap);
         assert_eq!(parsed.entries[0].name(), "hydrogen/hydrogen");
-        assert_eq!(parsed.entries[0].extra, [("image_pull_hint".to_owned(), "keep-me".to_owned())]);
+        assert_eq!(
+            parsed.entries[0].extra,
+            [("image_pull_hint".to_owned(), "keep-me".to_owned())]
+        );
     }
 
     #[test]
@@ -263,11 +363,25 @@ mod tests {
         );
         let errors = errors(&text);
         assert_eq!(errors.len(), 5, "{errors:#?}");
-        assert_eq!(errors[0], "line 4, column 21: synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest (expected sha256: and 64 lower-case hex digits)");
-        assert!(errors[1].starts_with("line 5, column 30: synapse/haproxy: image_repository_path \"Library/haproxy\""), "{}", errors[1]);
+        assert_eq!(
+            errors[0],
+            "line 4, column 21: synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest (expected sha256: and 64 lower-case hex digits)"
+        );
+        assert!(
+            errors[1].starts_with(
+                "line 5, column 30: synapse/haproxy: image_repository_path \"Library/haproxy\""
+            ),
+            "{}",
+            errors[1]
+        );
         assert!(errors[2].contains("image_repository_server \"https://docker.io\" must be a host[:port] without a scheme"), "{}", errors[2]);
         assert!(errors[3].starts_with("line 10, column 21: element_web/element_web: image_digest must be a string, found a list"), "{}", errors[3]);
-        assert!(errors[4].starts_with("line 9, column 5: element_web/element_web: missing field image_tag"), "{}", errors[4]);
+        assert!(
+            errors[4]
+                .starts_with("line 9, column 5: element_web/element_web: missing field image_tag"),
+            "{}",
+            errors[4]
+        );
     }
 
     #[test]
@@ -275,12 +389,27 @@ mod tests {
         assert!(errors("")[0].contains("empty"));
         assert!(errors("# only a comment\n\n")[0].contains("empty"));
         assert!(errors("- a\n- b\n")[0].contains("not a mapping"));
-        assert!(errors("key: [unclosed\n")[0].starts_with("line 2"), "{:?}", errors("key: [unclosed\n"));
-        assert!(errors("images_digests: 3\n")[0].contains("images_digests must be a mapping, found a string"));
+        assert!(
+            errors("key: [unclosed\n")[0].starts_with("line 2"),
+            "{:?}",
+            errors("key: [unclosed\n")
+        );
+        assert!(
+            errors("images_digests: 3\n")[0]
+                .contains("images_digests must be a mapping, found a string")
+        );
         assert!(errors("synapse: text\n")[0].contains("synapse: a component must be a mapping"));
-        assert!(errors("synapse:\n  haproxy: []\n")[0].contains("synapse/haproxy: an entry must be a mapping, found a list"));
-        let dup = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}    haproxy:\n{ENTRY}"));
-        assert_eq!(errors(&dup)[0], "line 8, column 5: duplicate key \"haproxy\" (first defined on line 3)");
+        assert!(
+            errors("synapse:\n  haproxy: []\n")[0]
+                .contains("synapse/haproxy: an entry must be a mapping, found a list")
+        );
+        let dup = installer(&format!(
+            "  synapse:\n    haproxy:\n{ENTRY}    haproxy:\n{ENTRY}"
+        ));
+        assert_eq!(
+            errors(&dup)[0],
+            "line 8, column 5: duplicate key \"haproxy\" (first defined on line 3)"
+        );
     }
 
     #[test]
@@ -291,6 +420,9 @@ mod tests {
         assert!(parse(&huge).unwrap_err()[0].message.contains("8 MiB"));
         let binary = b"synapse:\n  haproxy:\n    image_tag: \xff\xfe\n";
         let problem = &parse(binary).unwrap_err()[0];
-        assert_eq!((problem.line, problem.message.contains("UTF-8")), (Some(3), true));
+        assert_eq!(
+            (problem.line, problem.message.contains("UTF-8")),
+            (Some(3), true)
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Self { username: username.into(), password: password.into() }
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
     }
 
     pub fn password(&self) -> &str {
@@ -29,7 +32,10 @@ impl Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"<redacted>").finish()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
     }
 }
 
@@ -45,9 +51,13 @@ pub enum CredentialSource {
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CredentialSource::Flags => f.write_str("--registry-username and --registry-password-stdin"),
+            CredentialSource::Flags => {
+                f.write_str("--registry-username and --registry-password-stdin")
+            }
             CredentialSource::Environment => write!(f, "{USERNAME_ENV} and {PASSWORD_ENV}"),
-            CredentialSource::DockerConfig(path) => write!(f, "the Docker config {}", path.display()),
+            CredentialSource::DockerConfig(path) => {
+                write!(f, "the Docker config {}", path.display())
+            }
             CredentialSource::Anonymous => f.write_str("no credentials (anonymous)"),
         }
     }
@@ -71,9 +81,17 @@ impl RegistryAuth {
         password_from_stdin: Option<String>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
-        let found = |credentials, source| Ok(Self { credentials: Some(credentials), source, warnings: vec![] });
+        let found = |credentials, source| {
+            Ok(Self {
+                credentials: Some(credentials),
+                source,
+                warnings: vec![],
+            })
+        };
         match (username, password_from_stdin) {
-            (Some(user), Some(password)) => return found(Credentials::new(user, password), CredentialSource::Flags),
+            (Some(user), Some(password)) => {
+                return found(Credentials::new(user, password), CredentialSource::Flags);
+            }
             (Some(_), None) => {
                 return Err(Error::usage(
                     "--registry-username needs --registry-password-stdin",
@@ -88,8 +106,16 @@ impl RegistryAuth {
             }
             (None, None) => {}
         }
-        match (env(USERNAME_ENV).filter(|v| !v.is_empty()), env(PASSWORD_ENV).filter(|v| !v.is_empty())) {
-            (Some(user), Some(password)) => return found(Credentials::new(user, password), CredentialSource::Environment),
+        match (
+            env(USERNAME_ENV).filter(|v| !v.is_empty()),
+            env(PASSWORD_ENV).filter(|v| !v.is_empty()),
+        ) {
+            (Some(user), Some(password)) => {
+                return found(
+                    Credentials::new(user, password),
+                    CredentialSource::Environment,
+                );
+            }
             (Some(_), None) | (None, Some(_)) => {
                 return Err(Error::usage(
                     format!("only one of {USERNAME_ENV} and {PASSWORD_ENV} is set"),
@@ -112,7 +138,14 @@ fn docker_config_path(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
 
 /// Looks the registry up as `docker login` writes it: by host, or by `https://host`.
 fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
-    let anonymous = |warnings| RegistryAuth { credentials: None, source: CredentialSource::Anonymous, warnings };
+    let anonymous = |warnings| RegistryAuth {
+        credentials: None,
+        source: CredentialSource::Anonymous,
+        warnings,
+    };
+    if !path.exists() {
+        return anonymous(vec![]);
+    }
     let keys = [registry.to_string(), format!("https://{registry}")];
     let mut last_error = None;
     for key in &keys {
@@ -131,14 +164,19 @@ fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
                     path.display()
                 )]);
             }
-            Err(CredentialRetrievalError::NoCredentialConfigured | CredentialRetrievalError::ConfigNotFound) => {}
+            Err(
+                CredentialRetrievalError::NoCredentialConfigured
+                | CredentialRetrievalError::ConfigNotFound,
+            ) => {}
             Err(error) => last_error = Some(error),
         }
     }
     // A helper's own output may echo a secret, so only the kind of failure is repeated.
     let warnings = match last_error {
         Some(CredentialRetrievalError::HelperFailure { helper, .. }) => {
-            vec![format!("the Docker credential helper \"{helper}\" failed for {registry}; continuing without credentials")]
+            vec![format!(
+                "the Docker credential helper \"{helper}\" failed for {registry}; continuing without credentials"
+            )]
         }
         Some(error) => vec![format!(
             "could not read credentials for {registry} from {} ({}); continuing without credentials",
@@ -152,11 +190,21 @@ fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
 
 fn error_kind(error: &CredentialRetrievalError) -> &'static str {
     match error {
-        CredentialRetrievalError::HelperCommunicationError => "the credential helper could not be run",
-        CredentialRetrievalError::MalformedHelperResponse => "the credential helper answered something unreadable",
-        CredentialRetrievalError::CredentialDecodingError => "an auth entry is not base64 of user:password",
-        CredentialRetrievalError::CredentialMismatchError => "auth disagrees with username and password",
-        CredentialRetrievalError::ConfigReadError => "the file is not valid JSON",
+        CredentialRetrievalError::HelperCommunicationError => {
+            "the credential helper could not be run"
+        }
+        CredentialRetrievalError::MalformedHelperResponse => {
+            "the credential helper answered something unreadable"
+        }
+        CredentialRetrievalError::CredentialDecodingError => {
+            "an auth entry is not base64 of user:password"
+        }
+        CredentialRetrievalError::CredentialMismatchError => {
+            "auth disagrees with username and password"
+        }
+        CredentialRetrievalError::ConfigReadError => {
+            "the file could not be read or is not valid JSON"
+        }
         _ => "unexpected error",
     }
 }
@@ -167,7 +215,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |key| map.get(key).cloned()
     }
 
@@ -177,7 +228,13 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_environment() {
-        let auth = RegistryAuth::resolve(&registry(), Some("flag-user"), Some("pw".into()), env(&[(USERNAME_ENV, "env-user"), (PASSWORD_ENV, "x")])).unwrap();
+        let auth = RegistryAuth::resolve(
+            &registry(),
+            Some("flag-user"),
+            Some("pw".into()),
+            env(&[(USERNAME_ENV, "env-user"), (PASSWORD_ENV, "x")]),
+        )
+        .unwrap();
         assert_eq!(auth.source, CredentialSource::Flags);
         assert_eq!(auth.credentials.unwrap().username, "flag-user");
         assert!(RegistryAuth::resolve(&registry(), Some("u"), None, env(&[])).is_err());
@@ -186,15 +243,25 @@ mod tests {
 
     #[test]
     fn the_environment_needs_both_variables() {
-        let auth = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u"), (PASSWORD_ENV, "p")])).unwrap();
+        let auth = RegistryAuth::resolve(
+            &registry(),
+            None,
+            None,
+            env(&[(USERNAME_ENV, "u"), (PASSWORD_ENV, "p")]),
+        )
+        .unwrap();
         assert_eq!(auth.source, CredentialSource::Environment);
-        let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")])).unwrap_err();
+        let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")]))
+            .unwrap_err();
         assert!(error.to_string().contains("only one of"));
     }
 
     #[test]
     fn debug_output_never_shows_the_password() {
         let shown = format!("{:?}", Credentials::new("admin", "s3cr3t-Pa55"));
-        assert!(shown.contains("admin") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("admin") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
     }
 }

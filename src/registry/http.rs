@@ -49,7 +49,11 @@ pub struct HttpRegistry {
 impl HttpRegistry {
     /// Builds the client and asks `GET /v2/` once: an unreachable registry, a TLS problem or
     /// refused credentials stop the run here, before any image is checked.
-    pub async fn connect(registry: &RegistryHost, auth: RegistryAuth, options: &RegistryOptions) -> Result<Self, Error> {
+    pub async fn connect(
+        registry: &RegistryHost,
+        auth: RegistryAuth,
+        options: &RegistryOptions,
+    ) -> Result<Self, Error> {
         let client = build_client(options)?;
         let scheme_name = if options.plain_http { "http" } else { "https" };
         let mut this = Self {
@@ -61,21 +65,33 @@ impl HttpRegistry {
             tokens: Mutex::new(HashMap::new()),
         };
         let ping = format!("{}/v2/", this.base);
-        let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e, options))?;
+        let response = this
+            .send(|| this.client.get(&ping))
+            .await
+            .map_err(|e| this.unreachable(&e, options))?;
         this.scheme = match response.status() {
             status if status.is_success() => Scheme::Anonymous,
             StatusCode::UNAUTHORIZED => {
-                let challenge = response.headers().get(WWW_AUTHENTICATE).and_then(|h| h.to_str().ok()).and_then(Challenge::parse);
+                let challenge = response
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(Challenge::parse);
                 match challenge {
                     Some(Challenge::Basic) => Scheme::Basic,
                     Some(bearer) => Scheme::Bearer(bearer),
-                    None => return Err(this.refused("it answered 401 without a challenge this tool understands")),
+                    None => {
+                        return Err(this
+                            .refused("it answered 401 without a challenge this tool understands"));
+                    }
                 }
             }
             status => {
                 return Err(Error::RegistryUnreachable {
                     registry: registry.to_string(),
-                    reason: format!("GET /v2/ answered {status}: this is not a registry API (v2) endpoint"),
+                    reason: format!(
+                        "GET /v2/ answered {status}: this is not a registry API (v2) endpoint"
+                    ),
                     hint: "check --registry HOST[:PORT]".into(),
                 });
             }
@@ -96,13 +112,23 @@ impl HttpRegistry {
             Scheme::Anonymous => return Ok(()),
             Scheme::Basic => {
                 let url = format!("{}/v2/", self.base);
-                self.send(|| self.client.get(&url).basic_auth(&credentials.username, Some(credentials.password()))).await
+                self.send(|| {
+                    self.client
+                        .get(&url)
+                        .basic_auth(&credentials.username, Some(credentials.password()))
+                })
+                .await
             }
             Scheme::Bearer(_) => self.token_request(None).await,
         };
         match response {
             Ok(response) if response.status().is_success() => Ok(()),
-            Ok(response) if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+            Ok(response)
+                if matches!(
+                    response.status(),
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+                ) =>
+            {
                 Err(self.refused("the login was refused"))
             }
             Ok(response) => Err(Error::RegistryUnreachable {
@@ -135,7 +161,11 @@ impl HttpRegistry {
         if options.plain_http && transport.reason.contains("connection") {
             hint.push_str("; is it an HTTPS registry? then drop --registry-plain-http");
         }
-        Error::RegistryUnreachable { registry: self.registry.to_string(), reason: transport.reason.clone(), hint }
+        Error::RegistryUnreachable {
+            registry: self.registry.to_string(),
+            reason: transport.reason.clone(),
+            hint,
+        }
     }
 
     /// GET on the token service: for one repository's pull scope, or (None) just to log in.
@@ -167,28 +197,49 @@ impl HttpRegistry {
         if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
             return Ok(token.clone());
         }
-        let response = self.token_request(Some(repo)).await.map_err(|t| LookupError::Failed(t.reason))?;
+        let response = self
+            .token_request(Some(repo))
+            .await
+            .map_err(|t| LookupError::Failed(t.reason))?;
         match response.status() {
             status if status.is_success() => {}
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(LookupError::Unauthorized(format!("the token service refused a pull token for {repo}")));
+                return Err(LookupError::Unauthorized(format!(
+                    "the token service refused a pull token for {repo}"
+                )));
             }
-            status => return Err(LookupError::Failed(format!("the token service answered {status}"))),
+            status => {
+                return Err(LookupError::Failed(format!(
+                    "the token service answered {status}"
+                )));
+            }
         }
-        let unreadable = |_| LookupError::Failed("the token service sent an unreadable answer".into());
-        let bytes = response.bytes().await.map_err(|e| unreadable(e.to_string()))?;
-        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        let unreadable =
+            |_| LookupError::Failed("the token service sent an unreadable answer".into());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| unreadable(e.to_string()))?;
+        let body: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
         let token = body
             .get("token")
             .or_else(|| body.get("access_token"))
             .and_then(|t| t.as_str())
             .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))?
             .to_owned();
-        self.tokens.lock().expect("token cache").insert(repo.to_string(), token.clone());
+        self.tokens
+            .lock()
+            .expect("token cache")
+            .insert(repo.to_string(), token.clone());
         Ok(token)
     }
 
-    async fn authorised(&self, request: RequestBuilder, repo: &RepoPath) -> Result<RequestBuilder, LookupError> {
+    async fn authorised(
+        &self,
+        request: RequestBuilder,
+        repo: &RepoPath,
+    ) -> Result<RequestBuilder, LookupError> {
         Ok(match (&self.scheme, &self.auth.credentials) {
             (Scheme::Basic, Some(c)) => request.basic_auth(&c.username, Some(c.password())),
             (Scheme::Bearer(_), _) => request.bearer_auth(self.token(repo).await?),
@@ -197,14 +248,35 @@ impl HttpRegistry {
     }
 
     /// Sends one manifest request; a Bearer token refused once (it may have expired) is renewed.
-    async fn manifest_request(&self, method: reqwest::Method, repo: &RepoPath, reference: &str) -> Result<Response, LookupError> {
+    async fn manifest_request(
+        &self,
+        method: reqwest::Method,
+        repo: &RepoPath,
+        reference: &str,
+    ) -> Result<Response, LookupError> {
         let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
         for renewal in [false, true] {
-            let request = self.authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo).await?;
-            let response = self.send(|| request.try_clone().expect("no streaming body")).await.map_err(|t| LookupError::Failed(t.reason))?;
-            if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
-                self.tokens.lock().expect("token cache").remove(repo.as_str());
+            let request = self
+                .authorised(
+                    self.client
+                        .request(method.clone(), &url)
+                        .header(ACCEPT, &accept),
+                    repo,
+                )
+                .await?;
+            let response = self
+                .send(|| request.try_clone().expect("no streaming body"))
+                .await
+                .map_err(|t| LookupError::Failed(t.reason))?;
+            if response.status() == StatusCode::UNAUTHORIZED
+                && matches!(self.scheme, Scheme::Bearer(_))
+                && !renewal
+            {
+                self.tokens
+                    .lock()
+                    .expect("token cache")
+                    .remove(repo.as_str());
                 continue;
             }
             return Ok(response);
@@ -219,7 +291,9 @@ impl HttpRegistry {
             let last = attempt == MAX_ATTEMPTS;
             match request().send().await {
                 Ok(response) if !last && is_retryable(response.status()) => {
-                    let wait = retry_after(&response).unwrap_or(backoff).min(MAX_RETRY_AFTER);
+                    let wait = retry_after(&response)
+                        .unwrap_or(backoff)
+                        .min(MAX_RETRY_AFTER);
                     tokio::time::sleep(wait).await;
                 }
                 Ok(response) => return Ok(response),
@@ -238,32 +312,60 @@ impl HttpRegistry {
 }
 
 impl ManifestStore for HttpRegistry {
-    async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
-        let response = self.manifest_request(reqwest::Method::HEAD, repo, reference).await?;
+    async fn head(
+        &self,
+        repo: &RepoPath,
+        reference: &str,
+    ) -> Result<Option<ManifestHead>, LookupError> {
+        let response = self
+            .manifest_request(reqwest::Method::HEAD, repo, reference)
+            .await?;
         match response.status() {
             StatusCode::OK => {}
             StatusCode::NOT_FOUND => return Ok(None),
             StatusCode::UNAUTHORIZED => {
-                return Err(LookupError::Unauthorized(format!("{} answered 401 for {repo} with {}", self.registry, self.auth.source)));
+                return Err(LookupError::Unauthorized(format!(
+                    "{} answered 401 for {repo} with {}",
+                    self.registry, self.auth.source
+                )));
             }
             StatusCode::FORBIDDEN => {
-                return Err(LookupError::Unauthorized(format!("{} denied access to {repo} (403) for {}", self.registry, self.auth.source)));
+                return Err(LookupError::Unauthorized(format!(
+                    "{} denied access to {repo} (403) for {}",
+                    self.registry, self.auth.source
+                )));
             }
             status if is_retryable(status) => {
-                return Err(LookupError::Failed(format!("{} answered {status} after {MAX_ATTEMPTS} attempts", self.registry)));
+                return Err(LookupError::Failed(format!(
+                    "{} answered {status} after {MAX_ATTEMPTS} attempts",
+                    self.registry
+                )));
             }
-            status => return Err(LookupError::Failed(format!("{} answered {status} for {repo}:{reference}", self.registry))),
+            status => {
+                return Err(LookupError::Failed(format!(
+                    "{} answered {status} for {repo}:{reference}",
+                    self.registry
+                )));
+            }
         }
         let media_type = header(&response, CONTENT_TYPE.as_str());
         let digest = match header(&response, "docker-content-digest").map(|d| Digest::parse(&d)) {
             Some(Ok(digest)) => digest,
             // Some registries omit the header on HEAD: the digest is the sha256 of the body.
             _ => {
-                let response = self.manifest_request(reqwest::Method::GET, repo, reference).await?;
+                let response = self
+                    .manifest_request(reqwest::Method::GET, repo, reference)
+                    .await?;
                 if response.status() != StatusCode::OK {
-                    return Err(LookupError::Failed(format!("GET of {repo}:{reference} answered {}", response.status())));
+                    return Err(LookupError::Failed(format!(
+                        "GET of {repo}:{reference} answered {}",
+                        response.status()
+                    )));
                 }
-                let body = response.bytes().await.map_err(|e| LookupError::Failed(Transport::from(&e).reason))?;
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|e| LookupError::Failed(Transport::from(&e).reason))?;
                 Digest::of(&body)
             }
         };
@@ -272,7 +374,11 @@ impl ManifestStore for HttpRegistry {
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| crate::sanitize::printable(v))
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::sanitize::printable)
 }
 
 fn is_retryable(status: StatusCode) -> bool {
@@ -295,10 +401,21 @@ fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
         .pool_max_idle_per_host(options.concurrency)
         .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")));
     for path in &options.ca_files {
-        let pem = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read --registry-ca-file {}: {e}", path.display()), "pass a readable PEM file"))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::usage(
+                format!("cannot read --registry-ca-file {}: {e}", path.display()),
+                "pass a readable PEM file",
+            )
+        })?;
         let certificates = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
         if certificates.is_empty() {
-            return Err(Error::usage(format!("--registry-ca-file {} holds no PEM certificate", path.display()), "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)"));
+            return Err(Error::usage(
+                format!(
+                    "--registry-ca-file {} holds no PEM certificate",
+                    path.display()
+                ),
+                "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)",
+            ));
         }
         for certificate in certificates {
             builder = builder.add_root_certificate(certificate);
@@ -307,7 +424,12 @@ fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
     if options.insecure_skip_tls_verify {
         builder = builder.danger_accept_invalid_certs(true);
     }
-    builder.build().map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))
+    builder.build().map_err(|e| {
+        Error::usage(
+            format!("cannot set up the HTTP client: {e}"),
+            "check the TLS flags",
+        )
+    })
 }
 
 /// A request that got no HTTP answer, described for a person.
@@ -335,19 +457,42 @@ impl From<&reqwest::Error> for Transport {
                 ),
                 other => (format!("TLS: {other}"), "check the registry's certificate, or pass its CA with --registry-ca-file".to_owned()),
             };
-            return Transport { reason, hint, tls: true };
+            return Transport {
+                reason,
+                hint,
+                tls: true,
+            };
         }
         let chain = error_chain(error);
         let (reason, hint) = if error.is_timeout() {
-            ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
-        } else if chain.contains("InvalidContentType") || chain.contains("CorruptMessage") || chain.contains("received corrupt message") {
-            ("the registry does not speak TLS".to_owned(), "for an HTTP-only registry, add --registry-plain-http".to_owned())
+            (
+                "the request timed out".to_owned(),
+                "check the registry's health, or raise --registry-timeout".to_owned(),
+            )
+        } else if chain.contains("InvalidContentType")
+            || chain.contains("CorruptMessage")
+            || chain.contains("received corrupt message")
+        {
+            (
+                "the registry does not speak TLS".to_owned(),
+                "for an HTTP-only registry, add --registry-plain-http".to_owned(),
+            )
         } else if error.is_connect() {
-            (format!("connection failed ({chain})"), "check --registry HOST:PORT and that the registry is running".to_owned())
+            (
+                format!("connection failed ({chain})"),
+                "check --registry HOST:PORT and that the registry is running".to_owned(),
+            )
         } else {
-            (format!("request failed ({chain})"), "check the registry's health and run again".to_owned())
+            (
+                format!("request failed ({chain})"),
+                "check the registry's health and run again".to_owned(),
+            )
         };
-        Transport { reason, hint, tls: false }
+        Transport {
+            reason,
+            hint,
+            tls: false,
+        }
     }
 }
 
@@ -358,7 +503,10 @@ fn find_rustls_error(error: &(dyn std::error::Error + 'static)) -> Option<rustls
             return Some(tls.clone());
         }
         // An io::Error's source() skips the error it wraps, so step into it instead.
-        current = match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        current = match error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => error.source(),
         };

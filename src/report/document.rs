@@ -32,6 +32,8 @@ pub struct ImageReport<'a> {
     pub state: ImageState,
     pub digest_action: DigestAction,
     pub reason: Option<&'a str>,
+    /// A command that puts a missing or mismatched image right.
+    pub fix: Option<&'a str>,
     pub warning: Option<&'a str>,
 }
 
@@ -41,7 +43,12 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
             .images
             .iter()
             .map(|p| ImageReport {
-                entries: p.image.entries.iter().map(|&i| plan.entries[i].name()).collect(),
+                entries: p
+                    .image
+                    .entries
+                    .iter()
+                    .map(|&i| plan.entries[i].name())
+                    .collect(),
                 source: format!("{}@{}", p.image.source(), p.image.digest),
                 target: format!("{}/{}", plan.registry, p.image),
                 expected_digest: p.image.digest.as_str(),
@@ -49,6 +56,7 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
                 state: p.finding.state,
                 digest_action: p.action,
                 reason: p.finding.reason.as_deref(),
+                fix: p.finding.fix.as_deref(),
                 warning: p.finding.warning.as_deref(),
             })
             .collect();

@@ -35,7 +35,10 @@ pub enum Copy {
 
 fn sha256(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
-    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256:{}",
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 fn write_blob(dir: &Path, bytes: &[u8]) -> String {
@@ -53,7 +56,8 @@ fn tar_of(content: &str) -> Vec<u8> {
     header.set_mode(0o644);
     header.set_mtime(0);
     header.set_cksum();
-    tar.append_data(&mut header, "essregistry-test.txt", content.as_bytes()).expect("tar");
+    tar.append_data(&mut header, "essregistry-test.txt", content.as_bytes())
+        .expect("tar");
     tar.into_inner().expect("tar")
 }
 
@@ -68,7 +72,11 @@ impl Image {
     pub fn build(name: &str) -> Image {
         let dir = tempfile::tempdir().expect("layout dir");
         std::fs::create_dir_all(dir.path().join("blobs/sha256")).expect("blobs dir");
-        std::fs::write(dir.path().join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).expect("oci-layout");
+        std::fs::write(
+            dir.path().join("oci-layout"),
+            r#"{"imageLayoutVersion":"1.0.0"}"#,
+        )
+        .expect("oci-layout");
         let mut platforms = Vec::new();
         for arch in ["amd64", "arm64"] {
             let tar = tar_of(&format!("{name} for {arch}\n"));
@@ -110,7 +118,11 @@ impl Image {
             ]
         });
         std::fs::write(dir.path().join("index.json"), layout.to_string()).expect("index.json");
-        Image { dir, index_digest, amd64_digest: platforms[0].1.clone() }
+        Image {
+            dir,
+            index_digest,
+            amd64_digest: platforms[0].1.clone(),
+        }
     }
 
     /// Pushes the image to `repo:tag` in the registry with skopeo.
@@ -134,12 +146,20 @@ impl Image {
             }
         }
         if let Some((user, password)) = &registry.credentials {
-            command.arg("--dest-creds").arg(format!("{user}:{password}"));
+            command
+                .arg("--dest-creds")
+                .arg(format!("{user}:{password}"));
         }
         command
             .arg(format!("oci:{}:{source}", self.dir.path().display()))
             .arg(format!("docker://{}/{repo}:{tag}", registry.host()));
-        let output = command.output().expect("run skopeo (apt-get install skopeo)");
-        assert!(output.status.success(), "skopeo copy failed: {}", String::from_utf8_lossy(&output.stderr));
+        let output = command
+            .output()
+            .expect("run skopeo (apt-get install skopeo)");
+        assert!(
+            output.status.success(),
+            "skopeo copy failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }

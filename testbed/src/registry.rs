@@ -42,19 +42,28 @@ impl Registry {
     pub fn start(config: RegistryConfig) -> Registry {
         let dir = tempfile::tempdir().expect("registry dir");
         let port = free_port();
-        let tls = config.tls.then(|| tls::issue(dir.path(), &["127.0.0.1", "localhost"]));
+        let tls = config
+            .tls
+            .then(|| tls::issue(dir.path(), &["127.0.0.1", "localhost"]));
         let mut yaml = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
             root = dir.path().join("storage").display()
         );
         if let Some(files) = &tls {
-            yaml.push_str(&format!("  tls:\n    certificate: {}\n    key: {}\n", files.cert.display(), files.key.display()));
+            yaml.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                files.cert.display(),
+                files.key.display()
+            ));
         }
         if let Some((user, password)) = &config.basic_auth {
             let hash = bcrypt::hash(password, 5).expect("bcrypt");
             let htpasswd = dir.path().join("htpasswd");
             std::fs::write(&htpasswd, format!("{user}:{hash}\n")).expect("write htpasswd");
-            yaml.push_str(&format!("auth:\n  htpasswd:\n    realm: essregistry-testbed\n    path: {}\n", htpasswd.display()));
+            yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: essregistry-testbed\n    path: {}\n",
+                htpasswd.display()
+            ));
         }
         let token_server = config.token.as_ref().map(|policy| {
             let cert = dir.path().join("token-signer.pem");
@@ -66,7 +75,9 @@ impl Registry {
             ));
             server
         });
-        let credentials = config.basic_auth.or_else(|| config.token.map(|t| (t.user, t.password)));
+        let credentials = config
+            .basic_auth
+            .or_else(|| config.token.map(|t| (t.user, t.password)));
         let config_file = dir.path().join("config.yml");
         std::fs::write(&config_file, yaml).expect("write registry config");
         let log = std::fs::File::create(dir.path().join("access.log")).expect("access log");
@@ -78,7 +89,14 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry (apt-get install docker-registry)");
-        let registry = Registry { child, port, dir, tls, credentials, token_server };
+        let registry = Registry {
+            child,
+            port,
+            dir,
+            tls,
+            credentials,
+            token_server,
+        };
         registry.wait_until_listening();
         registry
     }
@@ -86,7 +104,12 @@ impl Registry {
     fn wait_until_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "docker-registry did not listen on {} within 15 s:\n{}", self.port, self.log());
+            assert!(
+                Instant::now() < deadline,
+                "docker-registry did not listen on {} within 15 s:\n{}",
+                self.port,
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -116,7 +139,11 @@ impl Registry {
 
     /// Forgets the requests so far (the log is truncated).
     pub fn clear_requests(&self) {
-        std::fs::OpenOptions::new().write(true).truncate(true).open(self.dir.path().join("access.log")).expect("truncate log");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(self.dir.path().join("access.log"))
+            .expect("truncate log");
     }
 }
 
@@ -129,7 +156,11 @@ fn parse_access_line(line: &str) -> Option<Request> {
     let method = request.next()?.to_owned();
     let path = request.next()?.to_owned();
     let status = rest[end + 1..].split_whitespace().next()?.parse().ok()?;
-    Some(Request { method, path, status })
+    Some(Request {
+        method,
+        path,
+        status,
+    })
 }
 
 impl Drop for Registry {

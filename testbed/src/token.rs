@@ -39,11 +39,16 @@ impl TokenServer {
     /// Starts on a free port and writes the certificate the registry trusts to `cert_file`.
     pub fn start(policy: TokenPolicy, cert_file: &Path) -> TokenServer {
         let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("signer");
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+        let signer =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+                .expect("signer");
         let key = KeyPair::try_from(pkcs8.as_ref()).expect("rcgen key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.distinguished_name.push(DnType::CommonName, "essregistry token signer");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "essregistry token signer");
         let cert = params.self_signed(&key).expect("signing certificate");
         std::fs::write(cert_file, cert.pem()).expect("write token certificate");
         let kid = libtrust_key_id(&key.subject_public_key_info());
@@ -56,14 +61,24 @@ impl TokenServer {
             let requests = Arc::clone(&requests);
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    let query = request.url().split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
+                    let query = request
+                        .url()
+                        .split_once('?')
+                        .map(|(_, q)| q.to_owned())
+                        .unwrap_or_default();
                     requests.lock().expect("requests").push(query.clone());
                     let (status, body) = answer(&policy, &request, &query, &signer, &kid);
-                    let _ = request.respond(tiny_http::Response::from_string(body).with_status_code(status));
+                    let _ = request
+                        .respond(tiny_http::Response::from_string(body).with_status_code(status));
                 }
             })
         };
-        TokenServer { server, thread: Some(thread), port, requests }
+        TokenServer {
+            server,
+            thread: Some(thread),
+            port,
+            requests,
+        }
     }
 
     pub fn realm(&self) -> String {
@@ -80,9 +95,21 @@ impl Drop for TokenServer {
     }
 }
 
-fn answer(policy: &TokenPolicy, request: &tiny_http::Request, query: &str, signer: &EcdsaKeyPair, kid: &str) -> (u16, String) {
-    let expected = format!("Basic {}", BASE64.encode(format!("{}:{}", policy.user, policy.password).as_bytes()));
-    let authorised = request.headers().iter().any(|h| h.field.equiv("Authorization") && h.value.as_str() == expected);
+fn answer(
+    policy: &TokenPolicy,
+    request: &tiny_http::Request,
+    query: &str,
+    signer: &EcdsaKeyPair,
+    kid: &str,
+) -> (u16, String) {
+    let expected = format!(
+        "Basic {}",
+        BASE64.encode(format!("{}:{}", policy.user, policy.password).as_bytes())
+    );
+    let authorised = request
+        .headers()
+        .iter()
+        .any(|h| h.field.equiv("Authorization") && h.value.as_str() == expected);
     if !authorised {
         return (401, r#"{"details":"invalid credentials"}"#.into());
     }
@@ -94,12 +121,18 @@ fn answer(policy: &TokenPolicy, request: &tiny_http::Request, query: &str, signe
         .map(percent_decode)
         .filter_map(|scope| {
             let (name, actions) = scope.strip_prefix("repository:")?.rsplit_once(':')?;
-            Some((name.to_owned(), actions.split(',').map(str::to_owned).collect()))
+            Some((
+                name.to_owned(),
+                actions.split(',').map(str::to_owned).collect(),
+            ))
         })
         .collect();
     // Pushes (pull,push) are always granted, so a test can seed a repository it then denies.
     let pull_only = |actions: &Vec<String>| actions.iter().all(|a| a == "pull");
-    if scopes.iter().any(|(name, actions)| pull_only(actions) && policy.fail.contains(name)) {
+    if scopes
+        .iter()
+        .any(|(name, actions)| pull_only(actions) && policy.fail.contains(name))
+    {
         return (500, "token service failure".into());
     }
     let access: Vec<_> = scopes
@@ -107,7 +140,10 @@ fn answer(policy: &TokenPolicy, request: &tiny_http::Request, query: &str, signe
         .filter(|(name, actions)| !(pull_only(actions) && policy.deny.contains(name)))
         .map(|(name, actions)| json!({"type": "repository", "name": name, "actions": actions}))
         .collect();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
     let header = json!({"typ": "JWT", "alg": "ES256", "kid": kid});
     let claims = json!({
         "iss": ISSUER, "sub": policy.user, "aud": SERVICE,
@@ -119,8 +155,13 @@ fn answer(policy: &TokenPolicy, request: &tiny_http::Request, query: &str, signe
         BASE64URL_NOPAD.encode(header.to_string().as_bytes()),
         BASE64URL_NOPAD.encode(claims.to_string().as_bytes())
     );
-    let signature = signer.sign(&SystemRandom::new(), signing_input.as_bytes()).expect("sign");
-    let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(signature.as_ref()));
+    let signature = signer
+        .sign(&SystemRandom::new(), signing_input.as_bytes())
+        .expect("sign");
+    let token = format!(
+        "{signing_input}.{}",
+        BASE64URL_NOPAD.encode(signature.as_ref())
+    );
     (200, json!({"token": token, "expires_in": 300}).to_string())
 }
 
@@ -128,7 +169,12 @@ fn answer(policy: &TokenPolicy, request: &tiny_http::Request, query: &str, signe
 fn libtrust_key_id(spki_der: &[u8]) -> String {
     let hash = Sha256::digest(spki_der);
     let encoded = BASE32_NOPAD.encode(&hash[..30]);
-    encoded.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join(":")
+    encoded
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn percent_decode(text: &str) -> String {
@@ -136,7 +182,12 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())) {
+        match (
+            bytes[i],
+            bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+        ) {
             (b'%', Some(byte)) => {
                 out.push(byte);
                 i += 3;
