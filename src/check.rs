@@ -67,11 +67,7 @@ pub async fn check_images<S: ManifestStore>(
 }
 
 /// HEAD by the pinned digest, then HEAD by tag: two requests for an image that is there.
-async fn check_image<S: ManifestStore>(
-    store: &S,
-    registry: &RegistryHost,
-    image: &Image,
-) -> Finding {
+async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
     let by_digest = store.head(&image.target, image.digest.as_str()).await;
     let by_tag = match by_digest {
         Err(_) => None,
@@ -83,12 +79,7 @@ async fn check_image<S: ManifestStore>(
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.
-pub fn classify(
-    registry: &RegistryHost,
-    image: &Image,
-    by_digest: Lookup,
-    by_tag: Option<Lookup>,
-) -> Finding {
+pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
     let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding {
         state,
         observed,
@@ -183,12 +174,7 @@ mod tests {
     }
 
     fn classify_with(by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
-        classify(
-            &RegistryHost::parse("reg.local").unwrap(),
-            &image(),
-            by_digest,
-            by_tag,
-        )
+        classify(&RegistryHost::parse("reg.local").unwrap(), &image(), by_digest, by_tag)
     }
 
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -210,9 +196,12 @@ mod tests {
         assert_eq!(single.observed, Some(Digest::of(b"amd64")));
         let reason = single.reason.unwrap();
         assert!(reason.contains("single-platform manifest"), "{reason}");
-        assert!(single.fix.unwrap().starts_with(
-            "skopeo copy --all --preserve-digests docker://docker.io/library/haproxy@sha256:"
-        ));
+        assert!(
+            single
+                .fix
+                .unwrap()
+                .starts_with("skopeo copy --all --preserve-digests docker://docker.io/library/haproxy@sha256:")
+        );
         let converted = classify_with(Ok(None), Some(head(b"converted", OCI_INDEX)));
         assert!(converted.reason.unwrap().contains("converted"));
     }

@@ -8,16 +8,10 @@ use std::path::PathBuf;
 pub enum Error {
     /// A flag or a combination of flags is wrong.
     #[error("{message}")]
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
+    Usage { message: String, hint: Option<String> },
 
     #[error("cannot read {path}: {source}")]
-    ReadInput {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ReadInput { path: PathBuf, source: std::io::Error },
 
     /// The images_digests input (or what it maps to) is invalid; every problem is listed.
     #[error("{source_name} is not a usable images_digests ({count} problem{s}):\n{list}",
@@ -57,10 +51,7 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage { .. }
-            | Error::ReadInput { .. }
-            | Error::Input { .. }
-            | Error::Output(_) => exit::USAGE,
+            Error::Usage { .. } | Error::ReadInput { .. } | Error::Input { .. } | Error::Output(_) => exit::USAGE,
             Error::RegistryAuth { .. } => exit::REGISTRY_AUTH,
             Error::RegistryUnreachable { .. } => exit::REGISTRY_UNREACHABLE,
         }
@@ -71,12 +62,8 @@ impl Error {
         match self {
             Error::Usage { hint, .. } => hint.as_deref(),
             Error::ReadInput { .. } => Some("pass the installer's images_digests.yml with -f FILE"),
-            Error::Input { .. } => {
-                Some("fix the entries above and run again; nothing was contacted or written")
-            }
-            Error::RegistryAuth { hint, .. } | Error::RegistryUnreachable { hint, .. } => {
-                Some(hint)
-            }
+            Error::Input { .. } => Some("fix the entries above and run again; nothing was contacted or written"),
+            Error::RegistryAuth { hint, .. } | Error::RegistryUnreachable { hint, .. } => Some(hint),
             Error::Output(_) => None,
         }
     }

@@ -20,17 +20,13 @@ pub struct DigestsInput {
 }
 
 /// `-f FILE`, `-f -` (stdin), or a search of the installer's folder.
-pub fn read_digests(
-    digests: Option<&Path>,
-    installer_dir: Option<&Path>,
-) -> Result<DigestsInput, Error> {
+pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Result<DigestsInput, Error> {
     match digests {
         Some(path) if path == Path::new("-") => {
-            let bytes =
-                read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {
-                    path: "stdin".into(),
-                    source,
-                })?;
+            let bytes = read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {
+                path: "stdin".into(),
+                source,
+            })?;
             Ok(DigestsInput {
                 name: "<stdin>".into(),
                 bytes,
@@ -47,10 +43,7 @@ pub fn read_digests(
             match found.as_slice() {
                 [one] => read_file(one, Some(one.clone())),
                 [] => Err(Error::usage(
-                    format!(
-                        "no images_digests.yml given, and none found under {}",
-                        dir.display()
-                    ),
+                    format!("no images_digests.yml given, and none found under {}", dir.display()),
                     "pass the installer's images_digests.yml with -f FILE (or --installer-dir DIR)",
                 )),
                 many => Err(Error::usage(
@@ -89,9 +82,7 @@ fn read_file(path: &Path, found_in: Option<PathBuf>) -> Result<DigestsInput, Err
 /// the whole of a huge file (or an endless pipe) ever being held in memory.
 fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    reader
-        .take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
+    reader.take(MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 

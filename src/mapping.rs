@@ -29,22 +29,19 @@ impl FromStr for MapRule {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let (from, to) = text.split_once('=').ok_or_else(|| {
-            format!("\"{text}\" is not FROM=TO (for example docker.io/library=mirror)")
-        })?;
+        let (from, to) = text
+            .split_once('=')
+            .ok_or_else(|| format!("\"{text}\" is not FROM=TO (for example docker.io/library=mirror)"))?;
         let from = from.trim_end_matches('/');
         if from.contains("://") {
-            return Err(format!(
-                "FROM \"{from}\" must be server[/path] without a scheme"
-            ));
+            return Err(format!("FROM \"{from}\" must be server[/path] without a scheme"));
         }
         let (server, path) = from.split_once('/').unwrap_or((from, ""));
         RegistryHost::parse(server).map_err(|why| format!("FROM's host \"{server}\" {why}"))?;
         if !path.is_empty() {
             RepoPath::parse(path).map_err(|why| format!("FROM's path \"{path}\" {why}"))?;
         }
-        let to =
-            RepoPath::parse(to.trim_matches('/')).map_err(|why| format!("TO \"{to}\" {why}"))?;
+        let to = RepoPath::parse(to.trim_matches('/')).map_err(|why| format!("TO \"{to}\" {why}"))?;
         Ok(Self {
             from: from.to_owned(),
             to,
@@ -81,8 +78,7 @@ impl Mapping {
             None => match self.layout {
                 Layout::Preserve => path.clone(),
                 Layout::SourceHost => host_as_path(server).join(path),
-                Layout::Flat => RepoPath::parse(path.last_component())
-                    .expect("a component of a valid path is valid"),
+                Layout::Flat => RepoPath::parse(path.last_component()).expect("a component of a valid path is valid"),
             },
         };
         match &self.prefix {
@@ -95,8 +91,7 @@ impl Mapping {
 /// A host name is a valid path component once its port separator is replaced.
 fn host_as_path(server: &RegistryHost) -> RepoPath {
     let text = server.as_str().replace(':', "-").replace(['[', ']'], "");
-    RepoPath::parse(&text.to_ascii_lowercase())
-        .unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
+    RepoPath::parse(&text.to_ascii_lowercase()).unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
 }
 
 /// One upstream image (server, path, tag, digest) and the entries that use it.
@@ -165,11 +160,7 @@ pub fn map_images(entries: &[Entry], mapping: &Mapping) -> Result<Vec<Image>, Ve
             });
         }
     }
-    if problems.is_empty() {
-        Ok(images)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(images) } else { Err(problems) }
 }
 
 #[cfg(test)]
@@ -187,10 +178,7 @@ mod tests {
 
     fn target(mapping: &Mapping, server: &str, path: &str) -> String {
         mapping
-            .target_path(
-                &RegistryHost::parse(server).unwrap(),
-                &RepoPath::parse(path).unwrap(),
-            )
+            .target_path(&RegistryHost::parse(server).unwrap(), &RepoPath::parse(path).unwrap())
             .to_string()
     }
 
@@ -206,17 +194,10 @@ mod tests {
             target(&host, "docker.io", "library/haproxy"),
             "docker.io/library/haproxy"
         );
-        assert_eq!(
-            target(&host, "reg.example:5000", "a/b"),
-            "reg.example-5000/a/b"
-        );
+        assert_eq!(target(&host, "reg.example:5000", "a/b"), "reg.example-5000/a/b");
         let flat = mapping(Layout::Flat, Some("ess"), &[]);
         assert_eq!(
-            target(
-                &flat,
-                "gitlab-registry.matrix.org",
-                "ems-image-store/enterprise/pipe"
-            ),
+            target(&flat, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"),
             "ess/pipe"
         );
     }
@@ -230,57 +211,25 @@ mod tests {
         ];
         let m = mapping(Layout::Flat, None, &rules);
         assert_eq!(
-            target(
-                &m,
-                "gitlab-registry.matrix.org",
-                "ems-image-store/enterprise/pipe"
-            ),
+            target(&m, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"),
             "ess/pipe"
         );
         assert_eq!(
             target(&m, "gitlab-registry.matrix.org", "ems-image-store/other/x"),
             "ems/other/x"
         );
-        assert_eq!(
-            target(&m, "docker.io", "library/redis"),
-            "hub/library/redis"
-        );
+        assert_eq!(target(&m, "docker.io", "library/redis"), "hub/library/redis");
         // A prefix of a component is not a match.
-        assert_eq!(
-            target(&m, "gitlab-registry.matrix.org", "ems-image-store-x/y"),
-            "y"
-        );
-        let exact = mapping(
-            Layout::Preserve,
-            Some("p"),
-            &["ghcr.io/element-hq/element-call=call"],
-        );
-        assert_eq!(
-            target(&exact, "ghcr.io", "element-hq/element-call"),
-            "p/call"
-        );
+        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store-x/y"), "y");
+        let exact = mapping(Layout::Preserve, Some("p"), &["ghcr.io/element-hq/element-call=call"]);
+        assert_eq!(target(&exact, "ghcr.io", "element-hq/element-call"), "p/call");
     }
 
     #[test]
     fn map_rules_are_validated() {
-        assert!(
-            "docker.io"
-                .parse::<MapRule>()
-                .unwrap_err()
-                .contains("FROM=TO")
-        );
-        assert!(
-            "https://docker.io=x"
-                .parse::<MapRule>()
-                .unwrap_err()
-                .contains("scheme")
-        );
-        assert!(
-            "docker.io=Upper"
-                .parse::<MapRule>()
-                .unwrap_err()
-                .contains("TO")
-        );
+        assert!("docker.io".parse::<MapRule>().unwrap_err().contains("FROM=TO"));
+        assert!("https://docker.io=x".parse::<MapRule>().unwrap_err().contains("scheme"));
+        assert!("docker.io=Upper".parse::<MapRule>().unwrap_err().contains("TO"));
     }
 
     fn entry(component: &str, server: &str, path: &str, tag: &str, line: usize) -> Entry {
@@ -321,9 +270,7 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(9));
         assert!(
-            problems[0]
-                .message
-                .contains("would both be localregistry.local/pipe:1"),
+            problems[0].message.contains("would both be localregistry.local/pipe:1"),
             "{}",
             problems[0].message
         );

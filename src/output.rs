@@ -5,9 +5,7 @@ use std::io::IsTerminal;
 
 /// Colour only for a person at a terminal who has not asked for none (`--no-color`, `NO_COLOR`).
 pub fn color_enabled(no_color_flag: bool) -> bool {
-    !no_color_flag
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+    !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 /// A failed write to stdout or stderr. A closed pipe (`| head`) is not an error to report.

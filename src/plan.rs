@@ -110,11 +110,7 @@ impl Plan {
                     (ImageState::Mismatch, MismatchPolicy::Drop) => DigestAction::Drop,
                     _ => DigestAction::Skip,
                 };
-                ImagePlan {
-                    image,
-                    finding,
-                    action,
-                }
+                ImagePlan { image, finding, action }
             })
             .collect();
         let mut image_of_entry = vec![0; entries.len()];
@@ -123,17 +119,15 @@ impl Plan {
                 image_of_entry[entry] = index;
             }
         }
-        let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(
-            |(entry, &index)| {
-                let plan = &images[index];
-                plan.ready().then(|| Rewritten {
-                    entry,
-                    server: &registry,
-                    path: &plan.image.target,
-                    digest: plan.written_digest(),
-                })
-            },
-        ));
+        let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(|(entry, &index)| {
+            let plan = &images[index];
+            plan.ready().then(|| Rewritten {
+                entry,
+                server: &registry,
+                path: &plan.image.target,
+                digest: plan.written_digest(),
+            })
+        }));
         Self {
             registry,
             entries,
@@ -167,12 +161,7 @@ impl Plan {
             .images
             .iter()
             .filter(|plan| !plan.ready())
-            .flat_map(|plan| {
-                plan.image
-                    .entries
-                    .iter()
-                    .map(|&i| (i, self.entries[i].name()))
-            })
+            .flat_map(|plan| plan.image.entries.iter().map(|&i| (i, self.entries[i].name())))
             .collect();
         names.sort();
         names.into_iter().map(|(_, name)| name).collect()
@@ -238,10 +227,7 @@ mod tests {
             warning: None,
         };
         let observed = (element_web == ImageState::Mismatch).then(|| Digest::of(b"local"));
-        let findings = vec![
-            found(ImageState::Present, None),
-            found(element_web, observed),
-        ];
+        let findings = vec![found(ImageState::Present, None), found(element_web, observed)];
         Plan::new(registry, entries, images, findings, policy)
     }
 
@@ -258,12 +244,7 @@ mod tests {
                 ..Summary::default()
             }
         );
-        assert_eq!(
-            plan.configmap
-                .matches("image_repository_server: reg.local")
-                .count(),
-            3
-        );
+        assert_eq!(plan.configmap.matches("image_repository_server: reg.local").count(), 3);
         assert_eq!(plan.exit_code(), exit::READY);
     }
 

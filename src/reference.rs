@@ -59,9 +59,7 @@ fn split_port(text: &str) -> Result<(&str, Option<&str>), String> {
     if text.starts_with('[') {
         return match text.find(']') {
             Some(end) if end + 1 == text.len() => Ok((text, None)),
-            Some(end) if text.as_bytes()[end + 1] == b':' => {
-                Ok((&text[..=end], Some(&text[end + 2..])))
-            }
+            Some(end) if text.as_bytes()[end + 1] == b':' => Ok((&text[..=end], Some(&text[end + 2..]))),
             _ => Err("has an unterminated IPv6 address".into()),
         };
     }
@@ -74,9 +72,7 @@ fn split_port(text: &str) -> Result<(&str, Option<&str>), String> {
 fn is_dns_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 63
-        && label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !label.starts_with('-')
         && !label.ends_with('-')
 }
@@ -102,9 +98,7 @@ impl RepoPath {
         }
         for component in text.split('/') {
             if let Some(problem) = path_component_problem(component) {
-                return Err(format!(
-                    "has an invalid component \"{component}\": {problem}"
-                ));
+                return Err(format!("has an invalid component \"{component}\": {problem}"));
             }
         }
         Ok(Self(text.to_owned()))
@@ -143,9 +137,7 @@ fn path_component_problem(component: &str) -> Option<&'static str> {
     let mut separator = String::new();
     for &b in bytes {
         if b.is_ascii_lowercase() || b.is_ascii_digit() {
-            if !matches!(separator.as_str(), "" | "." | "_" | "__")
-                && !separator.bytes().all(|s| s == b'-')
-            {
+            if !matches!(separator.as_str(), "" | "." | "_" | "__") && !separator.bytes().all(|s| s == b'-') {
                 return Some("only '.', '_', '__' or dashes may separate letters and digits");
             }
             separator.clear();
@@ -213,11 +205,7 @@ impl Digest {
                 "uses the digest algorithm \"{algorithm}\"; only sha256 is supported"
             ));
         }
-        if hex.len() != 64
-            || !hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(NOT_SHA256.into());
         }
         Ok(Self(text.to_owned()))
@@ -262,21 +250,9 @@ mod tests {
         ] {
             assert!(RegistryHost::parse(ok).is_ok(), "{ok}");
         }
-        assert!(
-            RegistryHost::parse("https://reg.local")
-                .unwrap_err()
-                .contains("scheme")
-        );
-        assert!(
-            RegistryHost::parse("reg.local/path")
-                .unwrap_err()
-                .contains("path")
-        );
-        assert!(
-            RegistryHost::parse("reg.local:99999")
-                .unwrap_err()
-                .contains("port")
-        );
+        assert!(RegistryHost::parse("https://reg.local").unwrap_err().contains("scheme"));
+        assert!(RegistryHost::parse("reg.local/path").unwrap_err().contains("path"));
+        assert!(RegistryHost::parse("reg.local:99999").unwrap_err().contains("port"));
         assert!(RegistryHost::parse("reg local").is_err());
         assert!(RegistryHost::parse("-reg.local").is_err());
         assert!(RegistryHost::parse("").is_err());
@@ -284,18 +260,10 @@ mod tests {
 
     #[test]
     fn paths() {
-        for ok in [
-            "library/haproxy",
-            "ems-image-store/enterprise/pipe",
-            "a__b/c.d/e--f",
-        ] {
+        for ok in ["library/haproxy", "ems-image-store/enterprise/pipe", "a__b/c.d/e--f"] {
             assert!(RepoPath::parse(ok).is_ok(), "{ok}");
         }
-        assert!(
-            RepoPath::parse("Library/haproxy")
-                .unwrap_err()
-                .contains("upper-case")
-        );
+        assert!(RepoPath::parse("Library/haproxy").unwrap_err().contains("upper-case"));
         assert!(RepoPath::parse("../etc").is_err());
         assert!(RepoPath::parse("a/../b").is_err());
         assert!(RepoPath::parse("a b").unwrap_err().contains("spaces"));
@@ -312,16 +280,8 @@ mod tests {
         assert!(Tag::parse("a:b").is_err());
         let hex = "75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6";
         assert!(Digest::parse(&format!("sha256:{hex}")).is_ok());
-        assert!(
-            Digest::parse("sha256:zz")
-                .unwrap_err()
-                .contains("not a sha256")
-        );
-        assert!(
-            Digest::parse(&format!("sha512:{hex}"))
-                .unwrap_err()
-                .contains("sha512")
-        );
+        assert!(Digest::parse("sha256:zz").unwrap_err().contains("not a sha256"));
+        assert!(Digest::parse(&format!("sha512:{hex}")).unwrap_err().contains("sha512"));
         assert!(Digest::parse(&format!("sha256:{}", hex.to_uppercase())).is_err());
         assert_eq!(
             Digest::of(b"").as_str(),

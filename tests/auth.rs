@@ -24,13 +24,7 @@ fn basic_tls() -> Scenario {
 #[test]
 fn basic_auth_over_tls_with_the_password_on_stdin() {
     let scenario = basic_tls();
-    let args = scenario.plan_args(&[
-        "-o",
-        "json",
-        "--registry-username",
-        USER,
-        "--registry-password-stdin",
-    ]);
+    let args = scenario.plan_args(&["-o", "json", "--registry-username", USER, "--registry-password-stdin"]);
     let run = Plugin::new().run_with_stdin(&strs(&args), &format!("{PASSWORD}\n"));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.json()["summary"]["present"], 2);
@@ -47,7 +41,10 @@ fn a_wrong_password_fails_fast_naming_the_registry_and_the_source() {
     let run = plugin.run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
-        run.stderr.contains(&format!("the registry {} refused the credentials from ESSREGISTRY_USERNAME and ESSREGISTRY_PASSWORD", scenario.registry.host())),
+        run.stderr.contains(&format!(
+            "the registry {} refused the credentials from ESSREGISTRY_USERNAME and ESSREGISTRY_PASSWORD",
+            scenario.registry.host()
+        )),
         "{}",
         run.stderr
     );
@@ -66,8 +63,7 @@ fn no_credentials_for_a_registry_that_needs_them_is_exit_3() {
     let run = Plugin::new().run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
-        run.stderr.contains("no credentials (anonymous)")
-            && run.stderr.contains("requires credentials"),
+        run.stderr.contains("no credentials (anonymous)") && run.stderr.contains("requires credentials"),
         "{}",
         run.stderr
     );
@@ -131,11 +127,7 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
         .env("ESSREGISTRY_USERNAME", USER)
         .env("ESSREGISTRY_PASSWORD", PASSWORD);
     let run = plugin.run(&strs(&scenario.plan_args(&["-o", "json"])));
-    assert_eq!(
-        run.code, 4,
-        "an image in error decides the exit code: {}",
-        run.stderr
-    );
+    assert_eq!(run.code, 4, "an image in error decides the exit code: {}", run.stderr);
     let report = run.json();
     let states: Vec<&str> = report["images"]
         .as_array()
@@ -143,20 +135,14 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
         .iter()
         .map(|i| i["state"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        states,
-        ["present", "mismatch", "mismatch", "unauthorized", "error"]
-    );
+    assert_eq!(states, ["present", "mismatch", "mismatch", "unauthorized", "error"]);
 
     let token_requests = token_server.requests.lock().unwrap().clone();
     let haproxy_tokens = token_requests
         .iter()
         .filter(|q| q.contains("ess%2Flibrary%2Fhaproxy"))
         .count();
-    assert_eq!(
-        haproxy_tokens, 1,
-        "one token per repository: {token_requests:#?}"
-    );
+    assert_eq!(haproxy_tokens, 1, "one token per repository: {token_requests:#?}");
 
     let wrong = Plugin::new()
         .env("ESSREGISTRY_USERNAME", USER)

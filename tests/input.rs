@@ -65,10 +65,7 @@ fn the_shipped_file_has_30_entries_and_24_images() {
         .iter()
         .filter(|r| r.path.contains("/manifests/"))
         .count();
-    assert_eq!(
-        manifest_requests, 48,
-        "one digest and one tag request per image"
-    );
+    assert_eq!(manifest_requests, 48, "one digest and one tag request per image");
 }
 
 #[test]
@@ -91,17 +88,27 @@ fn every_problem_is_reported_with_file_line_and_entry() {
     let file = setup.dir.path().join("broken.yml");
     let file = file.display();
     assert!(
+        run.stderr
+            .contains(&format!("error: {file} is not a usable images_digests (3 problems):")),
+        "{}",
+        run.stderr
+    );
+    assert!(
         run.stderr.contains(&format!(
-            "error: {file} is not a usable images_digests (3 problems):"
+            "{file}: line 14, column 21: adminbot/haproxy: image_digest \"sha256:zz\" is not a sha256 digest"
         )),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains(&format!("{file}: line 14, column 21: adminbot/haproxy: image_digest \"sha256:zz\" is not a sha256 digest")), "{}", run.stderr);
-    assert!(run.stderr.contains("element_web/element_web: image_repository_path \"VectorIM/element web\" has an invalid component"), "{}", run.stderr);
     assert!(
+        run.stderr.contains(
+            "element_web/element_web: image_repository_path \"VectorIM/element web\" has an invalid component"
+        ),
+        "{}",
         run.stderr
-            .contains("groupsync/groupsync: missing field image_tag"),
+    );
+    assert!(
+        run.stderr.contains("groupsync/groupsync: missing field image_tag"),
         "{}",
         run.stderr
     );
@@ -151,8 +158,7 @@ fn two_images_on_one_target_are_refused_before_any_request() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("would both be"), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("choose another --layout or add a --map"),
+        run.stderr.contains("choose another --layout or add a --map"),
         "{}",
         run.stderr
     );
@@ -166,14 +172,8 @@ fn the_installer_folder_is_searched_and_stdin_is_read() {
     let config = plugin.home().join(".element-enterprise-server/config");
     std::fs::create_dir_all(&config).unwrap();
     let host = setup.registry.host();
-    let run = plugin.run(&[
-        "plan",
-        "--registry",
-        &host,
-        "--registry-plain-http",
-        "-o",
-        "json",
-    ]);
+    let search = ["plan", "--registry", &host, "--registry-plain-http", "-o", "json"];
+    let run = plugin.run(&search);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("none found under") && run.stderr.contains("-f FILE"),
@@ -182,50 +182,29 @@ fn the_installer_folder_is_searched_and_stdin_is_read() {
     );
 
     std::fs::write(config.join("images_digests.yml"), FIXTURE).unwrap();
-    let run = plugin.run(&[
+    let run = plugin.run(&search);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let used = format!("Using {}", config.join("images_digests.yml").display());
+    assert!(run.stderr.contains(&used), "{}", run.stderr);
+
+    let stdin = [
         "plan",
+        "-f",
+        "-",
         "--registry",
         &host,
         "--registry-plain-http",
         "-o",
         "json",
-    ]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!(
-            "Using {}",
-            config.join("images_digests.yml").display()
-        )),
-        "{}",
-        run.stderr
-    );
-
-    let run = plugin.run_with_stdin(
-        &[
-            "plan",
-            "-f",
-            "-",
-            "--registry",
-            &host,
-            "--registry-plain-http",
-            "-o",
-            "json",
-        ],
-        FIXTURE,
-    );
+    ];
+    let run = plugin.run_with_stdin(&stdin, FIXTURE);
     assert_eq!(run.json()["summary"]["entries"], 30);
 }
 
 #[test]
 fn flags_are_checked_before_anything_runs() {
     let plugin = Plugin::new();
-    let run = plugin.run(&[
-        "plan",
-        "-f",
-        "x.yml",
-        "--registry",
-        "https://registry.local",
-    ]);
+    let run = plugin.run(&["plan", "-f", "x.yml", "--registry", "https://registry.local"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("without a scheme"), "{}", run.stderr);
     let run = plugin.run(&[
@@ -238,22 +217,11 @@ fn flags_are_checked_before_anything_runs() {
         "u",
     ]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("--registry-password-stdin"),
-        "{}",
-        run.stderr
-    );
-    let run = plugin.run(&[
-        "plan",
-        "-f",
-        "/nonexistent/images_digests.yml",
-        "--registry",
-        "r.local",
-    ]);
+    assert!(run.stderr.contains("--registry-password-stdin"), "{}", run.stderr);
+    let run = plugin.run(&["plan", "-f", "/nonexistent/images_digests.yml", "--registry", "r.local"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr
-            .contains("cannot read /nonexistent/images_digests.yml"),
+        run.stderr.contains("cannot read /nonexistent/images_digests.yml"),
         "{}",
         run.stderr
     );

@@ -47,24 +47,15 @@ fn every_state_is_found_and_explained() {
     );
     assert_eq!(
         haproxy["target"],
-        format!(
-            "{}/ess/library/haproxy:2.8-alpine",
-            scenario.registry.host()
-        )
+        format!("{}/ess/library/haproxy:2.8-alpine", scenario.registry.host())
     );
     assert_eq!(haproxy["digestAction"], "keep");
 
     let sfu = by_source("docker.io/livekit/livekit-server");
     assert_eq!(sfu["state"], "mismatch");
-    assert_eq!(
-        sfu["observedDigest"],
-        scenario.images[2].amd64_digest.as_str()
-    );
+    assert_eq!(sfu["observedDigest"], scenario.images[2].amd64_digest.as_str());
     assert!(
-        sfu["reason"]
-            .as_str()
-            .unwrap()
-            .contains("single-platform manifest"),
+        sfu["reason"].as_str().unwrap().contains("single-platform manifest"),
         "{}",
         sfu["reason"]
     );
@@ -80,25 +71,24 @@ fn every_state_is_found_and_explained() {
 
     let hookshot = by_source("ghcr.io/matrix-org/matrix-hookshot");
     assert_eq!(hookshot["state"], "missing");
-    assert!(hookshot["fix"].as_str().unwrap().starts_with(
-        "skopeo copy --all --preserve-digests docker://ghcr.io/matrix-org/matrix-hookshot@sha256:"
-    ));
+    assert!(
+        hookshot["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("skopeo copy --all --preserve-digests docker://ghcr.io/matrix-org/matrix-hookshot@sha256:")
+    );
 
     assert_eq!(
         report["stillUpstream"],
         serde_json::json!(["element_call/jwt", "element_call/sfu", "hookshot/hookshot"])
     );
-    let configmap: serde_yaml::Value =
-        serde_yaml::from_str(report["configMap"].as_str().unwrap()).unwrap();
+    let configmap: serde_yaml::Value = serde_yaml::from_str(report["configMap"].as_str().unwrap()).unwrap();
     let haproxy = &configmap["synapse"]["haproxy"];
     assert_eq!(
         haproxy["image_repository_server"].as_str(),
         Some(scenario.registry.host().as_str())
     );
-    assert_eq!(
-        haproxy["image_repository_path"].as_str(),
-        Some("ess/library/haproxy")
-    );
+    assert_eq!(haproxy["image_repository_path"].as_str(), Some("ess/library/haproxy"));
     assert_eq!(
         haproxy["image_digest"].as_str(),
         Some(scenario.images[0].index_digest.as_str())
@@ -110,35 +100,27 @@ fn every_state_is_found_and_explained() {
 #[test]
 fn use_local_takes_the_registry_digest_and_the_table_reads_at_a_glance() {
     let scenario = plain_registry();
-    let run = Plugin::new().run(&strs(
-        &scenario.plan_args(&["--digest-mismatch", "use-local"]),
-    ));
+    let run = Plugin::new().run(&strs(&scenario.plan_args(&["--digest-mismatch", "use-local"])));
     assert_eq!(run.code, 1, "hookshot is still missing: {}", run.stderr);
     assert!(
         !run.stdout.contains('\u{1b}'),
         "no colour when stdout is not a terminal"
     );
     let header = run.stdout.lines().next().unwrap();
-    assert!(
-        header.starts_with("STATE") && header.contains("USED BY"),
-        "{header}"
-    );
+    assert!(header.starts_with("STATE") && header.contains("USED BY"), "{header}");
     let sfu_row = run
         .stdout
         .lines()
         .find(|l| l.contains("livekit-server") && l.starts_with("mismatch"))
         .unwrap();
     assert!(
-        sfu_row.contains(&format!(
-            "use-local {}",
-            &scenario.images[2].amd64_digest[..19]
-        )),
+        sfu_row.contains(&format!("use-local {}", &scenario.images[2].amd64_digest[..19])),
         "{sfu_row}"
     );
-    assert!(run.stdout.contains(&format!(
-        "image_digest: {}",
-        scenario.images[2].amd64_digest
-    )));
+    assert!(
+        run.stdout
+            .contains(&format!("image_digest: {}", scenario.images[2].amd64_digest))
+    );
     let last = run.stdout.lines().last().unwrap();
     assert_eq!(
         last,
@@ -157,25 +139,14 @@ fn all_present_costs_two_manifest_heads_per_image_and_no_get() {
     let run = Plugin::new().run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let requests = scenario.registry.requests();
-    let manifests: Vec<_> = requests
-        .iter()
-        .filter(|r| r.path.contains("/manifests/"))
-        .collect();
-    assert_eq!(
-        manifests.len(),
-        4,
-        "2 images x (digest + tag): {requests:#?}"
-    );
+    let manifests: Vec<_> = requests.iter().filter(|r| r.path.contains("/manifests/")).collect();
+    assert_eq!(manifests.len(), 4, "2 images x (digest + tag): {requests:#?}");
     assert!(
-        manifests
-            .iter()
-            .all(|r| r.method == "HEAD" && r.status == 200),
+        manifests.iter().all(|r| r.method == "HEAD" && r.status == 200),
         "{manifests:#?}"
     );
     assert!(
-        requests
-            .iter()
-            .all(|r| r.method != "GET" || r.path == "/v2/"),
+        requests.iter().all(|r| r.method != "GET" || r.path == "/v2/"),
         "{requests:#?}"
     );
 }

@@ -14,17 +14,13 @@ use indicatif::ProgressBar;
 use std::io::{Read, Write};
 
 pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    if args.registry.registry_password_stdin && args.input.digests.as_deref() == Some("-".as_ref())
-    {
+    if args.registry.registry_password_stdin && args.input.digests.as_deref() == Some("-".as_ref()) {
         return Err(Error::usage(
             "-f - and --registry-password-stdin cannot both read stdin",
             "pass images_digests as a file with -f FILE",
         ));
     }
-    let input = read_digests(
-        args.input.digests.as_deref(),
-        args.input.installer_dir.as_deref(),
-    )?;
+    let input = read_digests(args.input.digests.as_deref(), args.input.installer_dir.as_deref())?;
     if let Some(path) = &input.found_in {
         writeln!(err, "Using {}", path.display()).map_err(io_error)?;
     }
@@ -39,8 +35,7 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         layout: args.mapping.layout,
         rules: args.mapping.map.clone(),
     };
-    let images =
-        map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
+    let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
 
     let password = match args.registry.registry_password_stdin {
         true => Some(read_password()?),
@@ -65,13 +60,9 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let registry = HttpRegistry::connect(&mapping.registry, auth, &options).await?;
 
     let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
-    let findings = check_images(
-        &registry,
-        &mapping.registry,
-        &images,
-        options.concurrency,
-        || progress.inc(1),
-    )
+    let findings = check_images(&registry, &mapping.registry, &images, options.concurrency, || {
+        progress.inc(1)
+    })
     .await;
     progress.finish_and_clear();
 
@@ -82,13 +73,7 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         findings,
         args.mapping.digest_mismatch,
     );
-    write_plan(
-        &plan,
-        args.output.format,
-        color_enabled(args.output.no_color),
-        out,
-    )
-    .map_err(io_error)?;
+    write_plan(&plan, args.output.format, color_enabled(args.output.no_color), out).map_err(io_error)?;
     Ok(plan.exit_code())
 }
 

@@ -50,8 +50,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
         )]);
     }
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
-    let root = marked_yaml::parse_yaml_with_options(0, text, options)
-        .map_err(|error| vec![load_problem(&error)])?;
+    let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|error| vec![load_problem(&error)])?;
     let root = root
         .as_mapping()
         .ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
@@ -99,13 +98,8 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             let name = format!("{}/{}", component.as_str(), sub.as_str());
             match fields.as_mapping() {
                 Some(fields) => {
-                    if let Some(entry) = read_entry(
-                        component.as_str(),
-                        sub.as_str(),
-                        sub.span(),
-                        fields,
-                        &mut problems,
-                    ) {
+                    if let Some(entry) = read_entry(component.as_str(), sub.as_str(), sub.span(), fields, &mut problems)
+                    {
                         entries.push(entry);
                     }
                 }
@@ -136,24 +130,15 @@ fn read_entry(
     let before = problems.len();
     let mut text = |field: &str| -> Option<(&str, &Span)> {
         let Some(node) = fields.get_node(field) else {
-            problems.push(located(
-                at,
-                Some(name.clone()),
-                format!("missing field {field}"),
-            ));
+            problems.push(located(at, Some(name.clone()), format!("missing field {field}")));
             return None;
         };
         match node {
             Node::Scalar(scalar)
                 if scalar.as_str().is_empty()
-                    || (scalar.may_coerce()
-                        && matches!(scalar.as_str(), "~" | "null" | "Null" | "NULL")) =>
+                    || (scalar.may_coerce() && matches!(scalar.as_str(), "~" | "null" | "Null" | "NULL")) =>
             {
-                problems.push(located(
-                    node.span(),
-                    Some(name.clone()),
-                    format!("{field} is empty"),
-                ));
+                problems.push(located(node.span(), Some(name.clone()), format!("{field} is empty")));
                 None
             }
             Node::Scalar(scalar) => Some((scalar.as_str(), node.span())),
@@ -172,25 +157,20 @@ fn read_entry(
     let server = text("image_repository_server");
     let tag = text("image_tag");
 
-    let mut check =
-        |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
-            if let Some((value, span)) = value {
-                if let Err(why) = parse(value) {
-                    problems.push(located(
-                        span,
-                        Some(name.clone()),
-                        format!("{field} \"{}\" {why}", printable(value)),
-                    ));
-                }
+    let mut check = |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
+        if let Some((value, span)) = value {
+            if let Err(why) = parse(value) {
+                problems.push(located(
+                    span,
+                    Some(name.clone()),
+                    format!("{field} \"{}\" {why}", printable(value)),
+                ));
             }
-        };
+        }
+    };
     check("image_digest", digest, &|v| Digest::parse(v).map(drop));
-    check("image_repository_path", path, &|v| {
-        RepoPath::parse(v).map(drop)
-    });
-    check("image_repository_server", server, &|v| {
-        RegistryHost::parse(v).map(drop)
-    });
+    check("image_repository_path", path, &|v| RepoPath::parse(v).map(drop));
+    check("image_repository_server", server, &|v| RegistryHost::parse(v).map(drop));
     check("image_tag", tag, &|v| Tag::parse(v).map(drop));
 
     let mut extra = Vec::new();
@@ -200,11 +180,7 @@ fn read_entry(
             None => problems.push(located(
                 value.span(),
                 Some(name.clone()),
-                format!(
-                    "{} must be a string, found {}",
-                    key.as_str(),
-                    kind_of(value)
-                ),
+                format!("{} must be a string, found {}", key.as_str(), kind_of(value)),
             )),
         }
     }
@@ -229,24 +205,20 @@ fn load_problem(error: &LoadError) -> Problem {
     let ((line, column), message) = match error {
         LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => (
             at(m),
-            "the document is not a mapping: expected images_digests or components at the top level"
-                .to_owned(),
+            "the document is not a mapping: expected images_digests or components at the top level".to_owned(),
         ),
         LoadError::UnexpectedAnchor(m) => (
             at(m),
             "YAML anchors and aliases are not accepted in images_digests".to_owned(),
         ),
-        LoadError::MappingKeyMustBeScalar(m) => {
-            (at(m), "a mapping key must be a plain string".to_owned())
-        }
+        LoadError::MappingKeyMustBeScalar(m) => (at(m), "a mapping key must be a plain string".to_owned()),
         LoadError::UnexpectedTag(m) => (
             at(m),
             "YAML tags (!!type) are not accepted in images_digests".to_owned(),
         ),
         LoadError::ScanError(m, e) => (at(m), format!("not valid YAML: {}", scan_message(e))),
         LoadError::DuplicateKey(inner) => {
-            let first =
-                line_of(inner.prev_key.span()).map_or_else(|| "?".to_owned(), |l| l.to_string());
+            let first = line_of(inner.prev_key.span()).map_or_else(|| "?".to_owned(), |l| l.to_string());
             let second = inner
                 .key
                 .span()
@@ -368,17 +340,24 @@ mod tests {
             "line 4, column 21: synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest (expected sha256: and 64 lower-case hex digits)"
         );
         assert!(
-            errors[1].starts_with(
-                "line 5, column 30: synapse/haproxy: image_repository_path \"Library/haproxy\""
-            ),
+            errors[1].starts_with("line 5, column 30: synapse/haproxy: image_repository_path \"Library/haproxy\""),
             "{}",
             errors[1]
         );
-        assert!(errors[2].contains("image_repository_server \"https://docker.io\" must be a host[:port] without a scheme"), "{}", errors[2]);
-        assert!(errors[3].starts_with("line 10, column 21: element_web/element_web: image_digest must be a string, found a list"), "{}", errors[3]);
         assert!(
-            errors[4]
-                .starts_with("line 9, column 5: element_web/element_web: missing field image_tag"),
+            errors[2].contains("image_repository_server \"https://docker.io\" must be a host[:port] without a scheme"),
+            "{}",
+            errors[2]
+        );
+        assert!(
+            errors[3].starts_with(
+                "line 10, column 21: element_web/element_web: image_digest must be a string, found a list"
+            ),
+            "{}",
+            errors[3]
+        );
+        assert!(
+            errors[4].starts_with("line 9, column 5: element_web/element_web: missing field image_tag"),
             "{}",
             errors[4]
         );
@@ -394,18 +373,13 @@ mod tests {
             "{:?}",
             errors("key: [unclosed\n")
         );
-        assert!(
-            errors("images_digests: 3\n")[0]
-                .contains("images_digests must be a mapping, found a string")
-        );
+        assert!(errors("images_digests: 3\n")[0].contains("images_digests must be a mapping, found a string"));
         assert!(errors("synapse: text\n")[0].contains("synapse: a component must be a mapping"));
         assert!(
             errors("synapse:\n  haproxy: []\n")[0]
                 .contains("synapse/haproxy: an entry must be a mapping, found a list")
         );
-        let dup = installer(&format!(
-            "  synapse:\n    haproxy:\n{ENTRY}    haproxy:\n{ENTRY}"
-        ));
+        let dup = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}    haproxy:\n{ENTRY}"));
         assert_eq!(
             errors(&dup)[0],
             "line 8, column 5: duplicate key \"haproxy\" (first defined on line 3)"
@@ -420,9 +394,6 @@ mod tests {
         assert!(parse(&huge).unwrap_err()[0].message.contains("8 MiB"));
         let binary = b"synapse:\n  haproxy:\n    image_tag: \xff\xfe\n";
         let problem = &parse(binary).unwrap_err()[0];
-        assert_eq!(
-            (problem.line, problem.message.contains("UTF-8")),
-            (Some(3), true)
-        );
+        assert_eq!((problem.line, problem.message.contains("UTF-8")), (Some(3), true));
     }
 }

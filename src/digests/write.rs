@@ -26,14 +26,8 @@ pub fn configmap_string<'a>(entries: impl IntoIterator<Item = Rewritten<'a>>) ->
         if let Some(digest) = rewritten.digest {
             fields.insert("image_digest".into(), digest.as_str().into());
         }
-        fields.insert(
-            "image_repository_path".into(),
-            rewritten.path.as_str().into(),
-        );
-        fields.insert(
-            "image_repository_server".into(),
-            rewritten.server.as_str().into(),
-        );
+        fields.insert("image_repository_path".into(), rewritten.path.as_str().into());
+        fields.insert("image_repository_server".into(), rewritten.server.as_str().into());
         for (key, value) in &entry.extra {
             fields.insert(key.as_str().into(), value.as_str().into());
         }
@@ -65,14 +59,20 @@ mod tests {
             RepoPath::parse("ess/library/redis").unwrap(),
             RepoPath::parse("ess/pipe").unwrap(),
         ];
-        let written = configmap_string(parsed.entries.iter().zip(&paths).enumerate().map(
-            |(i, (entry, path))| Rewritten {
-                entry,
-                server: &server,
-                path,
-                digest: (i == 0).then_some(&entry.digest),
-            },
-        ));
+        let written =
+            configmap_string(
+                parsed
+                    .entries
+                    .iter()
+                    .zip(&paths)
+                    .enumerate()
+                    .map(|(i, (entry, path))| Rewritten {
+                        entry,
+                        server: &server,
+                        path,
+                        digest: (i == 0).then_some(&entry.digest),
+                    }),
+            );
         assert_eq!(
             written,
             "# Written by kubectl-essregistry: images pulled from the local registry.\nsynapse:\n  redis:\n    image_digest: sha256:f786a9a04e0a87bbf4e704d8fb99dbc1b2e36ed738ee7d8dfdedc9e4624a8d02\n    image_repository_path: ess/library/redis\n    image_repository_server: registry.local:5000\nadminbot:\n  pipe:\n    image_repository_path: ess/pipe\n    image_repository_server: registry.local:5000\n"

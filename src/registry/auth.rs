@@ -51,9 +51,7 @@ pub enum CredentialSource {
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CredentialSource::Flags => {
-                f.write_str("--registry-username and --registry-password-stdin")
-            }
+            CredentialSource::Flags => f.write_str("--registry-username and --registry-password-stdin"),
             CredentialSource::Environment => write!(f, "{USERNAME_ENV} and {PASSWORD_ENV}"),
             CredentialSource::DockerConfig(path) => {
                 write!(f, "the Docker config {}", path.display())
@@ -111,10 +109,7 @@ impl RegistryAuth {
             env(PASSWORD_ENV).filter(|v| !v.is_empty()),
         ) {
             (Some(user), Some(password)) => {
-                return found(
-                    Credentials::new(user, password),
-                    CredentialSource::Environment,
-                );
+                return found(Credentials::new(user, password), CredentialSource::Environment);
             }
             (Some(_), None) | (None, Some(_)) => {
                 return Err(Error::usage(
@@ -164,10 +159,7 @@ fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
                     path.display()
                 )]);
             }
-            Err(
-                CredentialRetrievalError::NoCredentialConfigured
-                | CredentialRetrievalError::ConfigNotFound,
-            ) => {}
+            Err(CredentialRetrievalError::NoCredentialConfigured | CredentialRetrievalError::ConfigNotFound) => {}
             Err(error) => last_error = Some(error),
         }
     }
@@ -190,21 +182,11 @@ fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
 
 fn error_kind(error: &CredentialRetrievalError) -> &'static str {
     match error {
-        CredentialRetrievalError::HelperCommunicationError => {
-            "the credential helper could not be run"
-        }
-        CredentialRetrievalError::MalformedHelperResponse => {
-            "the credential helper answered something unreadable"
-        }
-        CredentialRetrievalError::CredentialDecodingError => {
-            "an auth entry is not base64 of user:password"
-        }
-        CredentialRetrievalError::CredentialMismatchError => {
-            "auth disagrees with username and password"
-        }
-        CredentialRetrievalError::ConfigReadError => {
-            "the file could not be read or is not valid JSON"
-        }
+        CredentialRetrievalError::HelperCommunicationError => "the credential helper could not be run",
+        CredentialRetrievalError::MalformedHelperResponse => "the credential helper answered something unreadable",
+        CredentialRetrievalError::CredentialDecodingError => "an auth entry is not base64 of user:password",
+        CredentialRetrievalError::CredentialMismatchError => "auth disagrees with username and password",
+        CredentialRetrievalError::ConfigReadError => "the file could not be read or is not valid JSON",
         _ => "unexpected error",
     }
 }
@@ -215,10 +197,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |key| map.get(key).cloned()
     }
 
@@ -251,17 +230,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(auth.source, CredentialSource::Environment);
-        let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")]))
-            .unwrap_err();
+        let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")])).unwrap_err();
         assert!(error.to_string().contains("only one of"));
     }
 
     #[test]
     fn debug_output_never_shows_the_password() {
         let shown = format!("{:?}", Credentials::new("admin", "s3cr3t-Pa55"));
-        assert!(
-            shown.contains("admin") && !shown.contains("s3cr3t"),
-            "{shown}"
-        );
+        assert!(shown.contains("admin") && !shown.contains("s3cr3t"), "{shown}");
     }
 }

@@ -81,17 +81,14 @@ impl HttpRegistry {
                     Some(Challenge::Basic) => Scheme::Basic,
                     Some(bearer) => Scheme::Bearer(bearer),
                     None => {
-                        return Err(this
-                            .refused("it answered 401 without a challenge this tool understands"));
+                        return Err(this.refused("it answered 401 without a challenge this tool understands"));
                     }
                 }
             }
             status => {
                 return Err(Error::RegistryUnreachable {
                     registry: registry.to_string(),
-                    reason: format!(
-                        "GET /v2/ answered {status}: this is not a registry API (v2) endpoint"
-                    ),
+                    reason: format!("GET /v2/ answered {status}: this is not a registry API (v2) endpoint"),
                     hint: "check --registry HOST[:PORT]".into(),
                 });
             }
@@ -123,12 +120,7 @@ impl HttpRegistry {
         };
         match response {
             Ok(response) if response.status().is_success() => Ok(()),
-            Ok(response)
-                if matches!(
-                    response.status(),
-                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-                ) =>
-            {
+            Ok(response) if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
                 Err(self.refused("the login was refused"))
             }
             Ok(response) => Err(Error::RegistryUnreachable {
@@ -209,19 +201,12 @@ impl HttpRegistry {
                 )));
             }
             status => {
-                return Err(LookupError::Failed(format!(
-                    "the token service answered {status}"
-                )));
+                return Err(LookupError::Failed(format!("the token service answered {status}")));
             }
         }
-        let unreadable =
-            |_| LookupError::Failed("the token service sent an unreadable answer".into());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| unreadable(e.to_string()))?;
-        let body: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        let unreadable = |_| LookupError::Failed("the token service sent an unreadable answer".into());
+        let bytes = response.bytes().await.map_err(|e| unreadable(e.to_string()))?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
         let token = body
             .get("token")
             .or_else(|| body.get("access_token"))
@@ -235,11 +220,7 @@ impl HttpRegistry {
         Ok(token)
     }
 
-    async fn authorised(
-        &self,
-        request: RequestBuilder,
-        repo: &RepoPath,
-    ) -> Result<RequestBuilder, LookupError> {
+    async fn authorised(&self, request: RequestBuilder, repo: &RepoPath) -> Result<RequestBuilder, LookupError> {
         Ok(match (&self.scheme, &self.auth.credentials) {
             (Scheme::Basic, Some(c)) => request.basic_auth(&c.username, Some(c.password())),
             (Scheme::Bearer(_), _) => request.bearer_auth(self.token(repo).await?),
@@ -258,25 +239,14 @@ impl HttpRegistry {
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
         for renewal in [false, true] {
             let request = self
-                .authorised(
-                    self.client
-                        .request(method.clone(), &url)
-                        .header(ACCEPT, &accept),
-                    repo,
-                )
+                .authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo)
                 .await?;
             let response = self
                 .send(|| request.try_clone().expect("no streaming body"))
                 .await
                 .map_err(|t| LookupError::Failed(t.reason))?;
-            if response.status() == StatusCode::UNAUTHORIZED
-                && matches!(self.scheme, Scheme::Bearer(_))
-                && !renewal
-            {
-                self.tokens
-                    .lock()
-                    .expect("token cache")
-                    .remove(repo.as_str());
+            if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
+                self.tokens.lock().expect("token cache").remove(repo.as_str());
                 continue;
             }
             return Ok(response);
@@ -291,9 +261,7 @@ impl HttpRegistry {
             let last = attempt == MAX_ATTEMPTS;
             match request().send().await {
                 Ok(response) if !last && is_retryable(response.status()) => {
-                    let wait = retry_after(&response)
-                        .unwrap_or(backoff)
-                        .min(MAX_RETRY_AFTER);
+                    let wait = retry_after(&response).unwrap_or(backoff).min(MAX_RETRY_AFTER);
                     tokio::time::sleep(wait).await;
                 }
                 Ok(response) => return Ok(response),
@@ -312,14 +280,8 @@ impl HttpRegistry {
 }
 
 impl ManifestStore for HttpRegistry {
-    async fn head(
-        &self,
-        repo: &RepoPath,
-        reference: &str,
-    ) -> Result<Option<ManifestHead>, LookupError> {
-        let response = self
-            .manifest_request(reqwest::Method::HEAD, repo, reference)
-            .await?;
+    async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
+        let response = self.manifest_request(reqwest::Method::HEAD, repo, reference).await?;
         match response.status() {
             StatusCode::OK => {}
             StatusCode::NOT_FOUND => return Ok(None),
@@ -353,9 +315,7 @@ impl ManifestStore for HttpRegistry {
             Some(Ok(digest)) => digest,
             // Some registries omit the header on HEAD: the digest is the sha256 of the body.
             _ => {
-                let response = self
-                    .manifest_request(reqwest::Method::GET, repo, reference)
-                    .await?;
+                let response = self.manifest_request(reqwest::Method::GET, repo, reference).await?;
                 if response.status() != StatusCode::OK {
                     return Err(LookupError::Failed(format!(
                         "GET of {repo}:{reference} answered {}",
@@ -410,10 +370,7 @@ fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
         let certificates = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
         if certificates.is_empty() {
             return Err(Error::usage(
-                format!(
-                    "--registry-ca-file {} holds no PEM certificate",
-                    path.display()
-                ),
+                format!("--registry-ca-file {} holds no PEM certificate", path.display()),
                 "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)",
             ));
         }
@@ -424,12 +381,9 @@ fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
     if options.insecure_skip_tls_verify {
         builder = builder.danger_accept_invalid_certs(true);
     }
-    builder.build().map_err(|e| {
-        Error::usage(
-            format!("cannot set up the HTTP client: {e}"),
-            "check the TLS flags",
-        )
-    })
+    builder
+        .build()
+        .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))
 }
 
 /// A request that got no HTTP answer, described for a person.
@@ -503,10 +457,7 @@ fn find_rustls_error(error: &(dyn std::error::Error + 'static)) -> Option<rustls
             return Some(tls.clone());
         }
         // An io::Error's source() skips the error it wraps, so step into it instead.
-        current = match error
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
+        current = match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => error.source(),
         };

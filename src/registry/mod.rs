@@ -47,6 +47,5 @@ pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
 
 /// True for a multi-platform index (OCI index or Docker manifest list).
 pub fn is_index(media_type: &str) -> bool {
-    media_type.starts_with(MANIFEST_MEDIA_TYPES[0])
-        || media_type.starts_with(MANIFEST_MEDIA_TYPES[1])
+    media_type.starts_with(MANIFEST_MEDIA_TYPES[0]) || media_type.starts_with(MANIFEST_MEDIA_TYPES[1])
 }

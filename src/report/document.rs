@@ -43,12 +43,7 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
             .images
             .iter()
             .map(|p| ImageReport {
-                entries: p
-                    .image
-                    .entries
-                    .iter()
-                    .map(|&i| plan.entries[i].name())
-                    .collect(),
+                entries: p.image.entries.iter().map(|&i| plan.entries[i].name()).collect(),
                 source: format!("{}@{}", p.image.source(), p.image.digest),
                 target: format!("{}/{}", plan.registry, p.image),
                 expected_digest: p.image.digest.as_str(),

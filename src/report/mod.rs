@@ -23,12 +23,7 @@ pub enum OutputFormat {
 }
 
 /// Writes the plan in the chosen format.
-pub fn write_plan(
-    plan: &Plan,
-    format: OutputFormat,
-    color: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn write_plan(plan: &Plan, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
     match format {
         OutputFormat::Table => write_table(plan, color, out),
         OutputFormat::Json => {

@@ -16,9 +16,7 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
         match state {
             ImageState::Present => text.green().to_string(),
             ImageState::Mismatch => text.yellow().to_string(),
-            ImageState::Missing | ImageState::Unauthorized | ImageState::Error => {
-                text.red().to_string()
-            }
+            ImageState::Missing | ImageState::Unauthorized | ImageState::Error => text.red().to_string(),
         }
     };
     let mut table = Table::new();
@@ -28,18 +26,10 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
         .set_header(["STATE", "SOURCE", "TARGET", "USED BY", "DIGEST"]);
     for p in &plan.images {
         let digest = match p.action {
-            DigestAction::UseLocal => format!(
-                "use-local {}",
-                p.finding.observed.as_ref().map_or("", |d| d.short())
-            ),
+            DigestAction::UseLocal => format!("use-local {}", p.finding.observed.as_ref().map_or("", |d| d.short())),
             action => action.as_str().to_owned(),
         };
-        let used_by: Vec<String> = p
-            .image
-            .entries
-            .iter()
-            .map(|&i| plan.entries[i].name())
-            .collect();
+        let used_by: Vec<String> = p.image.entries.iter().map(|&i| plan.entries[i].name()).collect();
         table.add_row([
             paint(p.finding.state),
             p.image.source(),
@@ -67,10 +57,7 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
             None => "warning".to_owned(),
         };
         writeln!(out, "{label}  {}/{}", plan.registry, p.image)?;
-        for line in [&p.finding.reason, &p.finding.warning]
-            .into_iter()
-            .flatten()
-        {
+        for line in [&p.finding.reason, &p.finding.warning].into_iter().flatten() {
             writeln!(out, "  {line}")?;
         }
         if let Some(fix) = &p.finding.fix {
@@ -80,10 +67,7 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
 
     let summary = plan.summary();
     writeln!(out)?;
-    writeln!(
-        out,
-        "ConfigMap data.images_digests, as it would be written:"
-    )?;
+    writeln!(out, "ConfigMap data.images_digests, as it would be written:")?;
     for line in plan.configmap.lines() {
         writeln!(out, "  {line}")?;
     }

@@ -35,10 +35,7 @@ pub enum Copy {
 
 fn sha256(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
-    format!(
-        "sha256:{}",
-        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
+    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 fn write_blob(dir: &Path, bytes: &[u8]) -> String {
@@ -72,11 +69,7 @@ impl Image {
     pub fn build(name: &str) -> Image {
         let dir = tempfile::tempdir().expect("layout dir");
         std::fs::create_dir_all(dir.path().join("blobs/sha256")).expect("blobs dir");
-        std::fs::write(
-            dir.path().join("oci-layout"),
-            r#"{"imageLayoutVersion":"1.0.0"}"#,
-        )
-        .expect("oci-layout");
+        std::fs::write(dir.path().join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).expect("oci-layout");
         let mut platforms = Vec::new();
         for arch in ["amd64", "arm64"] {
             let tar = tar_of(&format!("{name} for {arch}\n"));
@@ -146,16 +139,12 @@ impl Image {
             }
         }
         if let Some((user, password)) = &registry.credentials {
-            command
-                .arg("--dest-creds")
-                .arg(format!("{user}:{password}"));
+            command.arg("--dest-creds").arg(format!("{user}:{password}"));
         }
         command
             .arg(format!("oci:{}:{source}", self.dir.path().display()))
             .arg(format!("docker://{}/{repo}:{tag}", registry.host()));
-        let output = command
-            .output()
-            .expect("run skopeo (apt-get install skopeo)");
+        let output = command.output().expect("run skopeo (apt-get install skopeo)");
         assert!(
             output.status.success(),
             "skopeo copy failed: {}",

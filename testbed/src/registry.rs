@@ -42,9 +42,7 @@ impl Registry {
     pub fn start(config: RegistryConfig) -> Registry {
         let dir = tempfile::tempdir().expect("registry dir");
         let port = free_port();
-        let tls = config
-            .tls
-            .then(|| tls::issue(dir.path(), &["127.0.0.1", "localhost"]));
+        let tls = config.tls.then(|| tls::issue(dir.path(), &["127.0.0.1", "localhost"]));
         let mut yaml = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
             root = dir.path().join("storage").display()
@@ -75,9 +73,7 @@ impl Registry {
             ));
             server
         });
-        let credentials = config
-            .basic_auth
-            .or_else(|| config.token.map(|t| (t.user, t.password)));
+        let credentials = config.basic_auth.or_else(|| config.token.map(|t| (t.user, t.password)));
         let config_file = dir.path().join("config.yml");
         std::fs::write(&config_file, yaml).expect("write registry config");
         let log = std::fs::File::create(dir.path().join("access.log")).expect("access log");
@@ -156,11 +152,7 @@ fn parse_access_line(line: &str) -> Option<Request> {
     let method = request.next()?.to_owned();
     let path = request.next()?.to_owned();
     let status = rest[end + 1..].split_whitespace().next()?.parse().ok()?;
-    Some(Request {
-        method,
-        path,
-        status,
-    })
+    Some(Request { method, path, status })
 }
 
 impl Drop for Registry {

@@ -79,8 +79,7 @@ pub struct Scenario {
 
 impl Scenario {
     pub fn seed(registry: Registry, mirrored: &[Mirrored]) -> Scenario {
-        let mut yaml =
-            String::from("# images_digests.yml as the ESS installer ships it\nimages_digests:\n");
+        let mut yaml = String::from("# images_digests.yml as the ESS installer ships it\nimages_digests:\n");
         let mut images: Vec<Image> = Vec::new();
         let mut built: Vec<&str> = Vec::new();
         let mut component = "";

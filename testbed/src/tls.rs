@@ -24,10 +24,9 @@ pub fn issue(dir: &Path, names: &[&str]) -> TlsFiles {
 
     let key = KeyPair::generate().expect("server key");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("server params");
-    params.distinguished_name.push(
-        DnType::CommonName,
-        names.first().copied().unwrap_or("localhost"),
-    );
+    params
+        .distinguished_name
+        .push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
     params.subject_alt_names = names
         .iter()
         .map(|name| match name.parse() {

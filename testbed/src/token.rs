@@ -39,11 +39,8 @@ impl TokenServer {
     /// Starts on a free port and writes the certificate the registry trusts to `cert_file`.
     pub fn start(policy: TokenPolicy, cert_file: &Path) -> TokenServer {
         let rng = SystemRandom::new();
-        let pkcs8 =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-        let signer =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-                .expect("signer");
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("signer");
         let key = KeyPair::try_from(pkcs8.as_ref()).expect("rcgen key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
         params
@@ -68,8 +65,7 @@ impl TokenServer {
                         .unwrap_or_default();
                     requests.lock().expect("requests").push(query.clone());
                     let (status, body) = answer(&policy, &request, &query, &signer, &kid);
-                    let _ = request
-                        .respond(tiny_http::Response::from_string(body).with_status_code(status));
+                    let _ = request.respond(tiny_http::Response::from_string(body).with_status_code(status));
                 }
             })
         };
@@ -121,10 +117,7 @@ fn answer(
         .map(percent_decode)
         .filter_map(|scope| {
             let (name, actions) = scope.strip_prefix("repository:")?.rsplit_once(':')?;
-            Some((
-                name.to_owned(),
-                actions.split(',').map(str::to_owned).collect(),
-            ))
+            Some((name.to_owned(), actions.split(',').map(str::to_owned).collect()))
         })
         .collect();
     // Pushes (pull,push) are always granted, so a test can seed a repository it then denies.
@@ -140,10 +133,7 @@ fn answer(
         .filter(|(name, actions)| !(pull_only(actions) && policy.deny.contains(name)))
         .map(|(name, actions)| json!({"type": "repository", "name": name, "actions": actions}))
         .collect();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
     let header = json!({"typ": "JWT", "alg": "ES256", "kid": kid});
     let claims = json!({
         "iss": ISSUER, "sub": policy.user, "aud": SERVICE,
@@ -158,10 +148,7 @@ fn answer(
     let signature = signer
         .sign(&SystemRandom::new(), signing_input.as_bytes())
         .expect("sign");
-    let token = format!(
-        "{signing_input}.{}",
-        BASE64URL_NOPAD.encode(signature.as_ref())
-    );
+    let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(signature.as_ref()));
     (200, json!({"token": token, "expires_in": 300}).to_string())
 }
 

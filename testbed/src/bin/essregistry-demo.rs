@@ -11,9 +11,7 @@ const USER: &str = "demo-admin";
 const PASSWORD: &str = "demo-password";
 
 fn main() {
-    println!(
-        "Starting a registry on loopback (HTTPS, test CA, htpasswd login) and mirroring ESS images..."
-    );
+    println!("Starting a registry on loopback (HTTPS, test CA, htpasswd login) and mirroring ESS images...");
     let config = RegistryConfig {
         tls: true,
         basic_auth: Some((USER.into(), PASSWORD.into())),
@@ -38,11 +36,7 @@ fn main() {
         "--registry-password-stdin",
     ];
     // kubectl finds the plugin on PATH; without kubectl, the plugin runs on its own.
-    let (program, args) = match Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-    {
+    let (program, args) = match Command::new("kubectl").arg("version").arg("--client").output() {
         Ok(out) if out.status.success() => ("kubectl", &args[..]),
         _ => ("kubectl-essregistry", &args[1..]),
     };
