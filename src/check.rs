@@ -66,12 +66,14 @@ pub async fn check_images<S: ManifestStore>(
         .await
 }
 
-/// HEAD by the pinned digest, then HEAD by tag: two requests for an image that is there.
+/// HEAD by tag; when the tag does not show the pinned digest, HEAD by digest too. An image that
+/// is right costs one request, and every registry request is an auth check on the server.
 async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
-    let by_digest = store.head(&image.target, image.digest.as_str()).await;
-    let by_tag = match by_digest {
-        Err(_) => None,
-        Ok(_) => Some(store.head(&image.target, image.tag.as_str()).await),
+    let by_tag = store.head(&image.target, image.tag.as_str()).await;
+    let by_digest = match &by_tag {
+        Ok(Some(head)) if head.digest == image.digest => Ok(Some(head.clone())),
+        Ok(_) => store.head(&image.target, image.digest.as_str()).await,
+        Err(error) => Err(error.clone()),
     };
     classify(registry, image, by_digest, by_tag)
 }
@@ -79,7 +81,7 @@ async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.
-pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
+pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_tag: Lookup) -> Finding {
     let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding {
         state,
         observed,
@@ -103,20 +105,20 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
         (Err(error), _) => failed(error),
         (Ok(Some(_)), tag) => {
             let warning = match tag {
-                Some(Ok(Some(head))) if head.digest != image.digest => Some(format!(
+                Ok(Some(head)) if head.digest != image.digest => Some(format!(
                     "the tag {} points at {}, not at the pinned digest; the Operator pulls by digest, \
                      but re-tag it to avoid confusion",
                     image.tag,
                     head.digest.short()
                 )),
-                Some(Err(LookupError::Failed(why) | LookupError::Unauthorized(why))) => {
+                Err(LookupError::Failed(why) | LookupError::Unauthorized(why)) => {
                     Some(format!("the tag {} could not be read: {why}", image.tag))
                 }
                 _ => None,
             };
             finding(ImageState::Present, None, None, warning)
         }
-        (Ok(None), None | Some(Ok(None))) => with_fix(finding(
+        (Ok(None), Ok(None)) => with_fix(finding(
             ImageState::Missing,
             None,
             Some(format!(
@@ -127,8 +129,8 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
             )),
             None,
         )),
-        (Ok(None), Some(Err(error))) => failed(error),
-        (Ok(None), Some(Ok(Some(head)))) => {
+        (Ok(None), Err(error)) => failed(error),
+        (Ok(None), Ok(Some(head))) => {
             let media_type = head.media_type.as_deref().unwrap_or("unknown media type");
             let what = match head.media_type.as_deref() {
                 Some(kind) if is_index(kind) => format!(
@@ -173,7 +175,7 @@ mod tests {
         }))
     }
 
-    fn classify_with(by_digest: Lookup, by_tag: Option<Lookup>) -> Finding {
+    fn classify_with(by_digest: Lookup, by_tag: Lookup) -> Finding {
         classify(&RegistryHost::parse("reg.local").unwrap(), &image(), by_digest, by_tag)
     }
 
@@ -182,16 +184,16 @@ mod tests {
 
     #[test]
     fn present_when_the_digest_is_there_with_a_warning_for_a_moved_tag() {
-        let found = classify_with(head(b"index", OCI_INDEX), Some(Ok(None)));
+        let found = classify_with(head(b"index", OCI_INDEX), Ok(None));
         assert_eq!((found.state, found.warning), (ImageState::Present, None));
-        let moved = classify_with(head(b"index", OCI_INDEX), Some(head(b"other", OCI_INDEX)));
+        let moved = classify_with(head(b"index", OCI_INDEX), head(b"other", OCI_INDEX));
         assert_eq!(moved.state, ImageState::Present);
         assert!(moved.warning.unwrap().contains("points at sha256:"));
     }
 
     #[test]
     fn mismatch_explains_a_single_platform_copy_and_a_conversion() {
-        let single = classify_with(Ok(None), Some(head(b"amd64", OCI_MANIFEST)));
+        let single = classify_with(Ok(None), head(b"amd64", OCI_MANIFEST));
         assert_eq!(single.state, ImageState::Mismatch);
         assert_eq!(single.observed, Some(Digest::of(b"amd64")));
         let reason = single.reason.unwrap();
@@ -202,13 +204,13 @@ mod tests {
                 .unwrap()
                 .starts_with("skopeo copy --all --preserve-digests docker://docker.io/library/haproxy@sha256:")
         );
-        let converted = classify_with(Ok(None), Some(head(b"converted", OCI_INDEX)));
+        let converted = classify_with(Ok(None), head(b"converted", OCI_INDEX));
         assert!(converted.reason.unwrap().contains("converted"));
     }
 
     #[test]
     fn missing_unauthorized_and_error() {
-        let missing = classify_with(Ok(None), Some(Ok(None)));
+        let missing = classify_with(Ok(None), Ok(None));
         assert_eq!(missing.state, ImageState::Missing);
         assert!(
             missing
@@ -222,9 +224,9 @@ mod tests {
                 .unwrap()
                 .ends_with("docker://reg.local/ess/library/haproxy:2.8-alpine")
         );
-        let denied = classify_with(Err(LookupError::Unauthorized("403".into())), None);
+        let denied = classify_with(Err(LookupError::Unauthorized("403".into())), Ok(None));
         assert_eq!(denied.state, ImageState::Unauthorized);
-        let failed = classify_with(Ok(None), Some(Err(LookupError::Failed("503".into()))));
+        let failed = classify_with(Ok(None), Err(LookupError::Failed("503".into())));
         assert_eq!(failed.state, ImageState::Error);
     }
 }

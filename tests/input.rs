@@ -65,7 +65,10 @@ fn the_shipped_file_has_30_entries_and_24_images() {
         .iter()
         .filter(|r| r.path.contains("/manifests/"))
         .count();
-    assert_eq!(manifest_requests, 48, "one digest and one tag request per image");
+    assert_eq!(
+        manifest_requests, 48,
+        "a missing image costs a tag and a digest request"
+    );
 }
 
 #[test]

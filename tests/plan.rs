@@ -129,7 +129,7 @@ fn use_local_takes_the_registry_digest_and_the_table_reads_at_a_glance() {
 }
 
 #[test]
-fn all_present_costs_two_manifest_heads_per_image_and_no_get() {
+fn an_image_that_is_right_costs_one_manifest_head_and_no_get() {
     let ready: Vec<_> = ESS
         .into_iter()
         .filter(|m| m.copy == Some(essregistry_testbed::images::Copy::All))
@@ -140,7 +140,7 @@ fn all_present_costs_two_manifest_heads_per_image_and_no_get() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let requests = scenario.registry.requests();
     let manifests: Vec<_> = requests.iter().filter(|r| r.path.contains("/manifests/")).collect();
-    assert_eq!(manifests.len(), 4, "2 images x (digest + tag): {requests:#?}");
+    assert_eq!(manifests.len(), 2, "2 images, one HEAD by tag each: {requests:#?}");
     assert!(
         manifests.iter().all(|r| r.method == "HEAD" && r.status == 200),
         "{manifests:#?}"
@@ -169,4 +169,23 @@ fn a_registry_that_is_down_is_exit_4_with_advice() {
         run.stderr
     );
     assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn a_moved_tag_keeps_the_image_present_with_a_warning() {
+    use essregistry_testbed::images::{Copy, Image};
+    let ready: Vec<_> = ESS.into_iter().filter(|m| m.path == "vectorim/element-web").collect();
+    let scenario = Scenario::seed(Registry::start(RegistryConfig::default()), &ready);
+    Image::build("a newer element-web").push(&scenario.registry, "ess/vectorim/element-web", "v1.11.45", Copy::All);
+    let run = Plugin::new().run(&strs(&scenario.plan_args(&["-o", "json"])));
+    assert_eq!(run.code, 0, "the pinned digest is still there: {}", run.stderr);
+    let image = &run.json()["images"][0];
+    assert_eq!(image["state"], "present");
+    assert!(
+        image["warning"]
+            .as_str()
+            .unwrap()
+            .contains("the tag v1.11.45 points at sha256:"),
+        "{image}"
+    );
 }

@@ -127,11 +127,8 @@ impl Image {
         };
         let mut command = Command::new("skopeo");
         command.args(["copy", "--quiet"]).args(extra);
-        match registry.ca_file() {
-            Some(ca) => {
-                let certs = ca.parent().expect("ca dir").join("skopeo-certs");
-                std::fs::create_dir_all(&certs).expect("cert dir");
-                std::fs::copy(&ca, certs.join("ca.crt")).expect("copy CA");
+        match registry.cert_dir() {
+            Some(certs) => {
                 command.arg("--dest-cert-dir").arg(certs);
             }
             None => {

@@ -42,7 +42,14 @@ impl Registry {
     pub fn start(config: RegistryConfig) -> Registry {
         let dir = tempfile::tempdir().expect("registry dir");
         let port = free_port();
-        let tls = config.tls.then(|| tls::issue(dir.path(), &["127.0.0.1", "localhost"]));
+        let tls = config.tls.then(|| {
+            let files = tls::issue(dir.path(), &["127.0.0.1", "localhost"]);
+            // skopeo reads a CA from a directory of *.crt files.
+            let certs = dir.path().join("skopeo-certs");
+            std::fs::create_dir_all(&certs).expect("cert dir");
+            std::fs::copy(&files.ca, certs.join("ca.crt")).expect("copy CA");
+            files
+        });
         let mut yaml = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
             root = dir.path().join("storage").display()
@@ -119,8 +126,9 @@ impl Registry {
         self.tls.as_ref().map(|files| files.ca.clone())
     }
 
-    pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
+    /// The CA as skopeo's `--cert-dir` wants it.
+    pub fn cert_dir(&self) -> Option<PathBuf> {
+        self.tls.as_ref().map(|_| self.dir.path().join("skopeo-certs"))
     }
 
     /// The registry's own output: its access log and errors.
