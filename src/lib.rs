@@ -37,3 +37,23 @@ pub fn report_error(error: &Error, err: &mut dyn Write) -> u8 {
     }
     error.exit_code()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_ends_quietly_and_other_errors_print_once_with_a_hint() {
+        let mut printed = Vec::new();
+        let closed = Error::Output(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(report_error(&closed, &mut printed), exit::READY);
+        assert!(printed.is_empty());
+
+        let usage = Error::usage("no images_digests.yml given", "pass it with -f FILE");
+        assert_eq!(report_error(&usage, &mut printed), exit::USAGE);
+        assert_eq!(
+            String::from_utf8(printed).unwrap(),
+            "error: no images_digests.yml given\nhint: pass it with -f FILE\n"
+        );
+    }
+}

@@ -150,3 +150,46 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
     let run = wrong.run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 3, "{}", run.stderr);
 }
+
+#[test]
+fn a_docker_credential_helper_is_asked() {
+    let scenario = basic_tls();
+    let plugin = Plugin::new();
+    let bin = plugin.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-essdemo");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\nread server\necho '{{\"ServerURL\":\"'$server'\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}'\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let docker = plugin.home().join(".docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    let config = format!(r#"{{"credHelpers":{{"{}":"essdemo"}}}}"#, scenario.registry.host());
+    std::fs::write(docker.join("config.json"), config).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let run = plugin
+        .env("PATH", &path)
+        .run(&strs(&scenario.plan_args(&["-o", "json"])));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["present"], 2);
+}
+
+#[test]
+fn skipping_tls_verification_is_possible_for_tests() {
+    let scenario = basic_tls();
+    let args: Vec<String> = scenario
+        .plan_args(&["--registry-insecure-skip-tls-verify", "-o", "yaml"])
+        .into_iter()
+        .filter(|a| !a.ends_with("ca.pem") && a != "--registry-ca-file")
+        .collect();
+    let plugin = Plugin::new()
+        .env("ESSREGISTRY_USERNAME", USER)
+        .env("ESSREGISTRY_PASSWORD", PASSWORD);
+    let run = plugin.run(&strs(&args));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_yaml::Value = serde_yaml::from_str(&run.stdout).unwrap();
+    assert_eq!(report["kind"].as_str(), Some("Plan"));
+    assert_eq!(report["summary"]["present"].as_u64(), Some(2));
+}

@@ -189,3 +189,30 @@ fn a_moved_tag_keeps_the_image_present_with_a_warning() {
         "{image}"
     );
 }
+
+/// Runs the plugin on a pseudo-terminal (util-linux `script`), as a person at a terminal would.
+fn on_a_terminal(args: &[String], env: &[(&str, &str)]) -> String {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_kubectl-essregistry").to_owned())
+        .chain(args.iter().cloned())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run script(1)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_when_asked_not_to() {
+    let scenario = plain_registry();
+    let args = scenario.plan_args(&[]);
+    let coloured = on_a_terminal(&args, &[]);
+    assert!(coloured.contains("\u{1b}[32mpresent"), "{coloured}");
+    assert!(coloured.contains("\u{1b}[31mmissing"), "{coloured}");
+    assert!(!on_a_terminal(&args, &[("NO_COLOR", "1")]).contains("\u{1b}[3"));
+    assert!(!on_a_terminal(&scenario.plan_args(&["--no-color"]), &[]).contains("\u{1b}[3"));
+}

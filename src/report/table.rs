@@ -7,6 +7,8 @@ use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use std::io::{self, Write};
 
+const MIN_WRAP_WIDTH: u16 = 80;
+
 pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = |state: ImageState| -> String {
         let text = state.as_str();
@@ -20,9 +22,15 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
         }
     };
     let mut table = Table::new();
+    // Wrap to the terminal's width when it is known and wide enough to be worth it; a pipe,
+    // or a terminal that reports no size, gets lines whole.
+    let arrangement = match table.width() {
+        Some(width) if width >= MIN_WRAP_WIDTH => ContentArrangement::Dynamic,
+        _ => ContentArrangement::Disabled,
+    };
     table
         .load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(arrangement)
         .set_header(["STATE", "SOURCE", "TARGET", "USED BY", "DIGEST"]);
     for p in &plan.images {
         let digest = match p.action {
