@@ -26,10 +26,10 @@ use std::io::Write;
 
 /// Prints an error once, with its hint, and gives the exit code. A closed stdout is quiet.
 pub fn report_error(error: &Error, err: &mut dyn Write) -> u8 {
-    if let Error::Output(io) = error {
-        if io.kind() == std::io::ErrorKind::BrokenPipe {
-            return exit::READY;
-        }
+    if let Error::Output(io) = error
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return exit::READY;
     }
     let _ = writeln!(err, "error: {error}");
     if let Some(hint) = error.hint() {

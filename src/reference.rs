@@ -38,14 +38,13 @@ impl RegistryHost {
         if !valid_host {
             return Err("is not a valid host name (letters, digits, '-' and '.')".into());
         }
-        if let Some(port) = port {
-            if port.is_empty()
+        if let Some(port) = port
+            && (port.is_empty()
                 || port.len() > 5
                 || !port.bytes().all(|b| b.is_ascii_digit())
-                || port.parse::<u32>().map_or(true, |p| p == 0 || p > 65535)
-            {
-                return Err(format!("has an invalid port \"{port}\""));
-            }
+                || port.parse::<u32>().map_or(true, |p| p == 0 || p > 65535))
+        {
+            return Err(format!("has an invalid port \"{port}\""));
         }
         Ok(Self(text.to_owned()))
     }

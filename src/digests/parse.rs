@@ -158,14 +158,14 @@ fn read_entry(
     let tag = text("image_tag");
 
     let mut check = |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
-        if let Some((value, span)) = value {
-            if let Err(why) = parse(value) {
-                problems.push(located(
-                    span,
-                    Some(name.clone()),
-                    format!("{field} \"{}\" {why}", printable(value)),
-                ));
-            }
+        if let Some((value, span)) = value
+            && let Err(why) = parse(value)
+        {
+            problems.push(located(
+                span,
+                Some(name.clone()),
+                format!("{field} \"{}\" {why}", printable(value)),
+            ));
         }
     };
     check("image_digest", digest, &|v| Digest::parse(v).map(drop));

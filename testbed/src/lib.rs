@@ -2,6 +2,7 @@
 //! registry (Debian's `docker-registry`), certificates, and OCI images pushed with `skopeo`.
 //! Everything a test starts is stopped when its handle is dropped.
 
+pub mod apiserver;
 pub mod images;
 pub mod registry;
 pub mod scenario;

@@ -1,0 +1,505 @@
+//! HTTP: TLS, authentication, routing, and the operations on stored objects.
+
+use super::resources::{self, Resource};
+use super::ssa::{self, Conflict};
+use super::{Logged, Role, State};
+use crate::tls::TlsFiles;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+type Reply = (StatusCode, Value);
+
+/// Binds a free port and serves in the background; returns the port.
+pub async fn serve(state: Arc<Mutex<State>>, tls: &TlsFiles) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let acceptor = TlsAcceptor::from(Arc::new(server_config(tls)));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let state = Arc::clone(&state);
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |request| {
+                    let state = Arc::clone(&state);
+                    async move { Ok::<_, std::convert::Infallible>(handle(state, port, request).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+fn server_config(tls: &TlsFiles) -> rustls::ServerConfig {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(&tls.cert)
+        .expect("cert")
+        .collect::<Result<_, _>>()
+        .expect("cert");
+    let key = PrivateKeyDer::from_pem_file(&tls.key).expect("key");
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let method = request.method().clone();
+    let uri = request.uri().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let content_type = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+
+    if state.lock().expect("state").hang {
+        std::future::pending::<()>().await;
+    }
+    let (status, value) = {
+        let mut state = state.lock().expect("state");
+        let role = token.and_then(|t| state.tokens.get(&t).copied());
+        match role {
+            None => status_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None),
+            Some(role) => route(
+                &mut state,
+                role,
+                port,
+                &method,
+                &path,
+                &query,
+                content_type.as_deref(),
+                &body,
+            ),
+        }
+    };
+    state.lock().expect("state").log.push(Logged {
+        method: method.to_string(),
+        uri,
+        content_type,
+        status: status.as_u16(),
+    });
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(value.to_string())))
+        .expect("response")
+}
+
+/// What a path names.
+enum Target {
+    Document(Value),
+    Collection {
+        resource: Resource,
+        namespace: String,
+    },
+    Object {
+        resource: Resource,
+        namespace: String,
+        name: String,
+    },
+}
+
+fn parse_path(path: &str, port: u16) -> Option<Target> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, version, rest) = match parts.as_slice() {
+        ["version"] => return Some(Target::Document(resources::version())),
+        ["api"] => return Some(Target::Document(resources::api_versions(&format!("127.0.0.1:{port}")))),
+        ["apis"] => return Some(Target::Document(resources::api_group_list())),
+        ["api", version] => return resources::resource_list("", version).map(Target::Document),
+        ["apis", group, version] => return resources::resource_list(group, version).map(Target::Document),
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return None,
+    };
+    let namespaces = resources::find("", "v1", "namespaces").expect("namespaces");
+    Some(match rest {
+        ["namespaces", namespace, plural] => Target::Collection {
+            resource: resources::find(group, version, plural)?,
+            namespace: namespace.to_string(),
+        },
+        ["namespaces", namespace, plural, name] => Target::Object {
+            resource: resources::find(group, version, plural)?,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        },
+        ["namespaces", name] if group.is_empty() => Target::Object {
+            resource: namespaces,
+            namespace: String::new(),
+            name: name.to_string(),
+        },
+        [plural] => Target::Collection {
+            resource: resources::find(group, version, plural)?,
+            namespace: String::new(),
+        },
+        [plural, name] => {
+            let resource = resources::find(group, version, plural)?;
+            if resource.namespaced {
+                return None;
+            }
+            Target::Object {
+                resource,
+                namespace: String::new(),
+                name: name.to_string(),
+            }
+        }
+        _ => return None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn route(
+    state: &mut State,
+    role: Role,
+    port: u16,
+    method: &Method,
+    path: &str,
+    query: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Reply {
+    let Some(target) = parse_path(path, port) else {
+        return status_error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "the server could not find the requested resource",
+            None,
+        );
+    };
+    let param = |key: &str| {
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
+            .map(str::to_owned)
+    };
+    let dry_run = param("dryRun").is_some_and(|v| v == "All");
+    match target {
+        Target::Document(document) => (StatusCode::OK, document),
+        Target::Collection { resource, namespace } if method == Method::GET => {
+            if let Some(denied) = authorize(role, "list", &resource, &namespace, None) {
+                return denied;
+            }
+            list(state, &resource, &namespace)
+        }
+        Target::Object {
+            resource,
+            namespace,
+            name,
+        } => {
+            let verb = match *method {
+                Method::GET => "get",
+                Method::PATCH => "patch",
+                Method::DELETE => "delete",
+                _ => {
+                    return status_error(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "MethodNotAllowed",
+                        "method not allowed",
+                        None,
+                    );
+                }
+            };
+            if let Some(denied) = authorize(role, verb, &resource, &namespace, Some(&name)) {
+                return denied;
+            }
+            let key = (resource.plural.to_owned(), namespace.clone(), name.clone());
+            match verb {
+                "get" => match state.objects.get(&key) {
+                    Some(object) => (StatusCode::OK, object.clone()),
+                    None => not_found(&resource, &name),
+                },
+                "delete" => match state.objects.remove(&key) {
+                    Some(_) => (
+                        StatusCode::OK,
+                        json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}),
+                    ),
+                    None => not_found(&resource, &name),
+                },
+                _ => patch(
+                    state,
+                    &resource,
+                    &namespace,
+                    &name,
+                    content_type,
+                    body,
+                    param("fieldManager"),
+                    param("force"),
+                    dry_run,
+                ),
+            }
+        }
+        Target::Collection { .. } => status_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "method not allowed",
+            None,
+        ),
+    }
+}
+
+fn authorize(role: Role, verb: &str, resource: &Resource, namespace: &str, name: Option<&str>) -> Option<Reply> {
+    let allowed = match role {
+        Role::Admin => true,
+        Role::ReadOnly => matches!(verb, "get" | "list"),
+        Role::NoSecretWrites => resource.plural != "secrets" || matches!(verb, "get" | "list"),
+    };
+    if allowed {
+        return None;
+    }
+    let subject = match name {
+        Some(name) => format!("{} \"{name}\"", resource.plural),
+        None => resource.plural.to_owned(),
+    };
+    let scope = if namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" in the namespace \"{namespace}\"")
+    };
+    let message = format!(
+        "{subject} is forbidden: User \"{}\" cannot {verb} resource \"{}\" in API group \"{}\"{scope}",
+        role.user(),
+        resource.plural,
+        resource.group
+    );
+    Some(status_error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &message,
+        Some((resource, name.unwrap_or_default())),
+    ))
+}
+
+fn list(state: &State, resource: &Resource, namespace: &str) -> Reply {
+    let items: Vec<Value> = state
+        .objects
+        .iter()
+        .filter(|((plural, ns, _), _)| plural == resource.plural && (namespace.is_empty() || ns == namespace))
+        .map(|(_, object)| object.clone())
+        .collect();
+    (
+        StatusCode::OK,
+        json!({"kind": format!("{}List", resource.kind), "apiVersion": resource.api_version(),
+               "metadata": {"resourceVersion": state.resource_version.to_string()}, "items": items}),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn patch(
+    state: &mut State,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    manager: Option<String>,
+    force: Option<String>,
+    dry_run: bool,
+) -> Reply {
+    let key = (resource.plural.to_owned(), namespace.to_owned(), name.to_owned());
+    let live = state.objects.get(&key).cloned();
+    let now = now();
+    let content_type = content_type.unwrap_or_default();
+    let result = if content_type.starts_with("application/apply-patch+yaml") {
+        let Some(manager) = manager else {
+            return bad_request("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+        };
+        let Ok(applied) = serde_yaml::from_slice::<Value>(body) else {
+            return bad_request("the body of an apply patch is not YAML");
+        };
+        if applied["metadata"]["name"].as_str() != Some(name) {
+            return bad_request("the name of the object does not match the name in the URL");
+        }
+        if applied["kind"].as_str() != Some(resource.kind)
+            || applied["apiVersion"].as_str() != Some(&resource.api_version())
+        {
+            return bad_request("apiVersion and kind must match the resource of the URL");
+        }
+        if live.is_none()
+            && resource.namespaced
+            && !state
+                .objects
+                .contains_key(&("namespaces".into(), String::new(), namespace.to_owned()))
+        {
+            return status_error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("namespaces \"{namespace}\" not found"),
+                None,
+            );
+        }
+        let base = json!({"apiVersion": resource.api_version(), "kind": resource.kind,
+                          "metadata": {"name": name, "namespace": namespace}});
+        match ssa::apply(
+            live.as_ref(),
+            base,
+            &applied,
+            &manager,
+            force.as_deref() == Some("true"),
+            &now,
+        ) {
+            Ok(result) => result,
+            Err(conflicts) => return conflict(resource, name, &conflicts),
+        }
+    } else if content_type.starts_with("application/merge-patch+json")
+        || content_type.starts_with("application/strategic-merge-patch+json")
+    {
+        let Some(live) = &live else {
+            return not_found(resource, name);
+        };
+        let Ok(patch) = serde_json::from_slice::<Value>(body) else {
+            return bad_request("the patch is not JSON");
+        };
+        ssa::merge_patch(live, &patch, manager.as_deref().unwrap_or("kubectl-patch"), &now)
+    } else {
+        return status_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "unsupported patch type",
+            None,
+        );
+    };
+    if live.as_ref() == Some(&result) {
+        return (StatusCode::OK, result);
+    }
+    let created = live.is_none();
+    let stamped = if dry_run {
+        result
+    } else {
+        stamp(state, result, namespace, live.as_ref())
+    };
+    if !dry_run {
+        state.objects.insert(key, stamped.clone());
+    }
+    (if created { StatusCode::CREATED } else { StatusCode::OK }, stamped)
+}
+
+/// Server-owned metadata: uid and creationTimestamp once, a new resourceVersion on every write.
+pub fn stamp(state: &mut State, mut object: Value, namespace: &str, live: Option<&Value>) -> Value {
+    state.resource_version += 1;
+    let metadata = &mut object["metadata"];
+    match live {
+        Some(live) => {
+            metadata["uid"] = live["metadata"]["uid"].clone();
+            metadata["creationTimestamp"] = live["metadata"]["creationTimestamp"].clone();
+        }
+        None => {
+            state.uids += 1;
+            metadata["uid"] = json!(format!("00000000-0000-4000-8000-{:012x}", state.uids));
+            metadata["creationTimestamp"] = json!(now());
+        }
+    }
+    if !namespace.is_empty() {
+        metadata["namespace"] = json!(namespace);
+    }
+    metadata["resourceVersion"] = json!(state.resource_version.to_string());
+    object
+}
+
+fn now() -> String {
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+fn conflict(resource: &Resource, name: &str, conflicts: &[Conflict]) -> Reply {
+    let field = |c: &Conflict| format!(".{}", c.path.join("."));
+    let message = format!(
+        "Apply failed with {} conflict{}: {}",
+        conflicts.len(),
+        if conflicts.len() == 1 { "" } else { "s" },
+        conflicts
+            .iter()
+            .map(|c| format!("conflict with \"{}\": {}", c.manager, field(c)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let causes: Vec<Value> = conflicts
+        .iter()
+        .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{}\"", c.manager), "field": field(c)}))
+        .collect();
+    let (status, mut value) = status_error(StatusCode::CONFLICT, "Conflict", &message, Some((resource, name)));
+    value["details"]["causes"] = json!(causes);
+    (status, value)
+}
+
+fn not_found(resource: &Resource, name: &str) -> Reply {
+    status_error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        &format!("{} \"{name}\" not found", resource.plural),
+        Some((resource, name)),
+    )
+}
+
+fn bad_request(message: &str) -> Reply {
+    status_error(StatusCode::BAD_REQUEST, "BadRequest", message, None)
+}
+
+fn status_error(code: StatusCode, reason: &str, message: &str, details: Option<(&Resource, &str)>) -> Reply {
+    let mut status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                            "message": message, "reason": reason, "code": code.as_u16()});
+    if let Some((resource, name)) = details {
+        status["details"] = json!({"name": name, "group": resource.group, "kind": resource.plural});
+    }
+    (code, status)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(20_786), (2026, 11, 29));
+    }
+}

@@ -1,0 +1,172 @@
+//! kubectl, an independent client, judges the tests' API server: if kubectl cannot read, apply
+//! and patch through it as it would against a real cluster, the server is wrong.
+
+use essregistry_testbed::apiserver::{ApiServer, Role};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Kubectl {
+    kubeconfig: std::path::PathBuf,
+    cache: tempfile::TempDir,
+}
+
+impl Kubectl {
+    fn new(server: &ApiServer, role: Role) -> Kubectl {
+        Kubectl {
+            kubeconfig: server.kubeconfig(role),
+            cache: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let mut child = Command::new("kubectl")
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("KUBECACHEDIR", self.cache.path())
+            .env("HOME", self.cache.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let (code, stdout, stderr) = self.run(args, "");
+        assert_eq!(code, 0, "kubectl {args:?}: {stderr}");
+        serde_json::from_str(&stdout).unwrap()
+    }
+}
+
+const CONFIGMAP: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n  namespace: element-onprem\ndata:\n  key: one\n";
+
+#[test]
+fn kubectl_reads_applies_and_sees_ownership() {
+    let server = ApiServer::start();
+    let kubectl = Kubectl::new(&server, Role::Admin);
+    let namespace = kubectl.json(&["get", "namespace", "element-onprem", "-o", "json"]);
+    assert_eq!(namespace["metadata"]["name"], "element-onprem");
+
+    let (code, _, stderr) = kubectl.run(
+        &[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--field-manager",
+            "gitops",
+            "-f",
+            "-",
+        ],
+        CONFIGMAP,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let applied = kubectl.json(&["get", "configmap", "probe", "-o", "json", "--show-managed-fields"]);
+    assert_eq!(applied["data"]["key"], "one");
+    assert_eq!(applied["metadata"]["managedFields"][0]["manager"], "gitops");
+    assert_eq!(applied["metadata"]["managedFields"][0]["operation"], "Apply");
+    assert!(applied["metadata"]["uid"].as_str().unwrap().len() == 36);
+
+    let other = CONFIGMAP.replace("key: one", "key: two");
+    let (code, _, stderr) = kubectl.run(
+        &[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--field-manager",
+            "someone-else",
+            "-f",
+            "-",
+        ],
+        &other,
+    );
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("conflict with \"gitops\"") && stderr.contains(".data.key"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = kubectl.run(
+        &[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--field-manager",
+            "someone-else",
+            "--force-conflicts",
+            "-f",
+            "-",
+        ],
+        &other,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let forced = kubectl.json(&["get", "cm", "probe", "-o", "json"]);
+    assert_eq!(forced["data"]["key"], "two");
+    assert!(
+        forced["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > applied["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+    );
+
+    let (code, _, stderr) = kubectl.run(
+        &[
+            "patch",
+            "configmap",
+            "probe",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"extra":"x"}}"#,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let listed = kubectl.json(&["get", "configmaps", "-o", "json"]);
+    assert_eq!(listed["items"][0]["data"]["extra"], "x");
+
+    let (code, _, stderr) = kubectl.run(
+        &[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--dry-run=server",
+            "--field-manager",
+            "x",
+            "-f",
+            "-",
+        ],
+        &CONFIGMAP.replace("probe", "dry"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(server.get("configmaps", "element-onprem", "dry").is_none());
+}
+
+#[test]
+fn kubectl_sees_the_servers_errors_as_a_real_cluster_gives_them() {
+    let server = ApiServer::start();
+    let reader = Kubectl::new(&server, Role::ReadOnly);
+    let (code, _, stderr) = reader.run(&["apply", "--server-side", "--validate=false", "-f", "-"], CONFIGMAP);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("is forbidden: User \"essregistry-readonly\" cannot patch resource \"configmaps\""),
+        "{stderr}"
+    );
+    let (code, _, stderr) = reader.run(&["get", "configmap", "missing"], "");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("configmaps \"missing\" not found"), "{stderr}");
+    let (code, _, stderr) = reader.run(&["get", "elementdeployments", "-o", "json"], "");
+    assert_eq!(code, 0, "the custom resource is discovered: {stderr}");
+}
