@@ -1,7 +1,7 @@
 //! Checks each distinct image in the local registry and says, for a person, what it found.
 
 use crate::mapping::Image;
-use crate::reference::{Digest, RegistryHost};
+use crate::reference::{Digest, RegistryHost, RepoPath};
 use crate::registry::{LookupError, ManifestHead, ManifestStore, is_index};
 use futures::StreamExt;
 use serde::Serialize;
@@ -78,6 +78,19 @@ async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image
     classify(registry, image, by_digest, by_tag)
 }
 
+/// Whether each pinned manifest is in the registry (for a ConfigMap, which has no tags).
+pub async fn check_pinned<S: ManifestStore>(
+    store: &S,
+    targets: &[(RepoPath, Digest)],
+    concurrency: usize,
+) -> Vec<Result<bool, LookupError>> {
+    futures::stream::iter(targets)
+        .map(|(path, digest)| async move { store.head(path, digest.as_str()).await.map(|head| head.is_some()) })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
+}
+
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.
@@ -97,10 +110,7 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
         "skopeo copy --all --preserve-digests docker://{}@{} docker://{registry}/{image}",
         image.upstream, image.digest
     );
-    let with_fix = |finding: Finding| Finding {
-        fix: Some(copy.clone()),
-        ..finding
-    };
+    let with_fix = |finding: Finding| Finding { fix: Some(copy.clone()), ..finding };
     match (by_digest, by_tag) {
         (Err(error), _) => failed(error),
         (Ok(Some(_)), tag) => {
@@ -143,12 +153,7 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
                 ),
                 None => "the local tag holds another manifest".to_owned(),
             };
-            with_fix(finding(
-                ImageState::Mismatch,
-                Some(head.digest.clone()),
-                Some(what),
-                None,
-            ))
+            with_fix(finding(ImageState::Mismatch, Some(head.digest.clone()), Some(what), None))
         }
     }
 }
@@ -156,7 +161,7 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{RepoPath, Tag};
+    use crate::reference::Tag;
 
     fn image() -> Image {
         Image {
@@ -169,10 +174,7 @@ mod tests {
     }
 
     fn head(bytes: &[u8], media_type: &str) -> Lookup {
-        Ok(Some(ManifestHead {
-            digest: Digest::of(bytes),
-            media_type: Some(media_type.into()),
-        }))
+        Ok(Some(ManifestHead { digest: Digest::of(bytes), media_type: Some(media_type.into()) }))
     }
 
     fn classify_with(by_digest: Lookup, by_tag: Lookup) -> Finding {
@@ -212,18 +214,8 @@ mod tests {
     fn missing_unauthorized_and_error() {
         let missing = classify_with(Ok(None), Ok(None));
         assert_eq!(missing.state, ImageState::Missing);
-        assert!(
-            missing
-                .reason
-                .unwrap()
-                .contains("nor the tag 2.8-alpine is in reg.local/ess/library/haproxy")
-        );
-        assert!(
-            missing
-                .fix
-                .unwrap()
-                .ends_with("docker://reg.local/ess/library/haproxy:2.8-alpine")
-        );
+        assert!(missing.reason.unwrap().contains("nor the tag 2.8-alpine is in reg.local/ess/library/haproxy"));
+        assert!(missing.fix.unwrap().ends_with("docker://reg.local/ess/library/haproxy:2.8-alpine"));
         let denied = classify_with(Err(LookupError::Unauthorized("403".into())), Ok(None));
         assert_eq!(denied.state, ImageState::Unauthorized);
         let failed = classify_with(Ok(None), Err(LookupError::Failed("503".into())));

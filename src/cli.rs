@@ -1,7 +1,7 @@
 //! Every flag, in one place, grouped by topic. Parsing does no I/O; `commands` resolves.
 
 use crate::exit;
-use crate::mapping::{Layout, MapRule};
+use crate::mapping::{Layout, MapRule, Mapping};
 use crate::plan::MismatchPolicy;
 use crate::reference::{RegistryHost, RepoPath};
 use crate::report::OutputFormat;
@@ -9,12 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("ESSREGISTRY_GIT_COMMIT"),
-    ")"
-);
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ESSREGISTRY_GIT_COMMIT"), ")");
 
 /// Point an air-gapped Element Server Suite at its local registry.
 ///
@@ -32,7 +27,32 @@ pub enum Command {
     /// Check every image in the local registry and show what would be written
     #[command(after_help = format!("{PLAN_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
     Plan(PlanArgs),
+    /// Write the images_digests ConfigMap and the pull secret (server-side apply)
+    #[command(after_help = format!("{APPLY_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
+    Apply(ApplyArgs),
+    /// Verify the live state end to end: ConfigMap, registry, secret, installer, pods
+    #[command(after_help = format!("{STATUS_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
+    Status(StatusArgs),
 }
+
+const APPLY_EXAMPLES: &str = "\
+Examples:
+  # Write both objects into the ESS namespace of the current context
+  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment
+
+  # Let the API server validate without writing anything
+  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=server
+
+  # The two manifests, for a GitOps repository (the Secret included)
+  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=client -o yaml";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  # Is the air-gapped ESS still consistent? Exit 0 only when everything holds
+  kubectl essregistry status
+
+  # In CI, against a new installer release: also report drift from its images_digests
+  kubectl essregistry status -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment -o json";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -47,6 +67,7 @@ Examples:
   kubectl essregistry plan -f images_digests.yml --registry localregistry.local -o json > plan.json";
 
 #[derive(Debug, Args)]
+#[command(mut_arg("registry", |a| a.required(true)))]
 pub struct PlanArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -55,7 +76,104 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub objects: ObjectArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Do not read the cluster: no Kubernetes API call at all
+    #[arg(long, help_heading = "Cluster")]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("registry", |a| a.required(true)))]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub objects: ObjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)
+    #[arg(long, help_heading = "Apply")]
+    pub allow_incomplete: bool,
+
+    /// none: write; server: the API server validates and writes nothing; client: print the manifests only
+    #[arg(long, value_enum, default_value_t = DryRun::None, help_heading = "Apply")]
+    pub dry_run: DryRun,
+
+    /// Take over fields another field manager owns, instead of stopping on the conflict
+    #[arg(long, help_heading = "Apply")]
+    pub force_conflicts: bool,
+}
+
+/// `--dry-run`, as kubectl has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRun {
+    None,
+    Client,
+    Server,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub objects: ObjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Cluster")]
+pub struct ClusterArgs {
+    /// The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context [default: the current context]
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The ESS namespace [default: the context's namespace, else element-onprem]
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// How long one Kubernetes API request may take
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Objects")]
+pub struct ObjectArgs {
+    /// The images_digests ConfigMap the installer is told about
+    #[arg(long, value_name = "NAME", default_value = "ess-images-digests")]
+    pub configmap_name: String,
+
+    /// The docker-registry pull secret the installer is told about
+    #[arg(long, value_name = "NAME", default_value = "ess-local-registry")]
+    pub secret_name: String,
+
+    /// Write no pull secret (the registry needs none, or it is managed elsewhere)
+    #[arg(long)]
+    pub no_secret: bool,
 }
 
 #[derive(Debug, Args)]
@@ -73,9 +191,9 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Mapping to the local registry")]
 pub struct MappingArgs {
-    /// The local registry every image is pulled from
+    /// The local registry every image is pulled from (status: default from the ConfigMap)
     #[arg(long, value_name = "HOST[:PORT]", value_parser = RegistryHost::parse)]
-    pub registry: RegistryHost,
+    pub registry: Option<RegistryHost>,
 
     /// A path put in front of every image in the local registry (a Harbor project, say)
     #[arg(long, value_name = "PREFIX", value_parser = parse_prefix)]
@@ -92,6 +210,19 @@ pub struct MappingArgs {
     /// What the ConfigMap carries for an image whose local tag has another digest
     #[arg(long, value_enum, default_value_t = MismatchPolicy::Fail)]
     pub digest_mismatch: MismatchPolicy,
+}
+
+impl MappingArgs {
+    /// The mapping, when a registry is known (plan and apply require one; status may take it
+    /// from the live ConfigMap).
+    pub fn mapping(&self, registry: Option<&RegistryHost>) -> Option<Mapping> {
+        Some(Mapping {
+            registry: self.registry.clone().or_else(|| registry.cloned())?,
+            prefix: self.path_prefix.clone(),
+            layout: self.layout,
+            rules: self.map.clone(),
+        })
+    }
 }
 
 fn parse_prefix(text: &str) -> Result<RepoPath, String> {
@@ -158,10 +289,7 @@ mod tests {
         let plan = command.find_subcommand("plan").unwrap();
         for arg in plan.get_arguments() {
             let long = arg.get_long().unwrap_or_default();
-            assert!(
-                !long.contains("password") || long == "registry-password-stdin",
-                "{long}"
-            );
+            assert!(!long.contains("password") || long == "registry-password-stdin", "{long}");
         }
     }
 }

@@ -18,35 +18,44 @@ pub enum Error {
         count = problems.len(),
         s = if problems.len() == 1 { "" } else { "s" },
         list = problems.iter().map(|p| format!("  {source_name}: {p}")).collect::<Vec<_>>().join("\n"))]
-    Input {
-        source_name: String,
-        problems: Vec<Problem>,
-    },
+    Input { source_name: String, problems: Vec<Problem> },
 
     #[error("the registry {registry} refused the credentials from {credentials}")]
-    RegistryAuth {
-        registry: String,
-        credentials: String,
-        hint: String,
-    },
+    RegistryAuth { registry: String, credentials: String, hint: String },
 
     #[error("cannot reach the registry {registry}: {reason}")]
-    RegistryUnreachable {
-        registry: String,
-        reason: String,
-        hint: String,
-    },
+    RegistryUnreachable { registry: String, reason: String, hint: String },
+
+    /// The kubeconfig or context cannot be used.
+    #[error("{message}")]
+    ClusterConfig { message: String, hint: String },
+
+    /// An API call failed; names what was done where.
+    #[error("failed to {} in namespace {} (context {}): {}", .0.action, .0.namespace, .0.context, .0.reason)]
+    Cluster(Box<ClusterFailure>),
+
+    /// Some objects were written and then a write failed: says exactly which.
+    #[error("{written}; {failure}")]
+    PartlyApplied { written: String, failure: Box<Error>, hint: String },
 
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
 }
 
+/// What a failed Kubernetes API call was, where, and what to do.
+#[derive(Debug)]
+pub struct ClusterFailure {
+    /// `patch secrets/ess-local-registry`
+    pub action: String,
+    pub namespace: String,
+    pub context: String,
+    pub reason: String,
+    pub hint: String,
+}
+
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Usage {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Error::Usage { message: message.into(), hint: Some(hint.into()) }
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -54,6 +63,7 @@ impl Error {
             Error::Usage { .. } | Error::ReadInput { .. } | Error::Input { .. } | Error::Output(_) => exit::USAGE,
             Error::RegistryAuth { .. } => exit::REGISTRY_AUTH,
             Error::RegistryUnreachable { .. } => exit::REGISTRY_UNREACHABLE,
+            Error::ClusterConfig { .. } | Error::Cluster(_) | Error::PartlyApplied { .. } => exit::KUBE_API,
         }
     }
 
@@ -64,6 +74,9 @@ impl Error {
             Error::ReadInput { .. } => Some("pass the installer's images_digests.yml with -f FILE"),
             Error::Input { .. } => Some("fix the entries above and run again; nothing was contacted or written"),
             Error::RegistryAuth { hint, .. } | Error::RegistryUnreachable { hint, .. } => Some(hint),
+            Error::ClusterConfig { hint, .. } => Some(hint),
+            Error::Cluster(failure) => Some(&failure.hint),
+            Error::PartlyApplied { hint, .. } => Some(hint),
             Error::Output(_) => None,
         }
     }

@@ -11,6 +11,9 @@ pub const REGISTRY_AUTH: u8 = 3;
 /// The registry could not be reached, or TLS failed, or it kept failing after retries.
 pub const REGISTRY_UNREACHABLE: u8 = 4;
 
+/// A Kubernetes API call failed (unreachable, refused credentials, RBAC, conflict).
+pub const KUBE_API: u8 = 5;
+
 /// The table printed under `--help`.
 pub const HELP_TABLE: &str = "\
 Exit codes:
@@ -18,4 +21,5 @@ Exit codes:
   1  some image is not ready (missing, or another digest under --digest-mismatch fail)
   2  usage or input error (nothing was contacted)
   3  the registry refused the credentials
-  4  the registry is unreachable, TLS failed, or it kept failing after retries";
+  4  the registry is unreachable, TLS failed, or it kept failing after retries
+  5  a Kubernetes API call failed (unreachable, credentials, RBAC, conflict)";

@@ -23,15 +23,9 @@ pub struct DigestsInput {
 pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Result<DigestsInput, Error> {
     match digests {
         Some(path) if path == Path::new("-") => {
-            let bytes = read_limited(std::io::stdin().lock()).map_err(|source| Error::ReadInput {
-                path: "stdin".into(),
-                source,
-            })?;
-            Ok(DigestsInput {
-                name: "<stdin>".into(),
-                bytes,
-                found_in: None,
-            })
+            let bytes = read_limited(std::io::stdin().lock())
+                .map_err(|source| Error::ReadInput { path: "stdin".into(), source })?;
+            Ok(DigestsInput { name: "<stdin>".into(), bytes, found_in: None })
         }
         Some(path) => read_file(path, None),
         None => {
@@ -50,10 +44,7 @@ pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Res
                     format!(
                         "several images_digests files under {}: {}",
                         dir.display(),
-                        many.iter()
-                            .map(|p| p.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        many.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
                     ),
                     "choose one with -f FILE",
                 )),
@@ -63,19 +54,9 @@ pub fn read_digests(digests: Option<&Path>, installer_dir: Option<&Path>) -> Res
 }
 
 fn read_file(path: &Path, found_in: Option<PathBuf>) -> Result<DigestsInput, Error> {
-    let file = std::fs::File::open(path).map_err(|source| Error::ReadInput {
-        path: path.to_owned(),
-        source,
-    })?;
-    let bytes = read_limited(file).map_err(|source| Error::ReadInput {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(DigestsInput {
-        name: path.display().to_string(),
-        bytes,
-        found_in,
-    })
+    let file = std::fs::File::open(path).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
+    let bytes = read_limited(file).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
+    Ok(DigestsInput { name: path.display().to_string(), bytes, found_in })
 }
 
 /// Reads one byte past the limit, so the parser can say the input is too large without
@@ -125,12 +106,6 @@ mod tests {
         let input = read_digests(None, Some(dir.path())).unwrap();
         assert_eq!(input.found_in, Some(nested.join("images_digests.yml")));
         std::fs::write(dir.path().join("images_digests.yaml"), "x: y\n").unwrap();
-        assert!(
-            read_digests(None, Some(dir.path()))
-                .err()
-                .unwrap()
-                .to_string()
-                .contains("several")
-        );
+        assert!(read_digests(None, Some(dir.path())).err().unwrap().to_string().contains("several"));
     }
 }

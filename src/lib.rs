@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod cluster;
 mod commands;
 pub mod digests;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod reference;
 pub mod registry;
 pub mod report;
 pub mod sanitize;
+pub mod status;
 
 pub use commands::run;
 pub use error::Error;

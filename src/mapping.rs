@@ -42,10 +42,7 @@ impl FromStr for MapRule {
             RepoPath::parse(path).map_err(|why| format!("FROM's path \"{path}\" {why}"))?;
         }
         let to = RepoPath::parse(to.trim_matches('/')).map_err(|why| format!("TO \"{to}\" {why}"))?;
-        Ok(Self {
-            from: from.to_owned(),
-            to,
-        })
+        Ok(Self { from: from.to_owned(), to })
     }
 }
 
@@ -70,9 +67,7 @@ impl Mapping {
             .max_by_key(|rule| rule.from.len());
         let mapped = match rule {
             Some(rule) => match source[rule.from.len()..].strip_prefix('/') {
-                Some(rest) => rule
-                    .to
-                    .join(&RepoPath::parse(rest).expect("the rest of a valid path is valid")),
+                Some(rest) => rule.to.join(&RepoPath::parse(rest).expect("the rest of a valid path is valid")),
                 None => rule.to.clone(),
             },
             None => match self.layout {
@@ -177,29 +172,18 @@ mod tests {
     }
 
     fn target(mapping: &Mapping, server: &str, path: &str) -> String {
-        mapping
-            .target_path(&RegistryHost::parse(server).unwrap(), &RepoPath::parse(path).unwrap())
-            .to_string()
+        mapping.target_path(&RegistryHost::parse(server).unwrap(), &RepoPath::parse(path).unwrap()).to_string()
     }
 
     #[test]
     fn layouts_and_prefix() {
         let preserve = mapping(Layout::Preserve, Some("elementdeployment"), &[]);
-        assert_eq!(
-            target(&preserve, "docker.io", "vectorim/element-web"),
-            "elementdeployment/vectorim/element-web"
-        );
+        assert_eq!(target(&preserve, "docker.io", "vectorim/element-web"), "elementdeployment/vectorim/element-web");
         let host = mapping(Layout::SourceHost, None, &[]);
-        assert_eq!(
-            target(&host, "docker.io", "library/haproxy"),
-            "docker.io/library/haproxy"
-        );
+        assert_eq!(target(&host, "docker.io", "library/haproxy"), "docker.io/library/haproxy");
         assert_eq!(target(&host, "reg.example:5000", "a/b"), "reg.example-5000/a/b");
         let flat = mapping(Layout::Flat, Some("ess"), &[]);
-        assert_eq!(
-            target(&flat, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"),
-            "ess/pipe"
-        );
+        assert_eq!(target(&flat, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"), "ess/pipe");
     }
 
     #[test]
@@ -210,14 +194,8 @@ mod tests {
             "docker.io=hub",
         ];
         let m = mapping(Layout::Flat, None, &rules);
-        assert_eq!(
-            target(&m, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"),
-            "ess/pipe"
-        );
-        assert_eq!(
-            target(&m, "gitlab-registry.matrix.org", "ems-image-store/other/x"),
-            "ems/other/x"
-        );
+        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store/enterprise/pipe"), "ess/pipe");
+        assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store/other/x"), "ems/other/x");
         assert_eq!(target(&m, "docker.io", "library/redis"), "hub/library/redis");
         // A prefix of a component is not a match.
         assert_eq!(target(&m, "gitlab-registry.matrix.org", "ems-image-store-x/y"), "y");
@@ -250,29 +228,16 @@ mod tests {
         let entries = [
             entry("adminbot", "docker.io", "library/haproxy", "2.8", 3),
             entry("synapse", "docker.io", "library/haproxy", "2.8", 9),
-            entry(
-                "groupsync",
-                "gitlab-registry.matrix.org",
-                "ems/enterprise/groupsync",
-                "1",
-                15,
-            ),
+            entry("groupsync", "gitlab-registry.matrix.org", "ems/enterprise/groupsync", "1", 15),
         ];
         let images = map_images(&entries, &mapping(Layout::Preserve, None, &[])).unwrap();
         assert_eq!(images.len(), 2);
         assert_eq!(images[0].entries, [0, 1]);
 
-        let clash = [
-            entry("a", "docker.io", "org1/pipe", "1", 3),
-            entry("b", "ghcr.io", "org2/pipe", "1", 9),
-        ];
+        let clash = [entry("a", "docker.io", "org1/pipe", "1", 3), entry("b", "ghcr.io", "org2/pipe", "1", 9)];
         let problems = map_images(&clash, &mapping(Layout::Flat, None, &[])).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(9));
-        assert!(
-            problems[0].message.contains("would both be localregistry.local/pipe:1"),
-            "{}",
-            problems[0].message
-        );
+        assert!(problems[0].message.contains("would both be localregistry.local/pipe:1"), "{}", problems[0].message);
     }
 }

@@ -2,6 +2,7 @@
 //! string itself. Pure data, from which the table and the JSON report are both drawn.
 
 use crate::check::{Finding, ImageState};
+use crate::cluster::objects::Change;
 use crate::digests::{Entry, Rewritten, configmap_string};
 use crate::exit;
 use crate::mapping::Image;
@@ -75,6 +76,8 @@ pub struct Plan {
     pub images: Vec<ImagePlan>,
     /// The string `data.images_digests` will hold: the ready entries, in file order.
     pub configmap: String,
+    /// What applying would change in the cluster; None when the cluster was not read.
+    pub resources: Option<Vec<Change>>,
 }
 
 /// The counts a summary line and the report's `summary` show.
@@ -128,20 +131,11 @@ impl Plan {
                 digest: plan.written_digest(),
             })
         }));
-        Self {
-            registry,
-            entries,
-            images,
-            configmap,
-        }
+        Self { registry, entries, images, configmap, resources: None }
     }
 
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary {
-            entries: self.entries.len(),
-            images: self.images.len(),
-            ..Summary::default()
-        };
+        let mut summary = Summary { entries: self.entries.len(), images: self.images.len(), ..Summary::default() };
         for plan in &self.images {
             *match plan.finding.state {
                 ImageState::Present => &mut summary.present,
@@ -212,20 +206,9 @@ mod tests {
     fn plan(element_web: ImageState, policy: MismatchPolicy) -> Plan {
         let entries = parse(INPUT.as_bytes()).unwrap().entries;
         let registry = RegistryHost::parse("reg.local").unwrap();
-        let mapping = Mapping {
-            registry: registry.clone(),
-            prefix: None,
-            layout: Layout::Preserve,
-            rules: vec![],
-        };
+        let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
         let images = map_images(&entries, &mapping).unwrap();
-        let found = |state, observed| Finding {
-            state,
-            observed,
-            reason: None,
-            fix: None,
-            warning: None,
-        };
+        let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None };
         let observed = (element_web == ImageState::Mismatch).then(|| Digest::of(b"local"));
         let findings = vec![found(ImageState::Present, None), found(element_web, observed)];
         Plan::new(registry, entries, images, findings, policy)
@@ -234,16 +217,7 @@ mod tests {
     #[test]
     fn a_shared_image_counts_once_and_writes_every_entry() {
         let plan = plan(ImageState::Present, MismatchPolicy::Fail);
-        assert_eq!(
-            plan.summary(),
-            Summary {
-                entries: 3,
-                images: 2,
-                present: 2,
-                ready: 2,
-                ..Summary::default()
-            }
-        );
+        assert_eq!(plan.summary(), Summary { entries: 3, images: 2, present: 2, ready: 2, ..Summary::default() });
         assert_eq!(plan.configmap.matches("image_repository_server: reg.local").count(), 3);
         assert_eq!(plan.exit_code(), exit::READY);
     }
@@ -266,10 +240,6 @@ mod tests {
         assert_eq!(local.exit_code(), exit::READY);
         let dropped = plan(ImageState::Mismatch, MismatchPolicy::Drop);
         assert_eq!(dropped.configmap.matches("image_digest").count(), 2);
-        assert!(
-            dropped
-                .configmap
-                .contains("element_web:\n  element_web:\n    image_repository_path")
-        );
+        assert!(dropped.configmap.contains("element_web:\n  element_web:\n    image_repository_path"));
     }
 }

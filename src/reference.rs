@@ -19,19 +19,14 @@ impl RegistryHost {
             return Err("is empty".into());
         }
         if let Some((scheme, _)) = text.split_once("://") {
-            return Err(format!(
-                "must be a host[:port] without a scheme (remove \"{scheme}://\")"
-            ));
+            return Err(format!("must be a host[:port] without a scheme (remove \"{scheme}://\")"));
         }
         if text.contains('/') {
             return Err("must be a host[:port] without a path".into());
         }
         let (host, port) = split_port(text)?;
         let valid_host = if host.starts_with('[') && host.ends_with(']') {
-            host.len() > 2
-                && host[1..host.len() - 1]
-                    .chars()
-                    .all(|c| c.is_ascii_hexdigit() || c == ':')
+            host.len() > 2 && host[1..host.len() - 1].chars().all(|c| c.is_ascii_hexdigit() || c == ':')
         } else {
             !host.is_empty() && host.split('.').all(is_dns_label)
         };
@@ -164,9 +159,7 @@ impl Tag {
     pub fn parse(text: &str) -> Result<Self, String> {
         let valid = !text.is_empty()
             && text.len() <= 128
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
             && !text.starts_with(['.', '-']);
         if valid {
             Ok(Self(text.to_owned()))
@@ -200,9 +193,7 @@ impl Digest {
             return Err(NOT_SHA256.into());
         };
         if algorithm != "sha256" {
-            return Err(format!(
-                "uses the digest algorithm \"{algorithm}\"; only sha256 is supported"
-            ));
+            return Err(format!("uses the digest algorithm \"{algorithm}\"; only sha256 is supported"));
         }
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(NOT_SHA256.into());
@@ -240,13 +231,7 @@ mod tests {
 
     #[test]
     fn hosts() {
-        for ok in [
-            "docker.io",
-            "localregistry.local",
-            "127.0.0.1:5000",
-            "[::1]:5000",
-            "reg-1.example",
-        ] {
+        for ok in ["docker.io", "localregistry.local", "127.0.0.1:5000", "[::1]:5000", "reg-1.example"] {
             assert!(RegistryHost::parse(ok).is_ok(), "{ok}");
         }
         assert!(RegistryHost::parse("https://reg.local").unwrap_err().contains("scheme"));
@@ -282,9 +267,6 @@ mod tests {
         assert!(Digest::parse("sha256:zz").unwrap_err().contains("not a sha256"));
         assert!(Digest::parse(&format!("sha512:{hex}")).unwrap_err().contains("sha512"));
         assert!(Digest::parse(&format!("sha256:{}", hex.to_uppercase())).is_err());
-        assert_eq!(
-            Digest::of(b"").as_str(),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(Digest::of(b"").as_str(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 }

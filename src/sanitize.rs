@@ -5,13 +5,7 @@
 pub fn printable(text: &str) -> String {
     let mut out: String = text
         .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_debug().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
+        .flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] })
         .take(200)
         .collect();
     if text.chars().count() > 200 {

@@ -12,10 +12,7 @@ struct Kubectl {
 
 impl Kubectl {
     fn new(server: &ApiServer, role: Role) -> Kubectl {
-        Kubectl {
-            kubeconfig: server.kubeconfig(role),
-            cache: tempfile::tempdir().unwrap(),
-        }
+        Kubectl { kubeconfig: server.kubeconfig(role), cache: tempfile::tempdir().unwrap() }
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
@@ -55,18 +52,8 @@ fn kubectl_reads_applies_and_sees_ownership() {
     let namespace = kubectl.json(&["get", "namespace", "element-onprem", "-o", "json"]);
     assert_eq!(namespace["metadata"]["name"], "element-onprem");
 
-    let (code, _, stderr) = kubectl.run(
-        &[
-            "apply",
-            "--server-side",
-            "--validate=false",
-            "--field-manager",
-            "gitops",
-            "-f",
-            "-",
-        ],
-        CONFIGMAP,
-    );
+    let (code, _, stderr) =
+        kubectl.run(&["apply", "--server-side", "--validate=false", "--field-manager", "gitops", "-f", "-"], CONFIGMAP);
     assert_eq!(code, 0, "{stderr}");
     let applied = kubectl.json(&["get", "configmap", "probe", "-o", "json", "--show-managed-fields"]);
     assert_eq!(applied["data"]["key"], "one");
@@ -75,23 +62,10 @@ fn kubectl_reads_applies_and_sees_ownership() {
     assert!(applied["metadata"]["uid"].as_str().unwrap().len() == 36);
 
     let other = CONFIGMAP.replace("key: one", "key: two");
-    let (code, _, stderr) = kubectl.run(
-        &[
-            "apply",
-            "--server-side",
-            "--validate=false",
-            "--field-manager",
-            "someone-else",
-            "-f",
-            "-",
-        ],
-        &other,
-    );
+    let (code, _, stderr) = kubectl
+        .run(&["apply", "--server-side", "--validate=false", "--field-manager", "someone-else", "-f", "-"], &other);
     assert_ne!(code, 0);
-    assert!(
-        stderr.contains("conflict with \"gitops\"") && stderr.contains(".data.key"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("conflict with \"gitops\"") && stderr.contains(".data.key"), "{stderr}");
     let (code, _, stderr) = kubectl.run(
         &[
             "apply",
@@ -109,45 +83,18 @@ fn kubectl_reads_applies_and_sees_ownership() {
     let forced = kubectl.json(&["get", "cm", "probe", "-o", "json"]);
     assert_eq!(forced["data"]["key"], "two");
     assert!(
-        forced["metadata"]["resourceVersion"]
-            .as_str()
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            > applied["metadata"]["resourceVersion"]
-                .as_str()
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
+        forced["metadata"]["resourceVersion"].as_str().unwrap().parse::<u64>().unwrap()
+            > applied["metadata"]["resourceVersion"].as_str().unwrap().parse::<u64>().unwrap()
     );
 
-    let (code, _, stderr) = kubectl.run(
-        &[
-            "patch",
-            "configmap",
-            "probe",
-            "--type",
-            "merge",
-            "-p",
-            r#"{"data":{"extra":"x"}}"#,
-        ],
-        "",
-    );
+    let (code, _, stderr) =
+        kubectl.run(&["patch", "configmap", "probe", "--type", "merge", "-p", r#"{"data":{"extra":"x"}}"#], "");
     assert_eq!(code, 0, "{stderr}");
     let listed = kubectl.json(&["get", "configmaps", "-o", "json"]);
     assert_eq!(listed["items"][0]["data"]["extra"], "x");
 
     let (code, _, stderr) = kubectl.run(
-        &[
-            "apply",
-            "--server-side",
-            "--validate=false",
-            "--dry-run=server",
-            "--field-manager",
-            "x",
-            "-f",
-            "-",
-        ],
+        &["apply", "--server-side", "--validate=false", "--dry-run=server", "--field-manager", "x", "-f", "-"],
         &CONFIGMAP.replace("probe", "dry"),
     );
     assert_eq!(code, 0, "{stderr}");

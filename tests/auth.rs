@@ -13,11 +13,7 @@ const USER: &str = "ess-admin";
 const PASSWORD: &str = "Pa55-w0rd-in-stdin-7Q";
 
 fn basic_tls() -> Scenario {
-    let config = RegistryConfig {
-        tls: true,
-        basic_auth: Some((USER.into(), PASSWORD.into())),
-        token: None,
-    };
+    let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
     Scenario::seed(Registry::start(config), &ESS)
 }
 
@@ -35,9 +31,7 @@ fn basic_auth_over_tls_with_the_password_on_stdin() {
 fn a_wrong_password_fails_fast_naming_the_registry_and_the_source() {
     let scenario = basic_tls();
     scenario.registry.clear_requests();
-    let plugin = Plugin::new()
-        .env("ESSREGISTRY_USERNAME", USER)
-        .env("ESSREGISTRY_PASSWORD", "wrong-password-xyz");
+    let plugin = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", "wrong-password-xyz");
     let run = plugin.run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
@@ -50,10 +44,7 @@ fn a_wrong_password_fails_fast_naming_the_registry_and_the_source() {
     );
     assert!(!run.stderr.contains("wrong-password-xyz"));
     let requests = scenario.registry.requests();
-    assert!(
-        requests.len() <= 2,
-        "one probe and one login, no retry storm: {requests:#?}"
-    );
+    assert!(requests.len() <= 2, "one probe and one login, no retry storm: {requests:#?}");
     assert!(requests.iter().all(|r| !r.path.contains("/manifests/")));
 }
 
@@ -75,11 +66,7 @@ fn credentials_come_from_the_docker_config() {
     let plugin = Plugin::new();
     let docker = plugin.home().join(".docker");
     std::fs::create_dir_all(&docker).unwrap();
-    std::fs::write(
-        docker.join("config.json"),
-        docker_config(&scenario.registry.host(), USER, PASSWORD),
-    )
-    .unwrap();
+    std::fs::write(docker.join("config.json"), docker_config(&scenario.registry.host(), USER, PASSWORD)).unwrap();
     let run = plugin.run(&strs(&scenario.plan_args(&["-o", "json"])));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.json()["summary"]["present"], 2);
@@ -88,21 +75,11 @@ fn credentials_come_from_the_docker_config() {
 #[test]
 fn an_unknown_ca_is_exit_4_and_names_the_flag() {
     let scenario = basic_tls();
-    let args: Vec<String> = scenario
-        .plan_args(&[])
-        .into_iter()
-        .filter(|a| !a.ends_with("ca.pem") && a != "--registry-ca-file")
-        .collect();
-    let run = Plugin::new()
-        .env("ESSREGISTRY_USERNAME", USER)
-        .env("ESSREGISTRY_PASSWORD", PASSWORD)
-        .run(&strs(&args));
+    let args: Vec<String> =
+        scenario.plan_args(&[]).into_iter().filter(|a| !a.ends_with("ca.pem") && a != "--registry-ca-file").collect();
+    let run = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD).run(&strs(&args));
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("unknown authority") && run.stderr.contains("--registry-ca-file"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("unknown authority") && run.stderr.contains("--registry-ca-file"), "{}", run.stderr);
 }
 
 #[test]
@@ -113,40 +90,22 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
         deny: vec!["ess/vectorim/element-web".into()],
         fail: vec!["ess/matrix-org/matrix-hookshot".into()],
     };
-    let scenario = Scenario::seed(
-        Registry::start(RegistryConfig {
-            tls: true,
-            basic_auth: None,
-            token: Some(policy),
-        }),
-        &ESS,
-    );
+    let scenario =
+        Scenario::seed(Registry::start(RegistryConfig { tls: true, basic_auth: None, token: Some(policy) }), &ESS);
     let token_server = scenario.registry.token_server.as_ref().unwrap();
     token_server.requests.lock().unwrap().clear();
-    let plugin = Plugin::new()
-        .env("ESSREGISTRY_USERNAME", USER)
-        .env("ESSREGISTRY_PASSWORD", PASSWORD);
+    let plugin = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD);
     let run = plugin.run(&strs(&scenario.plan_args(&["-o", "json"])));
     assert_eq!(run.code, 4, "an image in error decides the exit code: {}", run.stderr);
     let report = run.json();
-    let states: Vec<&str> = report["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["state"].as_str().unwrap())
-        .collect();
+    let states: Vec<&str> = report["images"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["present", "mismatch", "mismatch", "unauthorized", "error"]);
 
     let token_requests = token_server.requests.lock().unwrap().clone();
-    let haproxy_tokens = token_requests
-        .iter()
-        .filter(|q| q.contains("ess%2Flibrary%2Fhaproxy"))
-        .count();
+    let haproxy_tokens = token_requests.iter().filter(|q| q.contains("ess%2Flibrary%2Fhaproxy")).count();
     assert_eq!(haproxy_tokens, 1, "one token per repository: {token_requests:#?}");
 
-    let wrong = Plugin::new()
-        .env("ESSREGISTRY_USERNAME", USER)
-        .env("ESSREGISTRY_PASSWORD", "nope");
+    let wrong = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", "nope");
     let run = wrong.run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 3, "{}", run.stderr);
 }
@@ -169,9 +128,7 @@ fn a_docker_credential_helper_is_asked() {
     let config = format!(r#"{{"credHelpers":{{"{}":"essdemo"}}}}"#, scenario.registry.host());
     std::fs::write(docker.join("config.json"), config).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let run = plugin
-        .env("PATH", &path)
-        .run(&strs(&scenario.plan_args(&["-o", "json"])));
+    let run = plugin.env("PATH", &path).run(&strs(&scenario.plan_args(&["-o", "json"])));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.json()["summary"]["present"], 2);
 }
@@ -184,9 +141,7 @@ fn skipping_tls_verification_is_possible_for_tests() {
         .into_iter()
         .filter(|a| !a.ends_with("ca.pem") && a != "--registry-ca-file")
         .collect();
-    let plugin = Plugin::new()
-        .env("ESSREGISTRY_USERNAME", USER)
-        .env("ESSREGISTRY_PASSWORD", PASSWORD);
+    let plugin = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD);
     let run = plugin.run(&strs(&args));
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: serde_yaml::Value = serde_yaml::from_str(&run.stdout).unwrap();

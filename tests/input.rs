@@ -13,10 +13,7 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    Setup {
-        registry: Registry::start(RegistryConfig::default()),
-        dir: tempfile::tempdir().unwrap(),
-    }
+    Setup { registry: Registry::start(RegistryConfig::default()), dir: tempfile::tempdir().unwrap() }
 }
 
 impl Setup {
@@ -24,24 +21,13 @@ impl Setup {
         let path = self.dir.path().join(file);
         std::fs::write(&path, content).unwrap();
         let host = self.registry.host();
-        let mut args = vec![
-            "plan",
-            "-f",
-            path.to_str().unwrap(),
-            "--registry",
-            &host,
-            "--registry-plain-http",
-        ];
+        let mut args = vec!["plan", "--offline", "-f", path.to_str().unwrap(), "--registry", &host, "--registry-plain-http"];
         args.extend(extra);
         Plugin::new().run(&args)
     }
 
     fn assert_untouched(&self) {
-        assert!(
-            self.registry.requests().is_empty(),
-            "the registry was contacted: {:#?}",
-            self.registry.requests()
-        );
+        assert!(self.registry.requests().is_empty(), "the registry was contacted: {:#?}", self.registry.requests());
     }
 }
 
@@ -52,47 +38,26 @@ fn the_shipped_file_has_30_entries_and_24_images() {
     assert_eq!(run.code, 1, "nothing is mirrored yet: {}", run.stderr);
     let summary = &run.json()["summary"];
     assert_eq!(
-        (
-            summary["entries"].as_u64(),
-            summary["images"].as_u64(),
-            summary["missing"].as_u64()
-        ),
+        (summary["entries"].as_u64(), summary["images"].as_u64(), summary["missing"].as_u64()),
         (Some(30), Some(24), Some(24))
     );
-    let manifest_requests = setup
-        .registry
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("/manifests/"))
-        .count();
-    assert_eq!(
-        manifest_requests, 48,
-        "a missing image costs a tag and a digest request"
-    );
+    let manifest_requests = setup.registry.requests().iter().filter(|r| r.path.contains("/manifests/")).count();
+    assert_eq!(manifest_requests, 48, "a missing image costs a tag and a digest request");
 }
 
 #[test]
 fn every_problem_is_reported_with_file_line_and_entry() {
     let setup = setup();
     let broken = FIXTURE
-        .replacen(
-            "sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6",
-            "sha256:zz",
-            1,
-        )
-        .replacen(
-            "image_repository_path: vectorim/element-web",
-            "image_repository_path: VectorIM/element web",
-            1,
-        )
+        .replacen("sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6", "sha256:zz", 1)
+        .replacen("image_repository_path: vectorim/element-web", "image_repository_path: VectorIM/element web", 1)
         .replacen("      image_tag: v0.14.0\n", "", 1);
     let run = setup.plan("broken.yml", broken.as_bytes(), &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let file = setup.dir.path().join("broken.yml");
     let file = file.display();
     assert!(
-        run.stderr
-            .contains(&format!("error: {file} is not a usable images_digests (3 problems):")),
+        run.stderr.contains(&format!("error: {file} is not a usable images_digests (3 problems):")),
         "{}",
         run.stderr
     );
@@ -110,11 +75,7 @@ fn every_problem_is_reported_with_file_line_and_entry() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("groupsync/groupsync: missing field image_tag"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("groupsync/groupsync: missing field image_tag"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
     setup.assert_untouched();
 }
@@ -135,11 +96,7 @@ fn broken_and_hostile_files_are_refused_without_contacting_anything() {
     for (file, content, expected) in cases {
         let run = setup.plan(file, content, &[]);
         assert_eq!(run.code, 2, "{file}: {}", run.stderr);
-        assert!(
-            run.stderr.contains(file) && run.stderr.contains(expected),
-            "{file}: {}",
-            run.stderr
-        );
+        assert!(run.stderr.contains(file) && run.stderr.contains(expected), "{file}: {}", run.stderr);
     }
     let huge = vec![b'#'; 9 * 1024 * 1024];
     let run = setup.plan("huge.yml", &huge, &[]);
@@ -160,11 +117,7 @@ fn two_images_on_one_target_are_refused_before_any_request() {
     let run = setup.plan("images_digests.yml", FIXTURE.as_bytes(), &maps);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("would both be"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("choose another --layout or add a --map"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("choose another --layout or add a --map"), "{}", run.stderr);
     setup.assert_untouched();
 }
 
@@ -175,14 +128,10 @@ fn the_installer_folder_is_searched_and_stdin_is_read() {
     let config = plugin.home().join(".element-enterprise-server/config");
     std::fs::create_dir_all(&config).unwrap();
     let host = setup.registry.host();
-    let search = ["plan", "--registry", &host, "--registry-plain-http", "-o", "json"];
+    let search = ["plan", "--offline", "--registry", &host, "--registry-plain-http", "-o", "json"];
     let run = plugin.run(&search);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("none found under") && run.stderr.contains("-f FILE"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("none found under") && run.stderr.contains("-f FILE"), "{}", run.stderr);
 
     std::fs::write(config.join("images_digests.yml"), FIXTURE).unwrap();
     let run = plugin.run(&search);
@@ -190,16 +139,7 @@ fn the_installer_folder_is_searched_and_stdin_is_read() {
     let used = format!("Using {}", config.join("images_digests.yml").display());
     assert!(run.stderr.contains(&used), "{}", run.stderr);
 
-    let stdin = [
-        "plan",
-        "-f",
-        "-",
-        "--registry",
-        &host,
-        "--registry-plain-http",
-        "-o",
-        "json",
-    ];
+    let stdin = ["plan", "--offline", "-f", "-", "--registry", &host, "--registry-plain-http", "-o", "json"];
     let run = plugin.run_with_stdin(&stdin, FIXTURE);
     assert_eq!(run.json()["summary"]["entries"], 30);
 }
@@ -210,22 +150,10 @@ fn flags_are_checked_before_anything_runs() {
     let run = plugin.run(&["plan", "-f", "x.yml", "--registry", "https://registry.local"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("without a scheme"), "{}", run.stderr);
-    let run = plugin.run(&[
-        "plan",
-        "-f",
-        "x.yml",
-        "--registry",
-        "r.local",
-        "--registry-username",
-        "u",
-    ]);
+    let run = plugin.run(&["plan", "-f", "x.yml", "--registry", "r.local", "--registry-username", "u"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--registry-password-stdin"), "{}", run.stderr);
     let run = plugin.run(&["plan", "-f", "/nonexistent/images_digests.yml", "--registry", "r.local"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("cannot read /nonexistent/images_digests.yml"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("cannot read /nonexistent/images_digests.yml"), "{}", run.stderr);
 }

@@ -32,42 +32,23 @@ fn every_state_is_found_and_explained() {
         (Some(6), Some(5), Some(2), Some(2), Some(1), Some(2))
     );
     let images = report["images"].as_array().unwrap();
-    let by_source = |source: &str| {
-        images
-            .iter()
-            .find(|i| i["source"].as_str().unwrap().starts_with(source))
-            .unwrap()
-    };
+    let by_source = |source: &str| images.iter().find(|i| i["source"].as_str().unwrap().starts_with(source)).unwrap();
 
     let haproxy = by_source("docker.io/library/haproxy:2.8-alpine");
     assert_eq!(haproxy["state"], "present");
-    assert_eq!(
-        haproxy["entries"],
-        serde_json::json!(["adminbot/haproxy", "synapse/haproxy"])
-    );
-    assert_eq!(
-        haproxy["target"],
-        format!("{}/ess/library/haproxy:2.8-alpine", scenario.registry.host())
-    );
+    assert_eq!(haproxy["entries"], serde_json::json!(["adminbot/haproxy", "synapse/haproxy"]));
+    assert_eq!(haproxy["target"], format!("{}/ess/library/haproxy:2.8-alpine", scenario.registry.host()));
     assert_eq!(haproxy["digestAction"], "keep");
 
     let sfu = by_source("docker.io/livekit/livekit-server");
     assert_eq!(sfu["state"], "mismatch");
     assert_eq!(sfu["observedDigest"], scenario.images[2].amd64_digest.as_str());
-    assert!(
-        sfu["reason"].as_str().unwrap().contains("single-platform manifest"),
-        "{}",
-        sfu["reason"]
-    );
+    assert!(sfu["reason"].as_str().unwrap().contains("single-platform manifest"), "{}", sfu["reason"]);
     assert_eq!(sfu["digestAction"], "skip");
 
     let jwt = by_source("ghcr.io/element-hq/lk-jwt-service");
     assert_eq!(jwt["state"], "mismatch");
-    assert!(
-        jwt["reason"].as_str().unwrap().contains("converted"),
-        "{}",
-        jwt["reason"]
-    );
+    assert!(jwt["reason"].as_str().unwrap().contains("converted"), "{}", jwt["reason"]);
 
     let hookshot = by_source("ghcr.io/matrix-org/matrix-hookshot");
     assert_eq!(hookshot["state"], "missing");
@@ -84,15 +65,9 @@ fn every_state_is_found_and_explained() {
     );
     let configmap: serde_yaml::Value = serde_yaml::from_str(report["configMap"].as_str().unwrap()).unwrap();
     let haproxy = &configmap["synapse"]["haproxy"];
-    assert_eq!(
-        haproxy["image_repository_server"].as_str(),
-        Some(scenario.registry.host().as_str())
-    );
+    assert_eq!(haproxy["image_repository_server"].as_str(), Some(scenario.registry.host().as_str()));
     assert_eq!(haproxy["image_repository_path"].as_str(), Some("ess/library/haproxy"));
-    assert_eq!(
-        haproxy["image_digest"].as_str(),
-        Some(scenario.images[0].index_digest.as_str())
-    );
+    assert_eq!(haproxy["image_digest"].as_str(), Some(scenario.images[0].index_digest.as_str()));
     assert!(haproxy.get("image_tag").is_none());
     assert!(configmap.get("hookshot").is_none());
 }
@@ -102,25 +77,12 @@ fn use_local_takes_the_registry_digest_and_the_table_reads_at_a_glance() {
     let scenario = plain_registry();
     let run = Plugin::new().run(&strs(&scenario.plan_args(&["--digest-mismatch", "use-local"])));
     assert_eq!(run.code, 1, "hookshot is still missing: {}", run.stderr);
-    assert!(
-        !run.stdout.contains('\u{1b}'),
-        "no colour when stdout is not a terminal"
-    );
+    assert!(!run.stdout.contains('\u{1b}'), "no colour when stdout is not a terminal");
     let header = run.stdout.lines().next().unwrap();
     assert!(header.starts_with("STATE") && header.contains("USED BY"), "{header}");
-    let sfu_row = run
-        .stdout
-        .lines()
-        .find(|l| l.contains("livekit-server") && l.starts_with("mismatch"))
-        .unwrap();
-    assert!(
-        sfu_row.contains(&format!("use-local {}", &scenario.images[2].amd64_digest[..19])),
-        "{sfu_row}"
-    );
-    assert!(
-        run.stdout
-            .contains(&format!("image_digest: {}", scenario.images[2].amd64_digest))
-    );
+    let sfu_row = run.stdout.lines().find(|l| l.contains("livekit-server") && l.starts_with("mismatch")).unwrap();
+    assert!(sfu_row.contains(&format!("use-local {}", &scenario.images[2].amd64_digest[..19])), "{sfu_row}");
+    assert!(run.stdout.contains(&format!("image_digest: {}", scenario.images[2].amd64_digest)));
     let last = run.stdout.lines().last().unwrap();
     assert_eq!(
         last,
@@ -130,10 +92,7 @@ fn use_local_takes_the_registry_digest_and_the_table_reads_at_a_glance() {
 
 #[test]
 fn an_image_that_is_right_costs_one_manifest_head_and_no_get() {
-    let ready: Vec<_> = ESS
-        .into_iter()
-        .filter(|m| m.copy == Some(essregistry_testbed::images::Copy::All))
-        .collect();
+    let ready: Vec<_> = ESS.into_iter().filter(|m| m.copy == Some(essregistry_testbed::images::Copy::All)).collect();
     let scenario = Scenario::seed(Registry::start(RegistryConfig::default()), &ready);
     scenario.registry.clear_requests();
     let run = Plugin::new().run(&strs(&scenario.plan_args(&[])));
@@ -141,14 +100,8 @@ fn an_image_that_is_right_costs_one_manifest_head_and_no_get() {
     let requests = scenario.registry.requests();
     let manifests: Vec<_> = requests.iter().filter(|r| r.path.contains("/manifests/")).collect();
     assert_eq!(manifests.len(), 2, "2 images, one HEAD by tag each: {requests:#?}");
-    assert!(
-        manifests.iter().all(|r| r.method == "HEAD" && r.status == 200),
-        "{manifests:#?}"
-    );
-    assert!(
-        requests.iter().all(|r| r.method != "GET" || r.path == "/v2/"),
-        "{requests:#?}"
-    );
+    assert!(manifests.iter().all(|r| r.method == "HEAD" && r.status == 200), "{manifests:#?}");
+    assert!(requests.iter().all(|r| r.method != "GET" || r.path == "/v2/"), "{requests:#?}");
 }
 
 #[test]
@@ -158,16 +111,8 @@ fn a_registry_that_is_down_is_exit_4_with_advice() {
     drop(scenario.registry);
     let run = Plugin::new().run(&strs(&args));
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("cannot reach the registry 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("hint: check --registry HOST:PORT"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("cannot reach the registry 127.0.0.1:"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: check --registry HOST:PORT"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
 
@@ -181,13 +126,7 @@ fn a_moved_tag_keeps_the_image_present_with_a_warning() {
     assert_eq!(run.code, 0, "the pinned digest is still there: {}", run.stderr);
     let image = &run.json()["images"][0];
     assert_eq!(image["state"], "present");
-    assert!(
-        image["warning"]
-            .as_str()
-            .unwrap()
-            .contains("the tag v1.11.45 points at sha256:"),
-        "{image}"
-    );
+    assert!(image["warning"].as_str().unwrap().contains("the tag v1.11.45 points at sha256:"), "{image}");
 }
 
 /// Runs the plugin on a pseudo-terminal (util-linux `script`), as a person at a terminal would.

@@ -1,6 +1,10 @@
 //! One file per command; each wires the steps (input, mapping, checks, plan, output) together.
 
+mod apply;
+mod evidence;
 mod plan;
+mod status;
+mod steps;
 
 use crate::cli::{Cli, Command};
 use crate::error::Error;
@@ -12,13 +16,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Err
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| {
-            Error::usage(
-                format!("cannot start the async runtime: {e}"),
-                "check the process limits",
-            )
-        })?;
+        .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}"), "check the process limits"))?;
     match cli.command {
         Command::Plan(args) => runtime.block_on(plan::run(args, out, err)),
+        Command::Apply(args) => runtime.block_on(apply::run(args, out, err)),
+        Command::Status(args) => runtime.block_on(status::run(args, out, err)),
     }
 }

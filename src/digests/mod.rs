@@ -4,7 +4,7 @@
 mod parse;
 mod write;
 
-pub use parse::{MAX_INPUT_BYTES, parse};
+pub use parse::{MAX_INPUT_BYTES, parse, parse_live};
 pub use write::{Rewritten, configmap_string};
 
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
@@ -34,6 +34,23 @@ impl Entry {
     /// `server/path:tag@digest`, the upstream image exactly as pinned.
     pub fn source(&self) -> String {
         format!("{}/{}:{}@{}", self.server, self.path, self.tag, self.digest)
+    }
+}
+
+/// One entry of a ConfigMap written for the Operator: no tag, perhaps no digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveEntry {
+    pub component: String,
+    pub sub: String,
+    pub server: RegistryHost,
+    pub path: RepoPath,
+    pub digest: Option<Digest>,
+    pub line: usize,
+}
+
+impl LiveEntry {
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.component, self.sub)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reads images_digests text into validated entries, collecting every problem it finds.
 
-use super::{Entry, ImagesDigests, Problem, Shape};
+use super::{Entry, ImagesDigests, LiveEntry, Problem, Shape};
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use crate::sanitize::printable;
 use marked_yaml::{LoadError, LoaderOptions, Node, Span};
@@ -9,16 +9,69 @@ use marked_yaml::{LoadError, LoaderOptions, Node, Span};
 pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 
 const INSTALLER_KEY: &str = "images_digests";
-const FIELDS: [&str; 4] = [
-    "image_digest",
-    "image_repository_path",
-    "image_repository_server",
-    "image_tag",
-];
+const FIELDS: [&str; 4] = ["image_digest", "image_repository_path", "image_repository_server", "image_tag"];
 
-/// Parses either shape. Anchors and aliases are refused outright, which rules out alias bombs
-/// and keeps every value where its line number says it is.
+/// What an entry must carry: the installer's input pins a tag and a digest; a ConfigMap written
+/// for the Operator has no tag, and may have no digest (`--digest-mismatch drop`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Upstream,
+    Live,
+}
+
+/// An entry as read, before the mode decides what must be there.
+struct RawEntry {
+    component: String,
+    sub: String,
+    server: RegistryHost,
+    path: RepoPath,
+    tag: Option<Tag>,
+    digest: Option<Digest>,
+    extra: Vec<(String, String)>,
+    line: usize,
+}
+
+/// Parses the installer's images_digests (either shape): every entry pins a tag and a digest.
 pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
+    let (shape, raw, warnings) = parse_with(bytes, Mode::Upstream)?;
+    let entries = raw
+        .into_iter()
+        .filter_map(|r| {
+            Some(Entry {
+                component: r.component,
+                sub: r.sub,
+                server: r.server,
+                path: r.path,
+                tag: r.tag?,
+                digest: r.digest?,
+                extra: r.extra,
+                line: r.line,
+            })
+        })
+        .collect();
+    Ok(ImagesDigests { shape, entries, warnings })
+}
+
+/// Parses a ConfigMap's images_digests string as the Operator reads it: tags are ignored and
+/// a digest is optional.
+pub fn parse_live(bytes: &[u8]) -> Result<Vec<LiveEntry>, Vec<Problem>> {
+    let (_, raw, _) = parse_with(bytes, Mode::Live)?;
+    Ok(raw
+        .into_iter()
+        .map(|r| LiveEntry {
+            component: r.component,
+            sub: r.sub,
+            server: r.server,
+            path: r.path,
+            digest: r.digest,
+            line: r.line,
+        })
+        .collect())
+}
+
+/// Anchors and aliases are refused outright, which rules out alias bombs and keeps every
+/// value where its line number says it is.
+fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Shape, Vec<RawEntry>, Vec<String>), Vec<Problem>> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(vec![problem_at(
             None,
@@ -33,16 +86,9 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let offset = error.valid_up_to();
         let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        vec![problem_at(
-            Some(line),
-            None,
-            "the input is not UTF-8 text (an invalid byte sequence starts here)".into(),
-        )]
+        vec![problem_at(Some(line), None, "the input is not UTF-8 text (an invalid byte sequence starts here)".into())]
     })?;
-    if text
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Err(vec![problem_at(
             None,
             None,
@@ -51,9 +97,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
     }
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|error| vec![load_problem(&error)])?;
-    let root = root
-        .as_mapping()
-        .ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
+    let root = root.as_mapping().ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
 
     let mut warnings = Vec::new();
     let (shape, components) = match root.get_node(INSTALLER_KEY) {
@@ -65,9 +109,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
                     key.as_str()
                 ));
             }
-            let components = inner
-                .as_mapping()
-                .ok_or_else(|| vec![not_a_mapping(inner, None, "images_digests")])?;
+            let components = inner.as_mapping().ok_or_else(|| vec![not_a_mapping(inner, None, "images_digests")])?;
             (Shape::Installer, components)
         }
         None => (Shape::ConfigMap, root),
@@ -76,11 +118,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut entries = Vec::new();
     if components.is_empty() {
-        problems.push(problem_at(
-            line_of(components.span()),
-            None,
-            "images_digests has no components".into(),
-        ));
+        problems.push(problem_at(line_of(components.span()), None, "images_digests has no components".into()));
     }
     for (component, subs) in components.iter() {
         let Some(subs) = subs.as_mapping() else {
@@ -88,17 +126,14 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             continue;
         };
         if subs.is_empty() {
-            problems.push(located(
-                component.span(),
-                Some(component.as_str().into()),
-                "has no sub-components".into(),
-            ));
+            problems.push(located(component.span(), Some(component.as_str().into()), "has no sub-components".into()));
         }
         for (sub, fields) in subs.iter() {
             let name = format!("{}/{}", component.as_str(), sub.as_str());
             match fields.as_mapping() {
                 Some(fields) => {
-                    if let Some(entry) = read_entry(component.as_str(), sub.as_str(), sub.span(), fields, &mut problems)
+                    if let Some(entry) =
+                        read_entry(component.as_str(), sub.as_str(), sub.span(), fields, mode, &mut problems)
                     {
                         entries.push(entry);
                     }
@@ -107,15 +142,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(ImagesDigests {
-            shape,
-            entries,
-            warnings,
-        })
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok((shape, entries, warnings)) } else { Err(problems) }
 }
 
 /// Reads the four fields of one entry; every problem is recorded, none stops the others.
@@ -124,13 +151,17 @@ fn read_entry(
     sub: &str,
     at: &Span,
     fields: &marked_yaml::types::MarkedMappingNode,
+    mode: Mode,
     problems: &mut Vec<Problem>,
-) -> Option<Entry> {
+) -> Option<RawEntry> {
     let name = format!("{component}/{sub}");
     let before = problems.len();
-    let mut text = |field: &str| -> Option<(&str, &Span)> {
+    let pinned = mode == Mode::Upstream;
+    let mut text = |field: &str, required: bool| -> Option<(&str, &Span)> {
         let Some(node) = fields.get_node(field) else {
-            problems.push(located(at, Some(name.clone()), format!("missing field {field}")));
+            if required {
+                problems.push(located(at, Some(name.clone()), format!("missing field {field}")));
+            }
             return None;
         };
         match node {
@@ -152,20 +183,16 @@ fn read_entry(
             }
         }
     };
-    let digest = text("image_digest");
-    let path = text("image_repository_path");
-    let server = text("image_repository_server");
-    let tag = text("image_tag");
+    let digest = text("image_digest", pinned);
+    let path = text("image_repository_path", true);
+    let server = text("image_repository_server", true);
+    let tag = text("image_tag", pinned);
 
     let mut check = |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
         if let Some((value, span)) = value
             && let Err(why) = parse(value)
         {
-            problems.push(located(
-                span,
-                Some(name.clone()),
-                format!("{field} \"{}\" {why}", printable(value)),
-            ));
+            problems.push(located(span, Some(name.clone()), format!("{field} \"{}\" {why}", printable(value))));
         }
     };
     check("image_digest", digest, &|v| Digest::parse(v).map(drop));
@@ -187,14 +214,14 @@ fn read_entry(
     if problems.len() != before {
         return None;
     }
-    // Every field was present and valid, as checked just above.
-    Some(Entry {
+    // Every field present was valid, as checked just above.
+    Some(RawEntry {
         component: component.to_owned(),
         sub: sub.to_owned(),
-        digest: Digest::parse(digest?.0).ok()?,
+        digest: digest.and_then(|(v, _)| Digest::parse(v).ok()),
         path: RepoPath::parse(path?.0).ok()?,
         server: RegistryHost::parse(server?.0).ok()?,
-        tag: Tag::parse(tag?.0).ok()?,
+        tag: tag.and_then(|(v, _)| Tag::parse(v).ok()),
         extra,
         line: line_of(at).unwrap_or(0),
     })
@@ -203,34 +230,21 @@ fn read_entry(
 fn load_problem(error: &LoadError) -> Problem {
     let at = |marker: &marked_yaml::Marker| (Some(marker.line()), Some(marker.column()));
     let ((line, column), message) = match error {
-        LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => (
-            at(m),
-            "the document is not a mapping: expected images_digests or components at the top level".to_owned(),
-        ),
-        LoadError::UnexpectedAnchor(m) => (
-            at(m),
-            "YAML anchors and aliases are not accepted in images_digests".to_owned(),
-        ),
+        LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => {
+            (at(m), "the document is not a mapping: expected images_digests or components at the top level".to_owned())
+        }
+        LoadError::UnexpectedAnchor(m) => {
+            (at(m), "YAML anchors and aliases are not accepted in images_digests".to_owned())
+        }
         LoadError::MappingKeyMustBeScalar(m) => (at(m), "a mapping key must be a plain string".to_owned()),
-        LoadError::UnexpectedTag(m) => (
-            at(m),
-            "YAML tags (!!type) are not accepted in images_digests".to_owned(),
-        ),
+        LoadError::UnexpectedTag(m) => (at(m), "YAML tags (!!type) are not accepted in images_digests".to_owned()),
         LoadError::ScanError(m, e) => (at(m), format!("not valid YAML: {}", scan_message(e))),
         LoadError::DuplicateKey(inner) => {
             let first = line_of(inner.prev_key.span()).map_or_else(|| "?".to_owned(), |l| l.to_string());
-            let second = inner
-                .key
-                .span()
-                .start()
-                .map(|m| (Some(m.line()), Some(m.column())))
-                .unwrap_or((None, None));
+            let second = inner.key.span().start().map(|m| (Some(m.line()), Some(m.column()))).unwrap_or((None, None));
             (
                 second,
-                format!(
-                    "duplicate key \"{}\" (first defined on line {first})",
-                    printable(inner.prev_key.as_str())
-                ),
+                format!("duplicate key \"{}\" (first defined on line {first})", printable(inner.prev_key.as_str())),
             )
         }
     };
@@ -247,11 +261,7 @@ fn scan_message(error: &impl std::fmt::Display) -> String {
 }
 
 fn not_a_mapping(node: &Node, entry: Option<&str>, what: &str) -> Problem {
-    located(
-        node.span(),
-        entry.map(str::to_owned),
-        format!("{what} must be a mapping, found {}", kind_of(node)),
-    )
+    located(node.span(), entry.map(str::to_owned), format!("{what} must be a mapping, found {}", kind_of(node)))
 }
 
 fn kind_of(node: &Node) -> &'static str {
@@ -264,21 +274,11 @@ fn kind_of(node: &Node) -> &'static str {
 
 fn located(span: &Span, entry: Option<String>, message: String) -> Problem {
     let start = span.start();
-    Problem {
-        line: start.map(|m| m.line()),
-        column: start.map(|m| m.column()),
-        entry,
-        message,
-    }
+    Problem { line: start.map(|m| m.line()), column: start.map(|m| m.column()), entry, message }
 }
 
 fn problem_at(line: Option<usize>, column: Option<usize>, message: String) -> Problem {
-    Problem {
-        line,
-        column,
-        entry: None,
-        message,
-    }
+    Problem { line, column, entry: None, message }
 }
 
 fn line_of(span: &Span) -> Option<usize> {
@@ -296,18 +296,12 @@ mod tests {
     }
 
     fn errors(text: &str) -> Vec<String> {
-        parse(text.as_bytes())
-            .unwrap_err()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        parse(text.as_bytes()).unwrap_err().iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn reads_the_installer_shape_in_file_order() {
-        let text = installer(&format!(
-            "  synapse:\n    haproxy:\n{ENTRY}  adminbot:\n    haproxy:\n{ENTRY}"
-        ));
+        let text = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}  adminbot:\n    haproxy:\n{ENTRY}"));
         let parsed = parse(text.as_bytes()).unwrap();
         assert_eq!(parsed.shape, Shape::Installer);
         let names: Vec<_> = parsed.entries.iter().map(Entry::name).collect();
@@ -322,10 +316,7 @@ mod tests {
         let parsed = parse(text.as_bytes()).unwrap();
         assert_eq!(parsed.shape, Shape::ConfigMap);
         assert_eq!(parsed.entries[0].name(), "hydrogen/hydrogen");
-        assert_eq!(
-            parsed.entries[0].extra,
-            [("image_pull_hint".to_owned(), "keep-me".to_owned())]
-        );
+        assert_eq!(parsed.entries[0].extra, [("image_pull_hint".to_owned(), "keep-me".to_owned())]);
     }
 
     #[test]
@@ -368,11 +359,7 @@ mod tests {
         assert!(errors("")[0].contains("empty"));
         assert!(errors("# only a comment\n\n")[0].contains("empty"));
         assert!(errors("- a\n- b\n")[0].contains("not a mapping"));
-        assert!(
-            errors("key: [unclosed\n")[0].starts_with("line 2"),
-            "{:?}",
-            errors("key: [unclosed\n")
-        );
+        assert!(errors("key: [unclosed\n")[0].starts_with("line 2"), "{:?}", errors("key: [unclosed\n"));
         assert!(errors("images_digests: 3\n")[0].contains("images_digests must be a mapping, found a string"));
         assert!(errors("synapse: text\n")[0].contains("synapse: a component must be a mapping"));
         assert!(
@@ -380,10 +367,16 @@ mod tests {
                 .contains("synapse/haproxy: an entry must be a mapping, found a list")
         );
         let dup = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}    haproxy:\n{ENTRY}"));
-        assert_eq!(
-            errors(&dup)[0],
-            "line 8, column 5: duplicate key \"haproxy\" (first defined on line 3)"
-        );
+        assert_eq!(errors(&dup)[0], "line 8, column 5: duplicate key \"haproxy\" (first defined on line 3)");
+    }
+
+    #[test]
+    fn a_written_configmap_reads_back_without_tags_and_with_optional_digests() {
+        let text = "# Written by kubectl-essregistry\nsynapse:\n  haproxy:\n    image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\n    image_repository_path: ess/library/haproxy\n    image_repository_server: reg.local\n  redis:\n    image_repository_path: ess/library/redis\n    image_repository_server: reg.local\n";
+        let live = parse_live(text.as_bytes()).unwrap();
+        assert_eq!(live.len(), 2);
+        assert!(live[0].digest.is_some() && live[1].digest.is_none());
+        assert!(parse(text.as_bytes()).unwrap_err()[0].message.contains("missing field image_tag"));
     }
 
     #[test]

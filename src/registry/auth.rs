@@ -19,10 +19,7 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Self {
-            username: username.into(),
-            password: password.into(),
-        }
+        Self { username: username.into(), password: password.into() }
     }
 
     pub fn password(&self) -> &str {
@@ -32,10 +29,7 @@ impl Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"<redacted>").finish()
     }
 }
 
@@ -45,6 +39,8 @@ pub enum CredentialSource {
     Flags,
     Environment,
     DockerConfig(PathBuf),
+    /// The cluster's pull Secret, `namespace/name` (used by `status` when none are given).
+    PullSecret(String),
     Anonymous,
 }
 
@@ -56,9 +52,25 @@ impl fmt::Display for CredentialSource {
             CredentialSource::DockerConfig(path) => {
                 write!(f, "the Docker config {}", path.display())
             }
+            CredentialSource::PullSecret(name) => write!(f, "the pull Secret {name}"),
             CredentialSource::Anonymous => f.write_str("no credentials (anonymous)"),
         }
     }
+}
+
+/// Reads the credentials for `registry` out of a `.dockerconfigjson` (as a pull Secret holds
+/// them): by host, or by `https://host`; `username`/`password`, else `auth`.
+pub fn from_docker_config_json(json: &[u8], registry: &RegistryHost) -> Option<Credentials> {
+    let config: serde_json::Value = serde_json::from_slice(json).ok()?;
+    let auths = config.get("auths")?;
+    let entry = auths.get(registry.as_str()).or_else(|| auths.get(format!("https://{registry}").as_str()))?;
+    if let (Some(user), Some(password)) = (entry["username"].as_str(), entry["password"].as_str()) {
+        return Some(Credentials::new(user, password));
+    }
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(entry["auth"].as_str()?).ok()?;
+    let (user, password) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+    Some(Credentials::new(user, password))
 }
 
 /// The credentials chosen for the registry, first found wins.
@@ -79,13 +91,7 @@ impl RegistryAuth {
         password_from_stdin: Option<String>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
-        let found = |credentials, source| {
-            Ok(Self {
-                credentials: Some(credentials),
-                source,
-                warnings: vec![],
-            })
-        };
+        let found = |credentials, source| Ok(Self { credentials: Some(credentials), source, warnings: vec![] });
         match (username, password_from_stdin) {
             (Some(user), Some(password)) => {
                 return found(Credentials::new(user, password), CredentialSource::Flags);
@@ -104,10 +110,7 @@ impl RegistryAuth {
             }
             (None, None) => {}
         }
-        match (
-            env(USERNAME_ENV).filter(|v| !v.is_empty()),
-            env(PASSWORD_ENV).filter(|v| !v.is_empty()),
-        ) {
+        match (env(USERNAME_ENV).filter(|v| !v.is_empty()), env(PASSWORD_ENV).filter(|v| !v.is_empty())) {
             (Some(user), Some(password)) => {
                 return found(Credentials::new(user, password), CredentialSource::Environment);
             }
@@ -133,11 +136,7 @@ fn docker_config_path(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
 
 /// Looks the registry up as `docker login` writes it: by host, or by `https://host`.
 fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
-    let anonymous = |warnings| RegistryAuth {
-        credentials: None,
-        source: CredentialSource::Anonymous,
-        warnings,
-    };
+    let anonymous = |warnings| RegistryAuth { credentials: None, source: CredentialSource::Anonymous, warnings };
     if !path.exists() {
         return anonymous(vec![]);
     }
@@ -222,16 +221,20 @@ mod tests {
 
     #[test]
     fn the_environment_needs_both_variables() {
-        let auth = RegistryAuth::resolve(
-            &registry(),
-            None,
-            None,
-            env(&[(USERNAME_ENV, "u"), (PASSWORD_ENV, "p")]),
-        )
-        .unwrap();
+        let auth =
+            RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u"), (PASSWORD_ENV, "p")])).unwrap();
         assert_eq!(auth.source, CredentialSource::Environment);
         let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")])).unwrap_err();
         assert!(error.to_string().contains("only one of"));
+    }
+
+    #[test]
+    fn a_pull_secret_reads_back() {
+        let json = crate::cluster::objects::docker_config_json("registry.local:5000", &Credentials::new("u", "p&q"));
+        assert_eq!(from_docker_config_json(&json, &registry()), Some(Credentials::new("u", "p&q")));
+        let auth_only = br#"{"auths":{"https://registry.local:5000":{"auth":"dTpw"}}}"#;
+        assert_eq!(from_docker_config_json(auth_only, &registry()), Some(Credentials::new("u", "p")));
+        assert_eq!(from_docker_config_json(b"{}", &registry()), None);
     }
 
     #[test]

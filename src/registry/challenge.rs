@@ -22,16 +22,8 @@ impl Challenge {
             return None;
         }
         let params = parse_params(params);
-        let get = |key: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v.clone())
-        };
-        Some(Challenge::Bearer {
-            realm: get("realm")?,
-            service: get("service"),
-        })
+        let get = |key: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone());
+        Some(Challenge::Bearer { realm: get("realm")?, service: get("service") })
     }
 }
 
@@ -65,10 +57,7 @@ mod tests {
 
     #[test]
     fn parses_both_schemes() {
-        assert_eq!(
-            Challenge::parse("Basic realm=\"Registry Realm\""),
-            Some(Challenge::Basic)
-        );
+        assert_eq!(Challenge::parse("Basic realm=\"Registry Realm\""), Some(Challenge::Basic));
         assert_eq!(
             Challenge::parse(
                 "Bearer realm=\"https://auth.local/token\",service=\"registry.local\",scope=\"repository:a/b:pull,push\""
@@ -80,10 +69,7 @@ mod tests {
         );
         assert_eq!(
             Challenge::parse("bearer realm=http://127.0.0.1:1/t"),
-            Some(Challenge::Bearer {
-                realm: "http://127.0.0.1:1/t".into(),
-                service: None
-            })
+            Some(Challenge::Bearer { realm: "http://127.0.0.1:1/t".into(), service: None })
         );
         assert_eq!(Challenge::parse("Negotiate"), None);
         assert_eq!(Challenge::parse("Bearer service=\"x\""), None);

@@ -65,18 +65,12 @@ impl HttpRegistry {
             tokens: Mutex::new(HashMap::new()),
         };
         let ping = format!("{}/v2/", this.base);
-        let response = this
-            .send(|| this.client.get(&ping))
-            .await
-            .map_err(|e| this.unreachable(&e, options))?;
+        let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e, options))?;
         this.scheme = match response.status() {
             status if status.is_success() => Scheme::Anonymous,
             StatusCode::UNAUTHORIZED => {
-                let challenge = response
-                    .headers()
-                    .get(WWW_AUTHENTICATE)
-                    .and_then(|h| h.to_str().ok())
-                    .and_then(Challenge::parse);
+                let challenge =
+                    response.headers().get(WWW_AUTHENTICATE).and_then(|h| h.to_str().ok()).and_then(Challenge::parse);
                 match challenge {
                     Some(Challenge::Basic) => Scheme::Basic,
                     Some(bearer) => Scheme::Bearer(bearer),
@@ -109,12 +103,8 @@ impl HttpRegistry {
             Scheme::Anonymous => return Ok(()),
             Scheme::Basic => {
                 let url = format!("{}/v2/", self.base);
-                self.send(|| {
-                    self.client
-                        .get(&url)
-                        .basic_auth(&credentials.username, Some(credentials.password()))
-                })
-                .await
+                self.send(|| self.client.get(&url).basic_auth(&credentials.username, Some(credentials.password())))
+                    .await
             }
             Scheme::Bearer(_) => self.token_request(None).await,
         };
@@ -153,11 +143,7 @@ impl HttpRegistry {
         if options.plain_http && transport.reason.contains("connection") {
             hint.push_str("; is it an HTTPS registry? then drop --registry-plain-http");
         }
-        Error::RegistryUnreachable {
-            registry: self.registry.to_string(),
-            reason: transport.reason.clone(),
-            hint,
-        }
+        Error::RegistryUnreachable { registry: self.registry.to_string(), reason: transport.reason.clone(), hint }
     }
 
     /// GET on the token service: for one repository's pull scope, or (None) just to log in.
@@ -189,16 +175,11 @@ impl HttpRegistry {
         if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
             return Ok(token.clone());
         }
-        let response = self
-            .token_request(Some(repo))
-            .await
-            .map_err(|t| LookupError::Failed(t.reason))?;
+        let response = self.token_request(Some(repo)).await.map_err(|t| LookupError::Failed(t.reason))?;
         match response.status() {
             status if status.is_success() => {}
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(LookupError::Unauthorized(format!(
-                    "the token service refused a pull token for {repo}"
-                )));
+                return Err(LookupError::Unauthorized(format!("the token service refused a pull token for {repo}")));
             }
             status => {
                 return Err(LookupError::Failed(format!("the token service answered {status}")));
@@ -213,10 +194,7 @@ impl HttpRegistry {
             .and_then(|t| t.as_str())
             .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))?
             .to_owned();
-        self.tokens
-            .lock()
-            .expect("token cache")
-            .insert(repo.to_string(), token.clone());
+        self.tokens.lock().expect("token cache").insert(repo.to_string(), token.clone());
         Ok(token)
     }
 
@@ -238,9 +216,8 @@ impl HttpRegistry {
         let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
         for renewal in [false, true] {
-            let request = self
-                .authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo)
-                .await?;
+            let request =
+                self.authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo).await?;
             let response = self
                 .send(|| request.try_clone().expect("no streaming body"))
                 .await
@@ -304,10 +281,7 @@ impl ManifestStore for HttpRegistry {
                 )));
             }
             status => {
-                return Err(LookupError::Failed(format!(
-                    "{} answered {status} for {repo}:{reference}",
-                    self.registry
-                )));
+                return Err(LookupError::Failed(format!("{} answered {status} for {repo}:{reference}", self.registry)));
             }
         }
         let media_type = header(&response, CONTENT_TYPE.as_str());
@@ -322,10 +296,7 @@ impl ManifestStore for HttpRegistry {
                         response.status()
                     )));
                 }
-                let body = response
-                    .bytes()
-                    .await
-                    .map_err(|e| LookupError::Failed(Transport::from(&e).reason))?;
+                let body = response.bytes().await.map_err(|e| LookupError::Failed(Transport::from(&e).reason))?;
                 Digest::of(&body)
             }
         };
@@ -334,11 +305,7 @@ impl ManifestStore for HttpRegistry {
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(crate::sanitize::printable)
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(crate::sanitize::printable)
 }
 
 fn is_retryable(status: StatusCode) -> bool {
@@ -362,10 +329,7 @@ fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
         .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")));
     for path in &options.ca_files {
         let pem = std::fs::read(path).map_err(|e| {
-            Error::usage(
-                format!("cannot read --registry-ca-file {}: {e}", path.display()),
-                "pass a readable PEM file",
-            )
+            Error::usage(format!("cannot read --registry-ca-file {}: {e}", path.display()), "pass a readable PEM file")
         })?;
         let certificates = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
         if certificates.is_empty() {
@@ -381,9 +345,7 @@ fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
     if options.insecure_skip_tls_verify {
         builder = builder.danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))
+    builder.build().map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))
 }
 
 /// A request that got no HTTP answer, described for a person.
@@ -411,18 +373,11 @@ impl From<&reqwest::Error> for Transport {
                 ),
                 other => (format!("TLS: {other}"), "check the registry's certificate, or pass its CA with --registry-ca-file".to_owned()),
             };
-            return Transport {
-                reason,
-                hint,
-                tls: true,
-            };
+            return Transport { reason, hint, tls: true };
         }
         let chain = error_chain(error);
         let (reason, hint) = if error.is_timeout() {
-            (
-                "the request timed out".to_owned(),
-                "check the registry's health, or raise --registry-timeout".to_owned(),
-            )
+            ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
         } else if chain.contains("InvalidContentType")
             || chain.contains("CorruptMessage")
             || chain.contains("received corrupt message")
@@ -437,16 +392,9 @@ impl From<&reqwest::Error> for Transport {
                 "check --registry HOST:PORT and that the registry is running".to_owned(),
             )
         } else {
-            (
-                format!("request failed ({chain})"),
-                "check the registry's health and run again".to_owned(),
-            )
+            (format!("request failed ({chain})"), "check the registry's health and run again".to_owned())
         };
-        Transport {
-            reason,
-            hint,
-            tls: false,
-        }
+        Transport { reason, hint, tls: false }
     }
 }
 

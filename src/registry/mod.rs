@@ -5,7 +5,7 @@ mod auth;
 mod challenge;
 mod http;
 
-pub use auth::{CredentialSource, Credentials, RegistryAuth};
+pub use auth::{CredentialSource, Credentials, RegistryAuth, from_docker_config_json};
 pub use http::{HttpRegistry, RegistryOptions};
 
 use crate::reference::{Digest, RepoPath};

@@ -2,6 +2,7 @@
 //! with scripts: add fields, never rename them, within v1.
 
 use crate::check::ImageState;
+use crate::cluster::objects::Change;
 use crate::plan::{DigestAction, Plan, Summary};
 use serde::Serialize;
 
@@ -19,6 +20,9 @@ pub struct PlanReport<'a> {
     pub still_upstream: Vec<String>,
     /// The string the ConfigMap's `data.images_digests` will hold.
     pub config_map: &'a str,
+    /// What applying would change, per object (absent with `--offline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<&'a [Change]>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,6 +67,7 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
             images,
             still_upstream: plan.still_upstream(),
             config_map: &plan.configmap,
+            resources: plan.resources.as_deref(),
         }
     }
 }

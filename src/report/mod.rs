@@ -1,11 +1,15 @@
 //! Renderers of the plan: a table for people, a versioned JSON or YAML report for programs.
 //! Both read the same `Plan`, and write to an injected writer.
 
+mod apply;
 mod document;
+mod status;
 mod table;
 
+pub use apply::{ApplyReport, write_apply, write_installer, write_manifests};
 pub use document::PlanReport;
-pub use table::write_table;
+pub use status::write_status;
+pub use table::{summary_line, write_table};
 
 use crate::plan::Plan;
 use std::io::{self, Write};

@@ -2,6 +2,7 @@
 //! written, and a summary line last so it is what stays on screen.
 
 use crate::check::ImageState;
+use crate::cluster::objects::Action;
 use crate::plan::{DigestAction, Plan};
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
@@ -54,11 +55,7 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
     }
 
     // Our own words and values the registry adapter already sanitised: printed whole.
-    for p in plan
-        .images
-        .iter()
-        .filter(|p| p.finding.reason.is_some() || p.finding.warning.is_some())
-    {
+    for p in plan.images.iter().filter(|p| p.finding.reason.is_some() || p.finding.warning.is_some()) {
         writeln!(out)?;
         let label = match &p.finding.reason {
             Some(_) => paint(p.finding.state),
@@ -73,13 +70,33 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
         }
     }
 
-    let summary = plan.summary();
     writeln!(out)?;
-    writeln!(out, "ConfigMap data.images_digests, as it would be written:")?;
-    for line in plan.configmap.lines() {
-        writeln!(out, "  {line}")?;
+    match &plan.resources {
+        None => {
+            writeln!(out, "ConfigMap data.images_digests, as it would be written:")?;
+            for line in plan.configmap.lines() {
+                writeln!(out, "  {line}")?;
+            }
+        }
+        Some(changes) => {
+            for change in changes {
+                writeln!(out, "{} {}/{}: {}", change.kind, change.namespace, change.name, change.action.as_str())?;
+                for line in change.diff.iter().flat_map(|d| d.lines()) {
+                    writeln!(out, "  {line}")?;
+                }
+                if change.kind == "Secret" && change.action == Action::Update {
+                    writeln!(out, "  (its content differs; a Secret's content is never shown)")?;
+                }
+            }
+        }
     }
     writeln!(out)?;
+    writeln!(out, "{}", summary_line(plan))
+}
+
+/// The plan in one line: counts, then what still pulls from upstream.
+pub fn summary_line(plan: &Plan) -> String {
+    let summary = plan.summary();
     let upstream = plan.still_upstream();
     let mut line = format!(
         "{} images for {} entries: {} present, {} mismatch, {} missing, {} unauthorized, {} error. {} of {} images ready",
@@ -96,16 +113,8 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
     if upstream.is_empty() {
         line.push_str(&format!("; every entry will pull from {}.", plan.registry));
     } else {
-        let entries = if upstream.len() == 1 {
-            "entry still pulls"
-        } else {
-            "entries still pull"
-        };
-        line.push_str(&format!(
-            "; {} {entries} from upstream: {}.",
-            upstream.len(),
-            upstream.join(", ")
-        ));
+        let entries = if upstream.len() == 1 { "entry still pulls" } else { "entries still pull" };
+        line.push_str(&format!("; {} {entries} from upstream: {}.", upstream.len(), upstream.join(", ")));
     }
-    writeln!(out, "{line}")
+    line
 }

@@ -53,8 +53,7 @@ fn tar_of(content: &str) -> Vec<u8> {
     header.set_mode(0o644);
     header.set_mtime(0);
     header.set_cksum();
-    tar.append_data(&mut header, "essregistry-test.txt", content.as_bytes())
-        .expect("tar");
+    tar.append_data(&mut header, "essregistry-test.txt", content.as_bytes()).expect("tar");
     tar.into_inner().expect("tar")
 }
 
@@ -111,11 +110,7 @@ impl Image {
             ]
         });
         std::fs::write(dir.path().join("index.json"), layout.to_string()).expect("index.json");
-        Image {
-            dir,
-            index_digest,
-            amd64_digest: platforms[0].1.clone(),
-        }
+        Image { dir, index_digest, amd64_digest: platforms[0].1.clone() }
     }
 
     /// Pushes the image to `repo:tag` in the registry with skopeo.
@@ -142,10 +137,6 @@ impl Image {
             .arg(format!("oci:{}:{source}", self.dir.path().display()))
             .arg(format!("docker://{}/{repo}:{tag}", registry.host()));
         let output = command.output().expect("run skopeo (apt-get install skopeo)");
-        assert!(
-            output.status.success(),
-            "skopeo copy failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "skopeo copy failed: {}", String::from_utf8_lossy(&output.stderr));
     }
 }

@@ -13,11 +13,7 @@ use std::net::TcpListener;
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind a loopback port")
-        .local_addr()
-        .expect("local address")
-        .port()
+    TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local address").port()
 }
 
 /// A Docker `config.json` with one `auths` entry, as `docker login HOST` writes it.

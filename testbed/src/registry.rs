@@ -92,14 +92,7 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry (apt-get install docker-registry)");
-        let registry = Registry {
-            child,
-            port,
-            dir,
-            tls,
-            credentials,
-            token_server,
-        };
+        let registry = Registry { child, port, dir, tls, credentials, token_server };
         registry.wait_until_listening();
         registry
     }

@@ -108,38 +108,38 @@ impl Scenario {
         let dir = tempfile::tempdir().expect("scenario dir");
         let digests = dir.path().join("images_digests.yml");
         std::fs::write(&digests, yaml).expect("write images_digests.yml");
-        Scenario {
-            registry,
-            images,
-            dir,
-            digests,
-        }
+        Scenario { registry, images, dir, digests }
     }
 
     pub fn digests_arg(&self) -> &str {
         self.digests.to_str().expect("UTF-8 path")
     }
 
-    /// `plan -f FILE --registry HOST --path-prefix ess` and the TLS flags the registry needs.
-    pub fn plan_args<'a>(&'a self, extra: &[&'a str]) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "plan",
-            "-f",
-            self.digests_arg(),
-            "--registry",
-            &self.registry.host(),
-            "--path-prefix",
-            "ess",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        match self.registry.ca_file() {
-            Some(ca) => args.extend(["--registry-ca-file".to_owned(), ca.display().to_string()]),
-            None => args.push("--registry-plain-http".to_owned()),
-        }
+    /// `plan --offline` with the scenario's file, registry and TLS flags, then `extra`.
+    pub fn plan_args(&self, extra: &[&str]) -> Vec<String> {
+        let mut offline = vec!["--offline"];
+        offline.extend(extra);
+        self.args("plan", &offline)
+    }
+
+    /// `COMMAND -f FILE --registry HOST --path-prefix ess` and the TLS flags the registry needs.
+    pub fn args(&self, command: &str, extra: &[&str]) -> Vec<String> {
+        let host = self.registry.host();
+        let mut args: Vec<String> = [command, "-f", self.digests_arg(), "--registry", &host, "--path-prefix", "ess"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(self.registry_flags());
         args.extend(extra.iter().map(|s| s.to_string()));
         args
+    }
+
+    /// `--registry-ca-file CA`, or `--registry-plain-http`.
+    pub fn registry_flags(&self) -> Vec<String> {
+        match self.registry.ca_file() {
+            Some(ca) => vec!["--registry-ca-file".to_owned(), ca.display().to_string()],
+            None => vec!["--registry-plain-http".to_owned()],
+        }
     }
 
     pub fn dir(&self) -> &Path {

@@ -16,17 +16,13 @@ pub fn issue(dir: &Path, names: &[&str]) -> TlsFiles {
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "essregistry test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "essregistry test CA");
     let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().expect("server key");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("server params");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
+    params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
     params.subject_alt_names = names
         .iter()
         .map(|name| match name.parse() {
@@ -36,11 +32,7 @@ pub fn issue(dir: &Path, names: &[&str]) -> TlsFiles {
         .collect();
     let cert = params.signed_by(&key, &issuer).expect("server certificate");
 
-    let files = TlsFiles {
-        ca: dir.join("ca.pem"),
-        cert: dir.join("server.pem"),
-        key: dir.join("server-key.pem"),
-    };
+    let files = TlsFiles { ca: dir.join("ca.pem"), cert: dir.join("server.pem"), key: dir.join("server-key.pem") };
     std::fs::write(&files.ca, ca_cert.pem()).expect("write CA");
     std::fs::write(&files.cert, cert.pem()).expect("write certificate");
     std::fs::write(&files.key, key.serialize_pem()).expect("write key");

@@ -43,9 +43,7 @@ impl TokenServer {
         let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("signer");
         let key = KeyPair::try_from(pkcs8.as_ref()).expect("rcgen key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "essregistry token signer");
+        params.distinguished_name.push(DnType::CommonName, "essregistry token signer");
         let cert = params.self_signed(&key).expect("signing certificate");
         std::fs::write(cert_file, cert.pem()).expect("write token certificate");
         let kid = libtrust_key_id(&key.subject_public_key_info());
@@ -58,23 +56,14 @@ impl TokenServer {
             let requests = Arc::clone(&requests);
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    let query = request
-                        .url()
-                        .split_once('?')
-                        .map(|(_, q)| q.to_owned())
-                        .unwrap_or_default();
+                    let query = request.url().split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
                     requests.lock().expect("requests").push(query.clone());
                     let (status, body) = answer(&policy, &request, &query, &signer, &kid);
                     let _ = request.respond(tiny_http::Response::from_string(body).with_status_code(status));
                 }
             })
         };
-        TokenServer {
-            server,
-            thread: Some(thread),
-            port,
-            requests,
-        }
+        TokenServer { server, thread: Some(thread), port, requests }
     }
 
     pub fn realm(&self) -> String {
@@ -98,14 +87,8 @@ fn answer(
     signer: &EcdsaKeyPair,
     kid: &str,
 ) -> (u16, String) {
-    let expected = format!(
-        "Basic {}",
-        BASE64.encode(format!("{}:{}", policy.user, policy.password).as_bytes())
-    );
-    let authorised = request
-        .headers()
-        .iter()
-        .any(|h| h.field.equiv("Authorization") && h.value.as_str() == expected);
+    let expected = format!("Basic {}", BASE64.encode(format!("{}:{}", policy.user, policy.password).as_bytes()));
+    let authorised = request.headers().iter().any(|h| h.field.equiv("Authorization") && h.value.as_str() == expected);
     if !authorised {
         return (401, r#"{"details":"invalid credentials"}"#.into());
     }
@@ -122,10 +105,7 @@ fn answer(
         .collect();
     // Pushes (pull,push) are always granted, so a test can seed a repository it then denies.
     let pull_only = |actions: &Vec<String>| actions.iter().all(|a| a == "pull");
-    if scopes
-        .iter()
-        .any(|(name, actions)| pull_only(actions) && policy.fail.contains(name))
-    {
+    if scopes.iter().any(|(name, actions)| pull_only(actions) && policy.fail.contains(name)) {
         return (500, "token service failure".into());
     }
     let access: Vec<_> = scopes
@@ -145,9 +125,7 @@ fn answer(
         BASE64URL_NOPAD.encode(header.to_string().as_bytes()),
         BASE64URL_NOPAD.encode(claims.to_string().as_bytes())
     );
-    let signature = signer
-        .sign(&SystemRandom::new(), signing_input.as_bytes())
-        .expect("sign");
+    let signature = signer.sign(&SystemRandom::new(), signing_input.as_bytes()).expect("sign");
     let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(signature.as_ref()));
     (200, json!({"token": token, "expires_in": 300}).to_string())
 }
@@ -156,12 +134,7 @@ fn answer(
 fn libtrust_key_id(spki_der: &[u8]) -> String {
     let hash = Sha256::digest(spki_der);
     let encoded = BASE32_NOPAD.encode(&hash[..30]);
-    encoded
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).expect("ascii"))
-        .collect::<Vec<_>>()
-        .join(":")
+    encoded.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join(":")
 }
 
 fn percent_decode(text: &str) -> String {
@@ -171,9 +144,7 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match (
             bytes[i],
-            bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+            bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
         ) {
             (b'%', Some(byte)) => {
                 out.push(byte);

@@ -29,10 +29,7 @@ pub struct Plugin {
 
 impl Plugin {
     pub fn new() -> Plugin {
-        Plugin {
-            home: tempfile::tempdir().expect("home"),
-            env: Vec::new(),
-        }
+        Plugin { home: tempfile::tempdir().expect("home"), env: Vec::new() }
     }
 
     pub fn home(&self) -> &Path {
@@ -60,12 +57,7 @@ impl Plugin {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run kubectl-essregistry");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
         let output = child.wait_with_output().expect("wait");
         Run {
             code: output.status.code().expect("exited, not killed"),

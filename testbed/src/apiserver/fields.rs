@@ -99,11 +99,7 @@ pub fn from_fields_v1(value: &Value) -> FieldSet {
 fn collect(set: &mut FieldSet, path: Path, value: &Value) {
     let children: Vec<_> = value
         .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| Some((k.strip_prefix("f:")?.to_owned(), v)))
-                .collect()
-        })
+        .map(|map| map.iter().filter_map(|(k, v)| Some((k.strip_prefix("f:")?.to_owned(), v))).collect())
         .unwrap_or_default();
     if children.is_empty() {
         if !path.is_empty() {

@@ -47,10 +47,8 @@ pub async fn serve(state: Arc<Mutex<State>>, tls: &TlsFiles) -> u16 {
 fn server_config(tls: &TlsFiles) -> rustls::ServerConfig {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(&tls.cert)
-        .expect("cert")
-        .collect::<Result<_, _>>()
-        .expect("cert");
+    let certs: Vec<CertificateDer> =
+        CertificateDer::pem_file_iter(&tls.cert).expect("cert").collect::<Result<_, _>>().expect("cert");
     let key = PrivateKeyDer::from_pem_file(&tls.key).expect("key");
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
@@ -67,23 +65,14 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
     let uri = request.uri().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
-    let content_type = request
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let token = request
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let body = request
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
 
     if state.lock().expect("state").hang {
         std::future::pending::<()>().await;
@@ -93,16 +82,7 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
         let role = token.and_then(|t| state.tokens.get(&t).copied());
         match role {
             None => status_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None),
-            Some(role) => route(
-                &mut state,
-                role,
-                port,
-                &method,
-                &path,
-                &query,
-                content_type.as_deref(),
-                &body,
-            ),
+            Some(role) => route(&mut state, role, port, &method, &path, &query, content_type.as_deref(), &body),
         }
     };
     state.lock().expect("state").log.push(Logged {
@@ -121,15 +101,8 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
 /// What a path names.
 enum Target {
     Document(Value),
-    Collection {
-        resource: Resource,
-        namespace: String,
-    },
-    Object {
-        resource: Resource,
-        namespace: String,
-        name: String,
-    },
+    Collection { resource: Resource, namespace: String },
+    Object { resource: Resource, namespace: String, name: String },
 }
 
 fn parse_path(path: &str, port: u16) -> Option<Target> {
@@ -146,34 +119,24 @@ fn parse_path(path: &str, port: u16) -> Option<Target> {
     };
     let namespaces = resources::find("", "v1", "namespaces").expect("namespaces");
     Some(match rest {
-        ["namespaces", namespace, plural] => Target::Collection {
-            resource: resources::find(group, version, plural)?,
-            namespace: namespace.to_string(),
-        },
+        ["namespaces", namespace, plural] => {
+            Target::Collection { resource: resources::find(group, version, plural)?, namespace: namespace.to_string() }
+        }
         ["namespaces", namespace, plural, name] => Target::Object {
             resource: resources::find(group, version, plural)?,
             namespace: namespace.to_string(),
             name: name.to_string(),
         },
-        ["namespaces", name] if group.is_empty() => Target::Object {
-            resource: namespaces,
-            namespace: String::new(),
-            name: name.to_string(),
-        },
-        [plural] => Target::Collection {
-            resource: resources::find(group, version, plural)?,
-            namespace: String::new(),
-        },
+        ["namespaces", name] if group.is_empty() => {
+            Target::Object { resource: namespaces, namespace: String::new(), name: name.to_string() }
+        }
+        [plural] => Target::Collection { resource: resources::find(group, version, plural)?, namespace: String::new() },
         [plural, name] => {
             let resource = resources::find(group, version, plural)?;
             if resource.namespaced {
                 return None;
             }
-            Target::Object {
-                resource,
-                namespace: String::new(),
-                name: name.to_string(),
-            }
+            Target::Object { resource, namespace: String::new(), name: name.to_string() }
         }
         _ => return None,
     })
@@ -198,12 +161,7 @@ fn route(
             None,
         );
     };
-    let param = |key: &str| {
-        query
-            .split('&')
-            .find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
-            .map(str::to_owned)
-    };
+    let param = |key: &str| query.split('&').find_map(|p| p.strip_prefix(key)?.strip_prefix('=')).map(str::to_owned);
     let dry_run = param("dryRun").is_some_and(|v| v == "All");
     match target {
         Target::Document(document) => (StatusCode::OK, document),
@@ -213,11 +171,7 @@ fn route(
             }
             list(state, &resource, &namespace)
         }
-        Target::Object {
-            resource,
-            namespace,
-            name,
-        } => {
+        Target::Object { resource, namespace, name } => {
             let verb = match *method {
                 Method::GET => "get",
                 Method::PATCH => "patch",
@@ -241,10 +195,7 @@ fn route(
                     None => not_found(&resource, &name),
                 },
                 "delete" => match state.objects.remove(&key) {
-                    Some(_) => (
-                        StatusCode::OK,
-                        json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}),
-                    ),
+                    Some(_) => (StatusCode::OK, json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})),
                     None => not_found(&resource, &name),
                 },
                 _ => patch(
@@ -260,12 +211,9 @@ fn route(
                 ),
             }
         }
-        Target::Collection { .. } => status_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "method not allowed",
-            None,
-        ),
+        Target::Collection { .. } => {
+            status_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "method not allowed", None)
+        }
     }
 }
 
@@ -282,23 +230,14 @@ fn authorize(role: Role, verb: &str, resource: &Resource, namespace: &str, name:
         Some(name) => format!("{} \"{name}\"", resource.plural),
         None => resource.plural.to_owned(),
     };
-    let scope = if namespace.is_empty() {
-        String::new()
-    } else {
-        format!(" in the namespace \"{namespace}\"")
-    };
+    let scope = if namespace.is_empty() { String::new() } else { format!(" in the namespace \"{namespace}\"") };
     let message = format!(
         "{subject} is forbidden: User \"{}\" cannot {verb} resource \"{}\" in API group \"{}\"{scope}",
         role.user(),
         resource.plural,
         resource.group
     );
-    Some(status_error(
-        StatusCode::FORBIDDEN,
-        "Forbidden",
-        &message,
-        Some((resource, name.unwrap_or_default())),
-    ))
+    Some(status_error(StatusCode::FORBIDDEN, "Forbidden", &message, Some((resource, name.unwrap_or_default()))))
 }
 
 fn list(state: &State, resource: &Resource, namespace: &str) -> Reply {
@@ -348,9 +287,7 @@ fn patch(
         }
         if live.is_none()
             && resource.namespaced
-            && !state
-                .objects
-                .contains_key(&("namespaces".into(), String::new(), namespace.to_owned()))
+            && !state.objects.contains_key(&("namespaces".into(), String::new(), namespace.to_owned()))
         {
             return status_error(
                 StatusCode::NOT_FOUND,
@@ -361,14 +298,7 @@ fn patch(
         }
         let base = json!({"apiVersion": resource.api_version(), "kind": resource.kind,
                           "metadata": {"name": name, "namespace": namespace}});
-        match ssa::apply(
-            live.as_ref(),
-            base,
-            &applied,
-            &manager,
-            force.as_deref() == Some("true"),
-            &now,
-        ) {
+        match ssa::apply(live.as_ref(), base, &applied, &manager, force.as_deref() == Some("true"), &now) {
             Ok(result) => result,
             Err(conflicts) => return conflict(resource, name, &conflicts),
         }
@@ -394,11 +324,7 @@ fn patch(
         return (StatusCode::OK, result);
     }
     let created = live.is_none();
-    let stamped = if dry_run {
-        result
-    } else {
-        stamp(state, result, namespace, live.as_ref())
-    };
+    let stamped = if dry_run { result } else { stamp(state, result, namespace, live.as_ref()) };
     if !dry_run {
         state.objects.insert(key, stamped.clone());
     }
@@ -431,12 +357,7 @@ fn now() -> String {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
 /// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).

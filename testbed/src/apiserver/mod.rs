@@ -86,12 +86,7 @@ impl ApiServer {
             .build()
             .expect("apiserver runtime");
         let port = runtime.block_on(handler::serve(Arc::clone(&state), &tls));
-        let server = ApiServer {
-            port,
-            dir,
-            state,
-            runtime: Some(runtime),
-        };
+        let server = ApiServer { port, dir, state, runtime: Some(runtime) };
         server.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "element-onprem"}}));
         server
     }
@@ -124,34 +119,22 @@ impl ApiServer {
         let resource = resources::by_kind(kind).expect("a served kind");
         let name = object["metadata"]["name"].as_str().expect("name").to_owned();
         let namespace = if resource.namespaced {
-            object["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or("element-onprem")
-                .to_owned()
+            object["metadata"]["namespace"].as_str().unwrap_or("element-onprem").to_owned()
         } else {
             String::new()
         };
         let mut state = self.state.lock().expect("state");
         let object = handler::stamp(&mut state, object, &namespace, None);
-        state
-            .objects
-            .insert((resource.plural.to_owned(), namespace, name), object);
+        state.objects.insert((resource.plural.to_owned(), namespace, name), object);
     }
 
     pub fn get(&self, plural: &str, namespace: &str, name: &str) -> Option<Value> {
         let state = self.state.lock().expect("state");
-        state
-            .objects
-            .get(&(plural.to_owned(), namespace.to_owned(), name.to_owned()))
-            .cloned()
+        state.objects.get(&(plural.to_owned(), namespace.to_owned(), name.to_owned())).cloned()
     }
 
     pub fn delete(&self, plural: &str, namespace: &str, name: &str) {
-        self.state
-            .lock()
-            .expect("state")
-            .objects
-            .remove(&(plural.to_owned(), namespace.to_owned(), name.to_owned()));
+        self.state.lock().expect("state").objects.remove(&(plural.to_owned(), namespace.to_owned(), name.to_owned()));
     }
 
     pub fn requests(&self) -> Vec<Logged> {

@@ -18,11 +18,7 @@ pub struct Resource {
 
 impl Resource {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_owned()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        if self.group.is_empty() { self.version.to_owned() } else { format!("{}/{}", self.group, self.version) }
     }
 }
 
@@ -43,22 +39,8 @@ pub const RESOURCES: [Resource; 5] = [
         namespaced: true,
         short_names: &["cm"],
     },
-    Resource {
-        group: "",
-        version: "v1",
-        plural: "secrets",
-        kind: "Secret",
-        namespaced: true,
-        short_names: &[],
-    },
-    Resource {
-        group: "",
-        version: "v1",
-        plural: "pods",
-        kind: "Pod",
-        namespaced: true,
-        short_names: &["po"],
-    },
+    Resource { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true, short_names: &[] },
+    Resource { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true, short_names: &["po"] },
     Resource {
         group: ELEMENT_GROUP,
         version: ELEMENT_VERSION,
@@ -70,10 +52,7 @@ pub const RESOURCES: [Resource; 5] = [
 ];
 
 pub fn find(group: &str, version: &str, plural: &str) -> Option<Resource> {
-    RESOURCES
-        .iter()
-        .copied()
-        .find(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES.iter().copied().find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 pub fn by_kind(kind: &str) -> Option<Resource> {
@@ -112,10 +91,6 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
     if resources.is_empty() {
         return None;
     }
-    let group_version = if group.is_empty() {
-        version.to_owned()
-    } else {
-        format!("{group}/{version}")
-    };
+    let group_version = if group.is_empty() { version.to_owned() } else { format!("{group}/{version}") };
     Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}))
 }

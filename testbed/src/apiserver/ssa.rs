@@ -71,10 +71,7 @@ pub fn apply(
             m.fields
                 .intersection(&applied_set)
                 .filter(|path| fields::get(&result, path) != fields::get(applied, path))
-                .map(|path| Conflict {
-                    manager: m.name.clone(),
-                    path: path.clone(),
-                })
+                .map(|path| Conflict { manager: m.name.clone(), path: path.clone() })
         })
         .collect();
     if !conflicts.is_empty() && !force {
@@ -102,10 +99,7 @@ pub fn apply(
         fields::set(&mut result, path, value);
     }
     let api_version = applied["apiVersion"].as_str().unwrap_or("v1").to_owned();
-    match managers
-        .iter_mut()
-        .find(|m| m.name == manager && m.operation == "Apply")
-    {
+    match managers.iter_mut().find(|m| m.name == manager && m.operation == "Apply") {
         Some(mine) if mine.fields == applied_set => {}
         Some(mine) => {
             mine.fields = applied_set;
@@ -128,23 +122,16 @@ pub fn merge_patch(live: &Value, patch: &Value, manager: &str, now: &str) -> Val
     let mut result = live.clone();
     merge(&mut result, patch);
     let mut managers = managers_of(live);
-    let patched: FieldSet = fields::fields_of(patch)
-        .into_iter()
-        .filter(|p| fields::get(patch, p) != Some(&Value::Null))
-        .collect();
-    let removed: Vec<Path> = fields::fields_of(patch)
-        .into_iter()
-        .filter(|p| fields::get(patch, p) == Some(&Value::Null))
-        .collect();
+    let patched: FieldSet =
+        fields::fields_of(patch).into_iter().filter(|p| fields::get(patch, p) != Some(&Value::Null)).collect();
+    let removed: Vec<Path> =
+        fields::fields_of(patch).into_iter().filter(|p| fields::get(patch, p) == Some(&Value::Null)).collect();
     for m in &mut managers {
         for path in &removed {
             m.fields.remove(path);
         }
     }
-    match managers
-        .iter_mut()
-        .find(|m| m.name == manager && m.operation == "Update")
-    {
+    match managers.iter_mut().find(|m| m.name == manager && m.operation == "Update") {
         Some(mine) => {
             mine.fields.extend(patched);
             mine.time = now.to_owned();
@@ -192,13 +179,7 @@ mod tests {
     fn a_second_manager_conflicts_unless_forced() {
         let first = apply(None, cm(json!({})), &cm(json!({"k": "a"})), "helm", false, "t").unwrap();
         let conflicts = apply(Some(&first), Value::Null, &cm(json!({"k": "b"})), "mine", false, "t").unwrap_err();
-        assert_eq!(
-            conflicts,
-            [Conflict {
-                manager: "helm".into(),
-                path: vec!["data".into(), "k".into()]
-            }]
-        );
+        assert_eq!(conflicts, [Conflict { manager: "helm".into(), path: vec!["data".into(), "k".into()] }]);
         let forced = apply(Some(&first), Value::Null, &cm(json!({"k": "b"})), "mine", true, "t").unwrap();
         assert_eq!(forced["data"]["k"], "b");
         assert_eq!(managers_of(&forced).len(), 1);
@@ -208,15 +189,7 @@ mod tests {
 
     #[test]
     fn fields_dropped_from_an_apply_are_removed() {
-        let first = apply(
-            None,
-            cm(json!({})),
-            &cm(json!({"k": "a", "l": "b"})),
-            "mine",
-            false,
-            "t",
-        )
-        .unwrap();
+        let first = apply(None, cm(json!({})), &cm(json!({"k": "a", "l": "b"})), "mine", false, "t").unwrap();
         let second = apply(Some(&first), Value::Null, &cm(json!({"k": "a"})), "mine", false, "t").unwrap();
         assert_eq!(second["data"], json!({"k": "a"}));
     }

@@ -17,10 +17,7 @@ fn main() {
     // `essregistry-bench [N ...] [-- extra plan flags]`
     let args: Vec<String> = std::env::args().skip(1).collect();
     let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
-    let sizes: Vec<usize> = args[..split]
-        .iter()
-        .map(|a| a.parse().expect("sizes are numbers"))
-        .collect();
+    let sizes: Vec<usize> = args[..split].iter().map(|a| a.parse().expect("sizes are numbers")).collect();
     let sizes = if sizes.is_empty() { vec![30, 300] } else { sizes };
     let extra: Vec<String> = args.get(split + 1..).unwrap_or_default().to_vec();
     println!(
@@ -33,11 +30,8 @@ fn main() {
 }
 
 fn bench(n: usize, extra: &[String]) {
-    let registry = Registry::start(RegistryConfig {
-        tls: true,
-        basic_auth: Some((USER.into(), PASSWORD.into())),
-        token: None,
-    });
+    let registry =
+        Registry::start(RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None });
     let dir = tempfile::tempdir().expect("bench dir");
     let digests = dir.path().join("images_digests.yml");
     std::fs::write(&digests, seed(&registry, n)).expect("write images_digests");
@@ -98,10 +92,7 @@ fn seed(registry: &Registry, n: usize) -> String {
                 })
             })
             .collect();
-        let mut all: Vec<(usize, String)> = workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("seed worker"))
-            .collect();
+        let mut all: Vec<(usize, String)> = workers.into_iter().flat_map(|w| w.join().expect("seed worker")).collect();
         all.sort();
         all.into_iter().map(|(_, entry)| entry).collect()
     });
@@ -112,25 +103,10 @@ fn seed(registry: &Registry, n: usize) -> String {
 fn time_plan(registry: &Registry, digests: &Path, ca: &Path, extra: &[String]) -> (Duration, u64) {
     let start = Instant::now();
     let mut child = Command::new("/usr/bin/time")
-        .args([
-            "-f",
-            "%M",
-            "kubectl-essregistry",
-            "plan",
-            "-o",
-            "json",
-            "--path-prefix",
-            "bench",
-        ])
+        .args(["-f", "%M", "kubectl-essregistry", "plan", "-o", "json", "--path-prefix", "bench"])
         .arg("-f")
         .arg(digests)
-        .args([
-            "--registry",
-            &registry.host(),
-            "--registry-username",
-            USER,
-            "--registry-password-stdin",
-        ])
+        .args(["--registry", &registry.host(), "--registry-username", USER, "--registry-password-stdin"])
         .arg("--registry-ca-file")
         .arg(ca)
         .args(extra)
@@ -139,21 +115,12 @@ fn time_plan(registry: &Registry, digests: &Path, ca: &Path, extra: &[String]) -
         .stderr(Stdio::piped())
         .spawn()
         .expect("run kubectl-essregistry under /usr/bin/time");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(PASSWORD.as_bytes())
-        .expect("password");
+    child.stdin.take().expect("stdin").write_all(PASSWORD.as_bytes()).expect("password");
     let output = child.wait_with_output().expect("wait");
     let elapsed = start.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "plan failed: {stderr}");
-    let kib = stderr
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("peak RSS from /usr/bin/time");
+    let kib = stderr.lines().last().and_then(|l| l.trim().parse().ok()).expect("peak RSS from /usr/bin/time");
     (elapsed, kib)
 }
 

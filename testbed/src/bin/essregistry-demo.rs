@@ -12,11 +12,7 @@ const PASSWORD: &str = "demo-password";
 
 fn main() {
     println!("Starting a registry on loopback (HTTPS, test CA, htpasswd login) and mirroring ESS images...");
-    let config = RegistryConfig {
-        tls: true,
-        basic_auth: Some((USER.into(), PASSWORD.into())),
-        token: None,
-    };
+    let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
     let scenario = Scenario::seed(Registry::start(config), &ESS);
     let ca = scenario.registry.ca_file().expect("TLS registry");
     let host = scenario.registry.host();
@@ -46,12 +42,7 @@ fn main() {
         .stdin(Stdio::piped())
         .spawn()
         .expect("run kubectl-essregistry (is target/debug on PATH?)");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(PASSWORD.as_bytes())
-        .expect("password");
+    child.stdin.take().expect("stdin").write_all(PASSWORD.as_bytes()).expect("password");
     let status = child.wait().expect("wait for the plugin");
     println!(
         "\nThe plugin exited with {} (1: some image is not ready). The registry is stopped now.",

@@ -1,0 +1,114 @@
+//! Which cluster, as kubectl decides it: `--kubeconfig`, else every file of `KUBECONFIG` that
+//! exists (merged, first wins), else `~/.kube/config`; `--context`; and the namespace.
+
+use crate::error::Error;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The ESS deployment namespace, when neither the flag nor the context names one.
+pub const DEFAULT_NAMESPACE: &str = "element-onprem";
+
+/// What the cluster flags resolved to.
+pub struct ClusterConfig {
+    pub config: kube::Config,
+    pub context: String,
+    pub namespace: String,
+}
+
+/// `env` reads the environment (injected so tests need not change the process's).
+pub async fn resolve(
+    kubeconfig: Option<&PathBuf>,
+    context: Option<&str>,
+    namespace: Option<&str>,
+    request_timeout: Duration,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ClusterConfig, Error> {
+    let files = kubeconfig_files(kubeconfig, &env)?;
+    let mut merged: Option<Kubeconfig> = None;
+    for file in &files {
+        let next = Kubeconfig::read_from(file)
+            .map_err(|e| config_error(format!("cannot read the kubeconfig {}: {e}", file.display())))?;
+        merged = Some(match merged {
+            Some(kc) => kc
+                .merge(next)
+                .map_err(|e| config_error(format!("cannot merge the kubeconfig {}: {e}", file.display())))?,
+            None => next,
+        });
+    }
+    let kc = merged
+        .ok_or_else(|| config_error("no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config)".to_owned()))?;
+    let context_name = context
+        .map(str::to_owned)
+        .or_else(|| kc.current_context.clone())
+        .ok_or_else(|| config_error("the kubeconfig has no current context; pass --context NAME".to_owned()))?;
+    let context_namespace = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == context_name)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.namespace.clone());
+    if !kc.contexts.iter().any(|c| c.name == context_name) {
+        return Err(config_error(format!("the context \"{context_name}\" is not in the kubeconfig")));
+    }
+    let options = KubeConfigOptions { context: Some(context_name.clone()), ..KubeConfigOptions::default() };
+    let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .map_err(|e| config_error(format!("cannot use the context \"{context_name}\": {e}")))?;
+    config.connect_timeout = Some(request_timeout);
+    config.read_timeout = Some(request_timeout);
+    config.write_timeout = Some(request_timeout);
+    let namespace = namespace.map(str::to_owned).or(context_namespace).unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+    Ok(ClusterConfig { config, context: context_name, namespace })
+}
+
+/// Files that do not exist are skipped, as kubectl does; an explicit `--kubeconfig` must exist.
+fn kubeconfig_files(explicit: Option<&PathBuf>, env: &impl Fn(&str) -> Option<String>) -> Result<Vec<PathBuf>, Error> {
+    if let Some(path) = explicit {
+        if !path.exists() {
+            return Err(config_error(format!("the kubeconfig {} does not exist", path.display())));
+        }
+        return Ok(vec![path.clone()]);
+    }
+    let listed: Vec<PathBuf> = match env("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(value) => std::env::split_paths(&value).collect(),
+        None => env("HOME").map(|home| PathBuf::from(home).join(".kube/config")).into_iter().collect(),
+    };
+    Ok(listed.into_iter().filter(|p| p.is_file()).collect())
+}
+
+fn config_error(message: String) -> Error {
+    Error::ClusterConfig {
+        message,
+        hint:
+            "point at the cluster with --kubeconfig and --context (as for kubectl); `plan --offline` needs no cluster"
+                .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:6443\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: with-ns\n  context: {cluster: c, user: u, namespace: ess}\n- name: without-ns\n  context: {cluster: c, user: u}\ncurrent-context: with-ns\n";
+
+    #[tokio::test]
+    async fn missing_files_are_skipped_and_the_namespace_falls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(&file, KUBECONFIG).unwrap();
+        let list = format!("{}:{}", dir.path().join("absent").display(), file.display());
+        let env = |key: &str| (key == "KUBECONFIG").then(|| list.clone());
+        let timeout = Duration::from_secs(5);
+        let from_context = resolve(None, None, None, timeout, env).await.unwrap();
+        assert_eq!((from_context.context.as_str(), from_context.namespace.as_str()), ("with-ns", "ess"));
+        let fallback = resolve(None, Some("without-ns"), None, timeout, env).await.unwrap();
+        assert_eq!(fallback.namespace, DEFAULT_NAMESPACE);
+        let flag = resolve(None, Some("without-ns"), Some("other"), timeout, env).await.unwrap();
+        assert_eq!(flag.namespace, "other");
+        let unknown = resolve(None, Some("nope"), None, timeout, env).await.err().unwrap();
+        assert!(unknown.to_string().contains("\"nope\" is not in the kubeconfig"));
+        let none = resolve(None, None, None, timeout, |_| None).await.err().unwrap();
+        assert!(none.to_string().contains("no kubeconfig found"));
+    }
+}

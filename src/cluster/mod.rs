@@ -1,0 +1,207 @@
+//! The Kubernetes adapter: kubeconfig and context, the objects it writes, the installer's
+//! references, pods. API calls go through `Cluster`; everything else here is pure.
+
+mod config;
+pub mod installer;
+pub mod objects;
+pub mod pods;
+
+pub use config::{ClusterConfig, DEFAULT_NAMESPACE, resolve};
+
+use crate::error::{ClusterFailure, Error};
+use crate::sanitize::printable;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
+use kube::discovery::{Discovery, verbs};
+use objects::FIELD_MANAGER;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+
+/// How a write is sent: for real, or as the server's dry run.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteMode {
+    pub server_dry_run: bool,
+    pub force: bool,
+}
+
+/// One namespace of one cluster, reached through one context.
+pub struct Cluster {
+    client: kube::Client,
+    pub context: String,
+    pub namespace: String,
+    server: String,
+}
+
+impl Cluster {
+    pub fn connect(config: config::ClusterConfig) -> Result<Self, Error> {
+        let server = config.config.cluster_url.to_string();
+        let client = kube::Client::try_from(config.config).map_err(|e| Error::ClusterConfig {
+            message: format!("cannot set up the client for context \"{}\": {e}", config.context),
+            hint: "check the cluster's certificate and credentials in the kubeconfig".into(),
+        })?;
+        Ok(Self { client, context: config.context, namespace: config.namespace, server })
+    }
+
+    pub async fn get_configmap(&self, name: &str) -> Result<Option<ConfigMap>, Error> {
+        self.get(name, "configmaps").await
+    }
+
+    pub async fn get_secret(&self, name: &str) -> Result<Option<Secret>, Error> {
+        self.get(name, "secrets").await
+    }
+
+    async fn get<K>(&self, name: &str, resource: &'static str) -> Result<Option<K>, Error>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
+        K::DynamicType: Default,
+    {
+        let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        api.get_opt(name).await.map_err(|e| self.failure(&e, "get", resource, Some(name)))
+    }
+
+    /// Server-side apply as `kubectl-essregistry`; a conflict names the other field managers.
+    pub async fn apply<K>(&self, object: &K, resource: &'static str, mode: WriteMode) -> Result<K, Error>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned + Serialize + Debug,
+        K::DynamicType: Default,
+    {
+        let name = object.meta().name.clone().unwrap_or_default();
+        let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        let mut params = PatchParams::apply(FIELD_MANAGER);
+        params.force = mode.force;
+        params.dry_run = mode.server_dry_run;
+        api.patch(&name, &params, &Patch::Apply(object))
+            .await
+            .map_err(|e| self.failure(&e, "patch", resource, Some(&name)))
+    }
+
+    pub async fn list_pods(&self) -> Result<Vec<Pod>, Error> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let pods = api.list(&ListParams::default()).await.map_err(|e| self.failure(&e, "list", "pods", None))?;
+        Ok(pods.items)
+    }
+
+    /// ElementDeployment objects, found by kind through discovery: the group is not published.
+    /// None when the cluster serves no such kind.
+    pub async fn element_deployments(&self) -> Result<Option<Vec<DynamicObject>>, Error> {
+        let discovery = Discovery::new(self.client.clone())
+            .run()
+            .await
+            .map_err(|e| self.failure(&e, "discover", "API groups", None))?;
+        let found =
+            discovery.groups().flat_map(|group| group.recommended_resources()).find(|(resource, capabilities)| {
+                resource.kind == "ElementDeployment" && capabilities.supports_operation(verbs::LIST)
+            });
+        let Some((resource, _)) = found else { return Ok(None) };
+        let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), &self.namespace, &resource);
+        let plural = resource.plural.clone();
+        let list = api.list(&ListParams::default()).await.map_err(|e| self.failure_owned(&e, "list", plural, None))?;
+        Ok(Some(list.items))
+    }
+
+    fn failure(&self, error: &kube::Error, verb: &str, resource: &'static str, name: Option<&str>) -> Error {
+        self.failure_owned(error, verb, resource.to_owned(), name)
+    }
+
+    /// Turns an API error into what happened and what to do, naming object, namespace, context.
+    fn failure_owned(&self, error: &kube::Error, verb: &str, resource: String, name: Option<&str>) -> Error {
+        let object = match name {
+            Some(name) => format!("{resource}/{name}"),
+            None => resource.clone(),
+        };
+        let action = format!("{verb} {object}");
+        let (reason, hint) = match error {
+            kube::Error::Api(status) => {
+                let message = printable(&status.message);
+                match status.code {
+                    401 => (
+                        "the API server refused the credentials (401 Unauthorized)".to_owned(),
+                        format!(
+                            "the token or certificate of context \"{}\" has probably expired: log in again, then rerun",
+                            self.context
+                        ),
+                    ),
+                    403 => (
+                        message,
+                        format!(
+                            "ask for a Role that allows `{verb}` on {resource} in namespace {ns} (check with: kubectl auth can-i {verb} {resource} -n {ns})",
+                            ns = self.namespace
+                        ),
+                    ),
+                    404 if status.message.contains("namespaces") => (
+                        message,
+                        format!(
+                            "the namespace {} does not exist in context \"{}\": pass -n NAMESPACE",
+                            self.namespace, self.context
+                        ),
+                    ),
+                    409 => {
+                        let managers = conflicting_managers(&status.message);
+                        (
+                            message,
+                            format!(
+                                "these fields are owned by {}; rerun with --force-conflicts to take them over",
+                                managers.join(", ")
+                            ),
+                        )
+                    }
+                    code => (format!("{message} ({code})"), "check the API server's health and rerun".to_owned()),
+                }
+            }
+            other => {
+                let chain = error_chain(other);
+                let timed_out = chain.contains("timed out") || chain.contains("elapsed");
+                let reason = if timed_out {
+                    format!("the API server {} did not answer in time", self.server)
+                } else {
+                    format!("cannot reach the API server {} ({chain})", self.server)
+                };
+                let hint = if timed_out {
+                    "check the API server's health, or raise --request-timeout".to_owned()
+                } else {
+                    format!(
+                        "check that context \"{}\" points at a reachable cluster (kubectl config current-context)",
+                        self.context
+                    )
+                };
+                (reason, hint)
+            }
+        };
+        Error::Cluster(Box::new(ClusterFailure {
+            action,
+            namespace: self.namespace.clone(),
+            context: self.context.clone(),
+            reason,
+            hint,
+        }))
+    }
+}
+
+/// `conflict with "helm": .data.x` -> ["helm"]
+fn conflicting_managers(message: &str) -> Vec<String> {
+    let mut managers: Vec<String> =
+        message.split("conflict with \"").skip(1).filter_map(|rest| rest.split('"').next()).map(printable).collect();
+    managers.dedup();
+    managers
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut current = error.source();
+    while let Some(e) = current {
+        parts.push(e.to_string());
+        current = e.source();
+    }
+    parts.dedup();
+    printable(&parts.join(": "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_the_conflicting_managers() {
+        let message = "Apply failed with 2 conflicts: conflict with \"helm\": .data.a\nconflict with \"helm\": .data.b";
+        assert_eq!(super::conflicting_managers(message), ["helm"]);
+    }
+}

@@ -1,0 +1,191 @@
+//! The objects the plugin writes, built as typed values, and how they compare with what the
+//! cluster holds. Pure: no API calls.
+
+use crate::registry::Credentials;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The field manager of every server-side apply, so ownership is visible in `managedFields`.
+pub const FIELD_MANAGER: &str = "kubectl-essregistry";
+pub const DATA_KEY: &str = "images_digests";
+pub const SECRET_KEY: &str = ".dockerconfigjson";
+pub const SECRET_TYPE: &str = "kubernetes.io/dockerconfigjson";
+const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-essregistry");
+pub const INPUT_ANNOTATION: &str = "kubectl-essregistry/input-sha256";
+pub const VERSION_ANNOTATION: &str = "kubectl-essregistry/version";
+
+fn metadata(name: &str, namespace: &str, annotations: Option<BTreeMap<String, String>>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: Some(namespace.to_owned()),
+        labels: Some(BTreeMap::from([(MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned())])),
+        annotations,
+        ..ObjectMeta::default()
+    }
+}
+
+/// The images_digests ConfigMap, annotated with the input it came from and the plugin version.
+pub fn configmap(name: &str, namespace: &str, images_digests: &str, input_sha256: &str) -> ConfigMap {
+    let annotations = BTreeMap::from([
+        (INPUT_ANNOTATION.to_owned(), input_sha256.to_owned()),
+        (VERSION_ANNOTATION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+    ]);
+    ConfigMap {
+        metadata: metadata(name, namespace, Some(annotations)),
+        data: Some(BTreeMap::from([(DATA_KEY.to_owned(), images_digests.to_owned())])),
+        ..ConfigMap::default()
+    }
+}
+
+/// The pull secret, exactly as `kubectl create secret docker-registry` would write it.
+pub fn pull_secret(name: &str, namespace: &str, server: &str, credentials: &Credentials) -> Secret {
+    Secret {
+        metadata: metadata(name, namespace, None),
+        type_: Some(SECRET_TYPE.to_owned()),
+        data: Some(BTreeMap::from([(SECRET_KEY.to_owned(), ByteString(docker_config_json(server, credentials)))])),
+        ..Secret::default()
+    }
+}
+
+/// `{"auths":{SERVER:{"username":..,"password":..,"auth":base64(user:password)}}}` with Go's
+/// encoding/json escaping (`<`, `>`, `&`, U+2028, U+2029), so the bytes equal kubectl's.
+pub fn docker_config_json(server: &str, credentials: &Credentials) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        username: &'a str,
+        password: &'a str,
+        auth: String,
+    }
+    let auth = STANDARD.encode(format!("{}:{}", credentials.username, credentials.password()));
+    let entry = Entry { username: &credentials.username, password: credentials.password(), auth };
+    let auths = BTreeMap::from([("auths", BTreeMap::from([(server, entry)]))]);
+    let json = serde_json::to_string(&auths).expect("strings always serialise");
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+        .into_bytes()
+}
+
+/// What applying would do to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update,
+    Unchanged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// One object's planned change. The Secret's never carries a diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: String,
+    pub action: Action,
+    pub diff: Option<String>,
+}
+
+/// Labels and annotations this tool sets are there with its values (others may add more).
+fn holds(live: &ObjectMeta, desired: &ObjectMeta) -> bool {
+    let contains = |live: &Option<BTreeMap<String, String>>, desired: &Option<BTreeMap<String, String>>| {
+        desired.iter().flatten().all(|(k, v)| live.as_ref().and_then(|m| m.get(k)) == Some(v))
+    };
+    contains(&live.labels, &desired.labels) && contains(&live.annotations, &desired.annotations)
+}
+
+pub fn configmap_change(live: Option<&ConfigMap>, desired: &ConfigMap) -> Change {
+    let text = |cm: Option<&ConfigMap>| {
+        cm.and_then(|c| c.data.as_ref()).and_then(|d| d.get(DATA_KEY)).cloned().unwrap_or_default()
+    };
+    let (old, new) = (text(live), text(Some(desired)));
+    let action = match live {
+        None => Action::Create,
+        Some(live) if old == new && holds(&live.metadata, &desired.metadata) => Action::Unchanged,
+        Some(_) => Action::Update,
+    };
+    let diff = (action != Action::Unchanged && old != new).then(|| {
+        similar::TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header("live", "planned").to_string()
+    });
+    Change {
+        kind: "ConfigMap",
+        name: name_of(&desired.metadata),
+        namespace: namespace_of(&desired.metadata),
+        action,
+        diff,
+    }
+}
+
+pub fn secret_change(live: Option<&Secret>, desired: &Secret) -> Change {
+    let content = |s: &Secret| (s.type_.clone(), s.data.as_ref().and_then(|d| d.get(SECRET_KEY)).map(|b| b.0.clone()));
+    let action = match live {
+        None => Action::Create,
+        Some(live) if content(live) == content(desired) && holds(&live.metadata, &desired.metadata) => {
+            Action::Unchanged
+        }
+        Some(_) => Action::Update,
+    };
+    Change {
+        kind: "Secret",
+        name: name_of(&desired.metadata),
+        namespace: namespace_of(&desired.metadata),
+        action,
+        diff: None,
+    }
+}
+
+fn name_of(metadata: &ObjectMeta) -> String {
+    metadata.name.clone().unwrap_or_default()
+}
+
+fn namespace_of(metadata: &ObjectMeta) -> String {
+    metadata.namespace.clone().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_docker_config_escapes_like_go() {
+        let json = docker_config_json("reg.local:5000", &Credentials::new("robot", "a&b<c>"));
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            r#"{"auths":{"reg.local:5000":{"username":"robot","password":"a\u0026b\u003cc\u003e","auth":"cm9ib3Q6YSZiPGM+"}}}"#
+        );
+    }
+
+    #[test]
+    fn changes_are_create_update_or_unchanged_with_a_diff_for_the_configmap_only() {
+        let desired = configmap("cm", "ns", "a: 1\nb: 2\n", "sha256:x");
+        assert_eq!(configmap_change(None, &desired).action, Action::Create);
+        assert_eq!(configmap_change(Some(&desired), &desired).action, Action::Unchanged);
+        let older = configmap("cm", "ns", "a: 1\nb: 1\n", "sha256:x");
+        let change = configmap_change(Some(&older), &desired);
+        assert_eq!(change.action, Action::Update);
+        let diff = change.diff.unwrap();
+        assert!(diff.contains("-b: 1\n+b: 2\n"), "{diff}");
+
+        let secret = pull_secret("s", "ns", "reg", &Credentials::new("u", "p"));
+        assert_eq!(secret_change(Some(&secret), &secret).action, Action::Unchanged);
+        let rotated = pull_secret("s", "ns", "reg", &Credentials::new("u", "new"));
+        let change = secret_change(Some(&secret), &rotated);
+        assert_eq!((change.action, change.diff), (Action::Update, None));
+    }
+}

@@ -1,0 +1,274 @@
+//! `status`: the live ConfigMap and Secret, the registry they point at, the installer's
+//! references and the pods, checked end to end. Exit 0 only when all of it holds.
+
+use super::evidence::{installer_dir, installer_report};
+use super::steps::{connect_cluster, registry_options, resolve_auth};
+use crate::check::{ImageState, check_pinned};
+use crate::cli::StatusArgs;
+use crate::cluster::Cluster;
+use crate::cluster::objects::{DATA_KEY, SECRET_KEY, SECRET_TYPE};
+use crate::cluster::pods::pod_problems;
+use crate::digests::{self, Entry, LiveEntry};
+use crate::error::Error;
+use crate::input::read_digests;
+use crate::output::{color_enabled, io_error};
+use crate::reference::{Digest, RegistryHost, RepoPath};
+use crate::registry::{
+    CredentialSource, Credentials, HttpRegistry, LookupError, RegistryAuth, from_docker_config_json,
+};
+use crate::report::write_status;
+use crate::status::{ObjectStatus, PinnedImage, StatusReport, drift, live_registry, still_upstream};
+use std::io::Write;
+
+pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    // The installer's file is read first: bad input stops before anything is contacted.
+    let upstream = read_upstream(&args, err)?;
+    let cluster = connect_cluster(&args.cluster).await?;
+    let mut report = StatusReport {
+        context: cluster.context.clone(),
+        namespace: cluster.namespace.clone(),
+        ..StatusReport::default()
+    };
+    let live = read_configmap(&cluster, &args, &mut report).await?;
+    let registry = args.mapping.registry.clone().or_else(|| live_registry(&live));
+    report.registry = registry.as_ref().map(ToString::to_string);
+
+    let secret_credentials = match (&registry, args.objects.no_secret) {
+        (Some(registry), false) => read_secret(&cluster, &args, registry, &mut report).await?,
+        _ => None,
+    };
+    if let Some(registry) = &registry {
+        check_registry(&args, registry, &live, secret_credentials, &mut report, err).await?;
+        for entry in live.iter().filter(|l| &l.server != registry) {
+            report.problems.push(format!(
+                "{} points at {}, not at the local registry {registry}",
+                entry.name(),
+                entry.server
+            ));
+        }
+    }
+
+    let upstream_entries = upstream.as_ref().map(|(entries, _)| entries.as_slice()).unwrap_or_default();
+    if let (Some((entries, true)), Some(mapping)) = (&upstream, args.mapping.mapping(registry.as_ref())) {
+        report.drift = drift(entries, &mapping, &live, args.mapping.digest_mismatch);
+        report.problems.extend(report.drift.iter().map(|d| format!("drift: {d}")));
+    }
+    let pulling_upstream = match &registry {
+        Some(registry) if upstream.is_some() => still_upstream(upstream_entries, &live, registry),
+        _ => Vec::new(),
+    };
+    let secret_name = (!args.objects.no_secret).then_some(args.objects.secret_name.as_str());
+    let mut warnings = Vec::new();
+    let installer = installer_report(
+        &cluster,
+        &installer_dir(args.input.installer_dir.as_deref()),
+        &args.objects.configmap_name,
+        secret_name,
+        pulling_upstream,
+        &mut warnings,
+    )
+    .await;
+    report.warnings.extend(warnings);
+    if installer.evidence_available {
+        for reference in std::iter::once(&installer.config_map).chain(&installer.secret).filter(|r| !r.referenced) {
+            report.problems.push(format!(
+                "the installer does not reference {} (enter it under {})",
+                reference.name, reference.installer_field
+            ));
+        }
+    }
+    if !installer.still_upstream.is_empty() {
+        report.problems.push(format!("still pulling from upstream: {}", installer.still_upstream.join(", ")));
+    }
+    report.installer = Some(installer);
+
+    let pods = cluster.list_pods().await?;
+    if let Some(registry) = &registry {
+        report.pods = pod_problems(&pods, registry.as_str());
+    }
+    for pod in &report.pods {
+        let what = if pod.problem == "upstream" {
+            "does not come from the local registry".to_owned()
+        } else {
+            format!("is in {}", pod.problem)
+        };
+        report.problems.push(format!("pod {} container {}: image {} {what}", pod.pod, pod.container, pod.image));
+    }
+
+    write_status(&report, args.output.format, color_enabled(args.output.no_color), out).map_err(io_error)?;
+    Ok(report.exit_code())
+}
+
+/// The installer's images_digests: with `-f` (drift is checked), else found in the installer's
+/// folder if it is there (only to name entries still pulling from upstream).
+fn read_upstream(args: &StatusArgs, err: &mut dyn Write) -> Result<Option<(Vec<Entry>, bool)>, Error> {
+    let explicit = args.input.digests.is_some();
+    let input = match read_digests(args.input.digests.as_deref(), args.input.installer_dir.as_deref()) {
+        Ok(input) => input,
+        Err(error) if explicit => return Err(error),
+        Err(_) => return Ok(None),
+    };
+    if let Some(path) = &input.found_in {
+        writeln!(err, "Using {}", path.display()).map_err(io_error)?;
+    }
+    let parsed =
+        digests::parse(&input.bytes).map_err(|problems| Error::Input { source_name: input.name.clone(), problems })?;
+    Ok(Some((parsed.entries, explicit)))
+}
+
+async fn read_configmap(
+    cluster: &Cluster,
+    args: &StatusArgs,
+    report: &mut StatusReport,
+) -> Result<Vec<LiveEntry>, Error> {
+    let name = &args.objects.configmap_name;
+    report.config_map.name = name.clone();
+    let Some(configmap) = cluster.get_configmap(name).await? else {
+        report
+            .problems
+            .push(format!("the ConfigMap {}/{name} does not exist: run kubectl essregistry apply", cluster.namespace));
+        return Ok(Vec::new());
+    };
+    report.config_map.exists = true;
+    let text = configmap.data.as_ref().and_then(|d| d.get(DATA_KEY)).cloned().unwrap_or_default();
+    match digests::parse_live(text.as_bytes()) {
+        Ok(live) => {
+            report.config_map.detail = format!("{} entries", live.len());
+            Ok(live)
+        }
+        Err(problems) => {
+            for problem in problems {
+                report.problems.push(format!("the ConfigMap {}/{name}: data.{DATA_KEY}: {problem}", cluster.namespace));
+            }
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// The Secret exists, has the right type and an entry for the registry; returns its credentials.
+async fn read_secret(
+    cluster: &Cluster,
+    args: &StatusArgs,
+    registry: &RegistryHost,
+    report: &mut StatusReport,
+) -> Result<Option<Credentials>, Error> {
+    let name = &args.objects.secret_name;
+    let full = format!("{}/{name}", cluster.namespace);
+    let mut status = ObjectStatus { name: name.clone(), ..ObjectStatus::default() };
+    let secret = cluster.get_secret(name).await?;
+    let credentials = match &secret {
+        None => {
+            report.problems.push(format!("the pull Secret {full} does not exist: run kubectl essregistry apply"));
+            None
+        }
+        Some(secret) if secret.type_.as_deref() != Some(SECRET_TYPE) => {
+            report.problems.push(format!(
+                "the pull Secret {full} is of type {}, not {SECRET_TYPE}",
+                secret.type_.as_deref().unwrap_or("Opaque")
+            ));
+            None
+        }
+        Some(secret) => {
+            let json = secret.data.as_ref().and_then(|d| d.get(SECRET_KEY)).map(|b| b.0.clone()).unwrap_or_default();
+            let found = from_docker_config_json(&json, registry);
+            if found.is_none() {
+                report.problems.push(format!("the pull Secret {full} has no username and password for {registry}"));
+            }
+            found
+        }
+    };
+    status.exists = secret.is_some();
+    report.secret = Some(status);
+    Ok(credentials)
+}
+
+/// Every pinned image is in the registry; the Secret's credentials really log in.
+async fn check_registry(
+    args: &StatusArgs,
+    registry: &RegistryHost,
+    live: &[LiveEntry],
+    secret_credentials: Option<Credentials>,
+    report: &mut StatusReport,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let options = registry_options(&args.registry);
+    let given = resolve_auth(&args.registry, registry, err)?;
+    let secret_source = CredentialSource::PullSecret(format!("{}/{}", report.namespace, args.objects.secret_name));
+    let secret_auth =
+        secret_credentials.map(|c| RegistryAuth { credentials: Some(c), source: secret_source, warnings: vec![] });
+    // Credentials as for plan; when none are given, the Secret's, as the cluster will use them.
+    let (auth, verify_secret_separately) = match (given.credentials.is_some(), secret_auth.clone()) {
+        (false, Some(secret)) => (secret, false),
+        (_, secret) => (given, secret.is_some()),
+    };
+    let uses_secret = matches!(auth.source, CredentialSource::PullSecret(_));
+    match HttpRegistry::connect(registry, auth, &options).await {
+        Ok(store) => {
+            if uses_secret {
+                mark_secret(report, format!("authenticates to {registry}"));
+            }
+            check_images(&store, registry, live, options.concurrency, report).await;
+        }
+        Err(Error::RegistryAuth { .. }) if uses_secret => {
+            report.problems.push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull"));
+        }
+        Err(error) => return Err(error),
+    }
+    if verify_secret_separately && let Some(secret) = secret_auth {
+        match HttpRegistry::connect(registry, secret, &options).await {
+            Ok(_) => mark_secret(report, format!("authenticates to {registry}")),
+            Err(Error::RegistryAuth { .. }) => report
+                .problems
+                .push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull")),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+fn mark_secret(report: &mut StatusReport, detail: String) {
+    if let Some(secret) = &mut report.secret {
+        secret.detail = detail;
+    }
+}
+
+async fn check_images(
+    store: &HttpRegistry,
+    registry: &RegistryHost,
+    live: &[LiveEntry],
+    concurrency: usize,
+    report: &mut StatusReport,
+) {
+    let mut targets: Vec<(RepoPath, Digest)> = Vec::new();
+    let mut users: Vec<Vec<String>> = Vec::new();
+    for entry in live.iter().filter(|l| &l.server == registry) {
+        let Some(digest) = &entry.digest else {
+            report.warnings.push(format!("{} pins no digest: its image is not verified", entry.name()));
+            continue;
+        };
+        let target = (entry.path.clone(), digest.clone());
+        match targets.iter().position(|t| t == &target) {
+            Some(index) => users[index].push(entry.name()),
+            None => {
+                targets.push(target);
+                users.push(vec![entry.name()]);
+            }
+        }
+    }
+    let results = check_pinned(store, &targets, concurrency).await;
+    for (((path, digest), entries), result) in targets.iter().zip(users).zip(results) {
+        let image = format!("{registry}/{path}@{digest}");
+        let (state, reason) = match result {
+            Ok(true) => (ImageState::Present, None),
+            Ok(false) => (ImageState::Missing, Some(format!("{image} is not in the registry"))),
+            Err(LookupError::Unauthorized(why)) => (ImageState::Unauthorized, Some(why)),
+            Err(LookupError::Failed(why)) => (ImageState::Error, Some(why)),
+        };
+        if let Some(reason) = &reason {
+            report.problems.push(format!("{reason} (used by {})", entries.join(", ")));
+        }
+        report.images.push(PinnedImage { entries, image, state, reason });
+    }
+    let present = report.images.iter().filter(|i| i.state == ImageState::Present).count();
+    report.config_map.detail.push_str(&format!(", {present} of {} pinned images in {registry}", report.images.len()));
+}

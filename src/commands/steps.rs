@@ -1,0 +1,150 @@
+//! The steps `plan`, `apply` and `status` share, each resolving flags into values once.
+
+use crate::check::check_images;
+use crate::cli::{ClusterArgs, InputArgs, MappingArgs, ObjectArgs, RegistryArgs};
+use crate::cluster::objects::{self, Change};
+use crate::cluster::{self, Cluster};
+use crate::digests::{self, Problem};
+use crate::error::Error;
+use crate::input::{DigestsInput, read_digests};
+use crate::mapping::map_images;
+use crate::output::io_error;
+use crate::plan::Plan;
+use crate::reference::RegistryHost;
+use crate::registry::{HttpRegistry, RegistryAuth, RegistryOptions};
+use indicatif::ProgressBar;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use std::io::{Read, Write};
+
+/// A plan and what it was made from.
+pub struct Planned {
+    pub input: DigestsInput,
+    pub plan: Plan,
+    pub auth: RegistryAuth,
+}
+
+/// images_digests -> targets -> credentials -> registry checks -> plan.
+pub async fn plan_images(
+    input: &InputArgs,
+    mapping_args: &MappingArgs,
+    registry: &RegistryArgs,
+    err: &mut dyn Write,
+) -> Result<Planned, Error> {
+    let input = read_input(input, registry, err)?;
+    let parsed = digests::parse(&input.bytes).map_err(|problems| input_error(&input, problems))?;
+    for warning in &parsed.warnings {
+        writeln!(err, "warning: {}: {warning}", input.name).map_err(io_error)?;
+    }
+    let mapping = mapping_args.mapping(None).expect("clap requires --registry here");
+    let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
+    let auth = resolve_auth(registry, &mapping.registry, err)?;
+    let options = registry_options(registry);
+    let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
+    let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
+    let findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
+    progress.finish_and_clear();
+    let plan = Plan::new(mapping.registry, parsed.entries, images, findings, mapping_args.digest_mismatch);
+    Ok(Planned { input, plan, auth })
+}
+
+pub fn read_input(input: &InputArgs, registry: &RegistryArgs, err: &mut dyn Write) -> Result<DigestsInput, Error> {
+    if registry.registry_password_stdin && input.digests.as_deref() == Some("-".as_ref()) {
+        return Err(Error::usage(
+            "-f - and --registry-password-stdin cannot both read stdin",
+            "pass images_digests as a file with -f FILE",
+        ));
+    }
+    let input = read_digests(input.digests.as_deref(), input.installer_dir.as_deref())?;
+    if let Some(path) = &input.found_in {
+        writeln!(err, "Using {}", path.display()).map_err(io_error)?;
+    }
+    Ok(input)
+}
+
+pub fn input_error(input: &DigestsInput, problems: Vec<Problem>) -> Error {
+    Error::Input { source_name: input.name.clone(), problems }
+}
+
+/// Credentials, first found wins: flags and stdin, the environment, the Docker config.
+pub fn resolve_auth(args: &RegistryArgs, registry: &RegistryHost, err: &mut dyn Write) -> Result<RegistryAuth, Error> {
+    let password = if args.registry_password_stdin { Some(read_password()?) } else { None };
+    let auth =
+        RegistryAuth::resolve(registry, args.registry_username.as_deref(), password, |key| std::env::var(key).ok())?;
+    for warning in &auth.warnings {
+        writeln!(err, "warning: {warning}").map_err(io_error)?;
+    }
+    Ok(auth)
+}
+
+pub fn registry_options(args: &RegistryArgs) -> RegistryOptions {
+    RegistryOptions {
+        plain_http: args.registry_plain_http,
+        ca_files: args.registry_ca_file.clone(),
+        insecure_skip_tls_verify: args.registry_insecure_skip_tls_verify,
+        timeout: args.registry_timeout,
+        concurrency: usize::from(args.concurrency),
+    }
+}
+
+/// The whole of stdin, without its final line break (`echo` adds one).
+fn read_password() -> Result<String, Error> {
+    let mut password = String::new();
+    std::io::stdin().lock().take(64 * 1024).read_to_string(&mut password).map_err(|e| {
+        Error::usage(format!("cannot read the password from stdin: {e}"), "pipe the password in as text")
+    })?;
+    let password =
+        password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password).to_owned();
+    if password.is_empty() {
+        return Err(Error::usage("--registry-password-stdin read an empty password", "pipe the password in on stdin"));
+    }
+    Ok(password)
+}
+
+pub async fn cluster_config(args: &ClusterArgs) -> Result<cluster::ClusterConfig, Error> {
+    cluster::resolve(
+        args.kubeconfig.as_ref(),
+        args.context.as_deref(),
+        args.namespace.as_deref(),
+        args.request_timeout,
+        |key| std::env::var(key).ok(),
+    )
+    .await
+}
+
+pub async fn connect_cluster(args: &ClusterArgs) -> Result<Cluster, Error> {
+    Cluster::connect(cluster_config(args).await?)
+}
+
+/// The objects `apply` writes for a plan.
+pub struct Desired {
+    pub configmap: ConfigMap,
+    /// None when the registry needs no credentials, or with `--no-secret`.
+    pub secret: Option<Secret>,
+}
+
+pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) -> Desired {
+    let input_sha256 = crate::reference::Digest::of(&planned.input.bytes).to_string();
+    let configmap = objects::configmap(&objects_args.configmap_name, namespace, &planned.plan.configmap, &input_sha256);
+    let secret = match (&planned.auth.credentials, objects_args.no_secret) {
+        (Some(credentials), false) => Some(objects::pull_secret(
+            &objects_args.secret_name,
+            namespace,
+            planned.plan.registry.as_str(),
+            credentials,
+        )),
+        _ => None,
+    };
+    Desired { configmap, secret }
+}
+
+/// Reads the live objects and says what applying `desired` would change.
+pub async fn changes(cluster: &Cluster, desired: &Desired) -> Result<Vec<Change>, Error> {
+    let name = desired.configmap.metadata.name.as_deref().unwrap_or_default();
+    let live = cluster.get_configmap(name).await?;
+    let mut changes = vec![objects::configmap_change(live.as_ref(), &desired.configmap)];
+    if let Some(secret) = &desired.secret {
+        let live = cluster.get_secret(secret.metadata.name.as_deref().unwrap_or_default()).await?;
+        changes.push(objects::secret_change(live.as_ref(), secret));
+    }
+    Ok(changes)
+}

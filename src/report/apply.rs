@@ -1,0 +1,131 @@
+//! The output of `apply`: what was written, and what the ESS installer still needs.
+
+use super::OutputFormat;
+use super::document::PlanReport;
+use super::table::summary_line;
+use crate::cluster::installer::{InstallerReport, Reference};
+use crate::cluster::objects::{Action, Change};
+use crate::plan::Plan;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub struct ApplyReport<'a> {
+    pub plan: &'a Plan,
+    pub context: &'a str,
+    pub namespace: &'a str,
+    pub server_dry_run: bool,
+    pub resources: &'a [Change],
+    pub installer: &'a InstallerReport,
+}
+
+/// `apiVersion: essregistry/v1`, `kind: Apply`: the plan's fields, and what was done.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplyDocument<'a> {
+    #[serde(flatten)]
+    plan: PlanReport<'a>,
+    context: &'a str,
+    namespace: &'a str,
+    dry_run: &'static str,
+    installer: &'a InstallerReport,
+}
+
+pub fn write_apply(report: &ApplyReport, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
+    let mut plan = PlanReport::from(report.plan);
+    plan.kind = "Apply";
+    plan.resources = Some(report.resources);
+    let document = ApplyDocument {
+        plan,
+        context: report.context,
+        namespace: report.namespace,
+        dry_run: if report.server_dry_run { "server" } else { "none" },
+        installer: report.installer,
+    };
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &document)?;
+            writeln!(out)
+        }
+        OutputFormat::Yaml => out.write_all(serde_yaml::to_string(&document).map_err(io::Error::other)?.as_bytes()),
+        OutputFormat::Table => write_apply_table(report, out),
+    }
+}
+
+fn write_apply_table(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", summary_line(report.plan))?;
+    writeln!(out)?;
+    let suffix = if report.server_dry_run { " (server dry run)" } else { "" };
+    for change in report.resources {
+        let done = match change.action {
+            Action::Create => "created",
+            Action::Update => "configured",
+            Action::Unchanged => "unchanged",
+        };
+        writeln!(out, "{}/{} {done}{suffix}", change.kind.to_lowercase(), change.name)?;
+    }
+    write_installer(report.installer, out)
+}
+
+/// The installer section, shared with `status`.
+pub fn write_installer(installer: &InstallerReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "The ESS installer:")?;
+    let line = |reference: &Reference, out: &mut dyn Write| -> io::Result<()> {
+        let state = if reference.referenced { "referenced" } else { "not referenced: enter it there" };
+        writeln!(out, "  {}: {}  {state}", reference.installer_field, reference.name)?;
+        for evidence in &reference.evidence {
+            writeln!(out, "    found in {evidence}")?;
+        }
+        Ok(())
+    };
+    line(&installer.config_map, out)?;
+    if let Some(secret) = &installer.secret {
+        line(secret, out)?;
+    }
+    writeln!(out, "  (looked in: {})", installer.searched.join("; "))?;
+    if !installer.config_map.referenced {
+        writeln!(out, "  Until the installer names the ConfigMap, every component still pulls from upstream.")?;
+    }
+    if !installer.still_upstream.is_empty() {
+        writeln!(out, "  Still pulling from upstream: {}", installer.still_upstream.join(", "))?;
+    }
+    Ok(())
+}
+
+/// The two manifests, as `kubectl create ... --dry-run=client -o yaml|json` prints them.
+pub fn write_manifests(
+    configmap: &ConfigMap,
+    secret: Option<&Secret>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    // Through serde_json's sorted maps, so fields come in kubectl's (alphabetical) order.
+    let mut items = vec![serde_json::to_value(configmap).map_err(io::Error::other)?];
+    if let Some(secret) = secret {
+        items.push(serde_json::to_value(secret).map_err(io::Error::other)?);
+    }
+    match format {
+        OutputFormat::Json => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {}});
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)
+        }
+        OutputFormat::Yaml => {
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    writeln!(out, "---")?;
+                }
+                out.write_all(serde_yaml::to_string(item).map_err(io::Error::other)?.as_bytes())?;
+            }
+            Ok(())
+        }
+        OutputFormat::Table => {
+            for item in &items {
+                let kind = item["kind"].as_str().unwrap_or_default().to_lowercase();
+                writeln!(out, "{kind}/{} created (dry run)", item["metadata"]["name"].as_str().unwrap_or_default())?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The output of `status`: a short checklist, then one line per problem.
+
+use super::OutputFormat;
+use super::apply::write_installer;
+use super::document::API_VERSION;
+use crate::status::StatusReport;
+use owo_colors::OwoColorize;
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusDocument<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    healthy: bool,
+    #[serde(flatten)]
+    report: &'a StatusReport,
+}
+
+pub fn write_status(report: &StatusReport, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let document = StatusDocument { api_version: API_VERSION, kind: "Status", healthy: report.healthy(), report };
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &document)?;
+            writeln!(out)
+        }
+        OutputFormat::Yaml => out.write_all(serde_yaml::to_string(&document).map_err(io::Error::other)?.as_bytes()),
+        OutputFormat::Table => write_table(report, color, out),
+    }
+}
+
+fn write_table(report: &StatusReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Context {}, namespace {}, registry {}",
+        report.context,
+        report.namespace,
+        report.registry.as_deref().unwrap_or("unknown")
+    )?;
+    let exists = |e: bool| if e { "exists" } else { "missing" };
+    writeln!(
+        out,
+        "ConfigMap {}: {} {}",
+        report.config_map.name,
+        exists(report.config_map.exists),
+        report.config_map.detail
+    )?;
+    if let Some(secret) = &report.secret {
+        writeln!(out, "Secret {}: {} {}", secret.name, exists(secret.exists), secret.detail)?;
+    }
+    if let Some(installer) = &report.installer {
+        write_installer(installer, out)?;
+    }
+    for warning in &report.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    writeln!(out)?;
+    if report.healthy() {
+        let line = "Everything holds: every image comes from the local registry.";
+        return writeln!(out, "{}", if color { line.green().to_string() } else { line.to_owned() });
+    }
+    let heading = format!("{} problem{}:", report.problems.len(), if report.problems.len() == 1 { "" } else { "s" });
+    writeln!(out, "{}", if color { heading.red().to_string() } else { heading })?;
+    for problem in &report.problems {
+        writeln!(out, "  - {problem}")?;
+    }
+    Ok(())
+}
