@@ -21,7 +21,8 @@ impl Setup {
         let path = self.dir.path().join(file);
         std::fs::write(&path, content).unwrap();
         let host = self.registry.host();
-        let mut args = vec!["plan", "--offline", "-f", path.to_str().unwrap(), "--registry", &host, "--registry-plain-http"];
+        let mut args =
+            vec!["plan", "--offline", "-f", path.to_str().unwrap(), "--registry", &host, "--registry-plain-http"];
         args.extend(extra);
         Plugin::new().run(&args)
     }

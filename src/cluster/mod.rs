@@ -10,7 +10,7 @@ pub use config::{ClusterConfig, DEFAULT_NAMESPACE, resolve};
 
 use crate::error::{ClusterFailure, Error};
 use crate::sanitize::printable;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret};
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::discovery::{Discovery, verbs};
 use objects::FIELD_MANAGER;
@@ -74,6 +74,30 @@ impl Cluster {
         api.patch(&name, &params, &Patch::Apply(object))
             .await
             .map_err(|e| self.failure(&e, "patch", resource, Some(&name)))
+    }
+
+    /// Whether the namespace exists; None when this identity may not read namespaces.
+    pub async fn namespace_exists(&self) -> Result<Option<bool>, Error> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        match api.get_opt(&self.namespace).await {
+            Ok(found) => Ok(Some(found.is_some())),
+            Err(kube::Error::Api(status)) if status.code == 403 => Ok(None),
+            Err(error) => Err(self.failure(&error, "get", "namespaces", Some(&self.namespace))),
+        }
+    }
+
+    /// The error for a namespace that does not exist.
+    pub fn missing_namespace(&self) -> Error {
+        Error::Cluster(Box::new(ClusterFailure {
+            action: format!("find namespace {}", self.namespace),
+            namespace: self.namespace.clone(),
+            context: self.context.clone(),
+            reason: format!("namespaces \"{}\" not found", self.namespace),
+            hint: format!(
+                "the namespace {} does not exist in context \"{}\": pass -n NAMESPACE",
+                self.namespace, self.context
+            ),
+        }))
     }
 
     pub async fn list_pods(&self) -> Result<Vec<Pod>, Error> {

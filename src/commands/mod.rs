@@ -12,6 +12,8 @@ use std::io::Write;
 
 /// Runs the command and returns its exit code; output goes to the given writers.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    // reqwest and kube are built without a bundled TLS provider: ring, once, for both.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -141,6 +141,9 @@ pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) ->
 pub async fn changes(cluster: &Cluster, desired: &Desired) -> Result<Vec<Change>, Error> {
     let name = desired.configmap.metadata.name.as_deref().unwrap_or_default();
     let live = cluster.get_configmap(name).await?;
+    if live.is_none() && cluster.namespace_exists().await? == Some(false) {
+        return Err(cluster.missing_namespace());
+    }
     let mut changes = vec![objects::configmap_change(live.as_ref(), &desired.configmap)];
     if let Some(secret) = &desired.secret {
         let live = cluster.get_secret(secret.metadata.name.as_deref().unwrap_or_default()).await?;

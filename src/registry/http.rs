@@ -319,8 +319,6 @@ fn retry_after(response: &Response) -> Option<Duration> {
 }
 
 fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
-    // reqwest is built without a bundled provider; ring is the one kube uses too.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
         .timeout(options.timeout)

@@ -140,3 +140,18 @@ impl Image {
         assert!(output.status.success(), "skopeo copy failed: {}", String::from_utf8_lossy(&output.stderr));
     }
 }
+
+/// Deletes a manifest from the registry, as an administrator cleaning up would.
+pub fn delete(registry: &Registry, repo: &str, digest: &str) {
+    let mut command = Command::new("skopeo");
+    command.arg("delete");
+    match registry.cert_dir() {
+        Some(certs) => command.arg("--cert-dir").arg(certs),
+        None => command.arg("--tls-verify=false"),
+    };
+    if let Some((user, password)) = &registry.credentials {
+        command.arg("--creds").arg(format!("{user}:{password}"));
+    }
+    let output = command.arg(format!("docker://{}/{repo}@{digest}", registry.host())).output().expect("run skopeo");
+    assert!(output.status.success(), "skopeo delete failed: {}", String::from_utf8_lossy(&output.stderr));
+}

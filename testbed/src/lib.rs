@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod images;
+pub mod kubectl;
 pub mod registry;
 pub mod scenario;
 pub mod tls;

@@ -1,0 +1,326 @@
+//! plan, apply and status against the tests' API server and a real registry, with kubectl as
+//! the independent judge of what was written.
+
+mod support;
+
+use essregistry_testbed::apiserver::{ApiServer, ELEMENT_GROUP, ELEMENT_VERSION, Role};
+use essregistry_testbed::images::{self, Copy};
+use essregistry_testbed::kubectl::Kubectl;
+use essregistry_testbed::registry::{Registry, RegistryConfig};
+use essregistry_testbed::scenario::{ESS, Mirrored, Scenario};
+use serde_json::json;
+use support::{Plugin, Run};
+
+const USER: &str = "ess-admin";
+/// With `&` and `<`, which Go's JSON escapes: the pull secret must still equal kubectl's.
+const PASSWORD: &str = "s3cret&<pass>";
+
+struct World {
+    scenario: Scenario,
+    api: ApiServer,
+    plugin: Plugin,
+}
+
+impl World {
+    fn new(mirrored: &[Mirrored]) -> World {
+        let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
+        World {
+            scenario: Scenario::seed(Registry::start(config), mirrored),
+            api: ApiServer::start(),
+            plugin: Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD),
+        }
+    }
+
+    fn ready() -> World {
+        let ready: Vec<_> = ESS.into_iter().filter(|m| m.copy == Some(Copy::All)).collect();
+        World::new(&ready)
+    }
+
+    fn run(&self, command: &str, role: Role, extra: &[&str]) -> Run {
+        let kubeconfig = self.api.kubeconfig(role);
+        let mut args = self.scenario.args(command, &["--kubeconfig", kubeconfig.to_str().unwrap()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        self.plugin.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    fn status(&self, extra: &[&str]) -> Run {
+        let kubeconfig = self.api.kubeconfig(Role::Admin);
+        let mut args = vec!["status", "--kubeconfig", kubeconfig.to_str().unwrap()];
+        let flags = self.scenario.registry_flags();
+        args.extend(flags.iter().map(String::as_str));
+        args.extend(extra);
+        self.plugin.run(&args)
+    }
+
+    fn patches(&self) -> usize {
+        self.api.requests().iter().filter(|r| r.method == "PATCH").count()
+    }
+
+    fn installer_config(&self, deployment: &str) {
+        let config = self.plugin.home().join(".element-enterprise-server/config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(config.join("deployment.yml"), deployment).unwrap();
+    }
+
+    fn pod(&self, name: &str, image: &str, waiting: Option<&str>) {
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "element-onprem"},
+            "spec": {"containers": [{"name": "main", "image": image}]}});
+        if let Some(reason) = waiting {
+            pod["status"] = json!({"containerStatuses": [{"name": "main", "image": image, "imageID": "", "ready": false,
+                "restartCount": 0, "state": {"waiting": {"reason": reason}}}]});
+        }
+        self.api.put(pod);
+    }
+}
+
+const DEPLOYMENT: &str = "apiVersion: matrix.element.io/v1alpha1\nkind: ElementDeployment\nspec:\n  global:\n    k8s:\n      common:\n        dockerSecrets:\n        - name: ess-local-registry\n        imagesDigestsConfigMap: ess-images-digests\n";
+
+#[test]
+fn plan_apply_status_end_to_end_as_kubectl_sees_it() {
+    let world = World::ready();
+    let plan = world.run("plan", Role::Admin, &["-o", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan = plan.json();
+    assert_eq!(plan["resources"][0]["kind"], "ConfigMap");
+    assert_eq!(plan["resources"][0]["action"], "create");
+    assert!(plan["resources"][0]["diff"].as_str().unwrap().contains("+  haproxy:"));
+    assert_eq!(
+        plan["resources"][1],
+        json!({"kind": "Secret", "name": "ess-local-registry", "namespace": "element-onprem", "action": "create", "diff": null})
+    );
+    assert_eq!(world.patches(), 0, "plan writes nothing");
+
+    let apply = world.run("apply", Role::Admin, &[]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(apply.stdout.contains("configmap/ess-images-digests created"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("secret/ess-local-registry created"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("Images Digests Config Map: ess-images-digests  not referenced"), "{}", apply.stdout);
+
+    let kubectl = Kubectl::new(&world.api, Role::Admin);
+    let configmap = kubectl.json(&["get", "configmap", "ess-images-digests", "-o", "json"]);
+    assert_eq!(configmap["data"]["images_digests"], plan["configMap"]);
+    assert_eq!(configmap["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kubectl-essregistry");
+    let file_sha = format!("sha256:{}", sha256_hex(&std::fs::read(&world.scenario.digests).unwrap()));
+    assert_eq!(configmap["metadata"]["annotations"]["kubectl-essregistry/input-sha256"], file_sha.as_str());
+    let managed = kubectl.json(&["get", "configmap", "ess-images-digests", "-o", "json", "--show-managed-fields"]);
+    assert_eq!(managed["metadata"]["managedFields"][0]["manager"], "kubectl-essregistry");
+
+    let secret = kubectl.json(&["get", "secret", "ess-local-registry", "-o", "json"]);
+    let host = world.scenario.registry.host();
+    let expected = kubectl.json(&[
+        "create",
+        "secret",
+        "docker-registry",
+        "ess-local-registry",
+        "--docker-server",
+        &host,
+        "--docker-username",
+        USER,
+        "--docker-password",
+        PASSWORD,
+        "--dry-run=client",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(secret["type"], expected["type"]);
+    assert_eq!(
+        secret["data"][".dockerconfigjson"], expected["data"][".dockerconfigjson"],
+        "byte for byte as kubectl writes it"
+    );
+
+    let patches = world.patches();
+    let again = world.run("apply", Role::Admin, &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("configmap/ess-images-digests unchanged")
+            && again.stdout.contains("secret/ess-local-registry unchanged")
+    );
+    assert_eq!(world.patches(), patches, "a second apply writes nothing");
+
+    world.installer_config(DEPLOYMENT);
+    world.pod("synapse-0", &format!("{host}/ess/library/haproxy:2.8-alpine"), None);
+    let status = world.status(&[]);
+    assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
+    assert!(
+        status.stdout.contains("found in deployment.yml: spec.global.k8s.common.dockerSecrets[0].name"),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("Everything holds"), "{}", status.stdout);
+
+    let element_web = &world.scenario.images[1];
+    images::delete(&world.scenario.registry, "ess/vectorim/element-web", &element_web.index_digest);
+    world.pod("element-web-0", &format!("{host}/ess/vectorim/element-web:v1.11.45"), Some("ImagePullBackOff"));
+    world.pod("sidecar-0", "docker.io/library/busybox:1.36", None);
+    let status = world.status(&["-o", "json"]);
+    assert_eq!(status.code, 1, "{}", status.stderr);
+    let report = status.json();
+    assert_eq!(report["kind"], "Status");
+    assert_eq!(report["healthy"], false);
+    let problems: Vec<&str> = report["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(
+        problems.iter().any(|p| p.contains("ess/vectorim/element-web@")
+            && p.contains("is not in the registry (used by element_web/element_web)")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("pod element-web-0 container main") && p.contains("ImagePullBackOff")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("pod sidecar-0") && p.contains("does not come from the local registry")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn server_dry_run_writes_nothing_and_client_dry_run_prints_the_manifests() {
+    let world = World::ready();
+    let run = world.run("apply", Role::Admin, &["--dry-run", "server"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("configmap/ess-images-digests created (server dry run)"), "{}", run.stdout);
+    assert!(world.api.get("configmaps", "element-onprem", "ess-images-digests").is_none());
+    assert!(world.api.requests().iter().any(|r| r.method == "PATCH" && r.uri.contains("dryRun=All")));
+
+    world.api.clear_requests();
+    let run = world.run("apply", Role::Admin, &["--dry-run", "client", "-o", "yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(world.api.requests().is_empty(), "client dry run calls no API");
+    let documents: Vec<serde_yaml::Value> =
+        run.stdout.split("\n---\n").map(|d| serde_yaml::from_str(d).unwrap()).collect();
+    assert_eq!(documents[0]["kind"].as_str(), Some("ConfigMap"));
+    assert_eq!(documents[1]["kind"].as_str(), Some("Secret"));
+    assert_eq!(documents[1]["type"].as_str(), Some("kubernetes.io/dockerconfigjson"));
+    assert!(documents[1]["data"][".dockerconfigjson"].as_str().is_some());
+}
+
+#[test]
+fn a_read_only_token_gets_a_clear_403_and_exit_5() {
+    let world = World::ready();
+    let run = world.run("apply", Role::ReadOnly, &[]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("failed to patch configmaps/ess-images-digests in namespace element-onprem (context testbed)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("kubectl auth can-i patch configmaps -n element-onprem"), "{}", run.stderr);
+    assert!(world.api.get("configmaps", "element-onprem", "ess-images-digests").is_none());
+}
+
+#[test]
+fn a_refused_secret_says_exactly_what_was_written_and_a_rerun_completes_it() {
+    let world = World::ready();
+    let run = world.run("apply", Role::NoSecretWrites, &[]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("error: wrote configmap/ess-images-digests but not secret/ess-local-registry; failed to patch secrets/ess-local-registry"), "{}", run.stderr);
+    assert!(run.stderr.contains("run apply again"), "{}", run.stderr);
+    assert!(world.api.get("configmaps", "element-onprem", "ess-images-digests").is_some());
+    assert!(world.api.get("secrets", "element-onprem", "ess-local-registry").is_none());
+
+    let rerun = world.run("apply", Role::Admin, &[]);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert!(
+        rerun.stdout.contains("configmap/ess-images-digests unchanged")
+            && rerun.stdout.contains("secret/ess-local-registry created"),
+        "{}",
+        rerun.stdout
+    );
+}
+
+#[test]
+fn a_conflict_names_the_other_manager_unless_forced() {
+    let world = World::ready();
+    let kubectl = Kubectl::new(&world.api, Role::Admin);
+    let theirs = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ess-images-digests\n  namespace: element-onprem\ndata:\n  images_digests: 'hand-written'\n";
+    let (code, _, stderr) =
+        kubectl.run(&["apply", "--server-side", "--validate=false", "--field-manager", "helm", "-f", "-"], theirs);
+    assert_eq!(code, 0, "{stderr}");
+    let run = world.run("apply", Role::Admin, &[]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("conflict with \"helm\"")
+            && run.stderr.contains("owned by helm; rerun with --force-conflicts"),
+        "{}",
+        run.stderr
+    );
+    let forced = world.run("apply", Role::Admin, &["--force-conflicts"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(forced.stdout.contains("configmap/ess-images-digests configured"), "{}", forced.stdout);
+}
+
+#[test]
+fn apply_refuses_while_images_are_not_ready_unless_allowed() {
+    let world = World::new(&ESS);
+    let run = world.run("apply", Role::Admin, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refusing to apply: 3 of 5 images are not ready; nothing was written"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.patches(), 0);
+
+    let run = world.run("apply", Role::Admin, &["--allow-incomplete", "-o", "json"]);
+    assert_eq!(run.code, 1, "some images still pull from upstream: {}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["kind"], "Apply");
+    assert_eq!(
+        report["installer"]["stillUpstream"],
+        json!(["element_call/jwt", "element_call/sfu", "hookshot/hookshot"])
+    );
+    let written = world.api.get("configmaps", "element-onprem", "ess-images-digests").unwrap();
+    assert!(!written["data"]["images_digests"].as_str().unwrap().contains("hookshot"));
+}
+
+#[test]
+fn status_reports_drift_and_finds_element_deployment_references() {
+    let world = World::ready();
+    assert_eq!(world.run("apply", Role::Admin, &[]).code, 0);
+    world.api.put(json!({"apiVersion": format!("{ELEMENT_GROUP}/{ELEMENT_VERSION}"), "kind": "ElementDeployment",
+        "metadata": {"name": "ess", "namespace": "element-onprem"},
+        "spec": {"global": {"k8s": {"common": {"dockerSecrets": [{"name": "ess-local-registry"}]}}}}}));
+    let newer = std::fs::read_to_string(&world.scenario.digests).unwrap().replace("v1.11.45", "v1.11.46");
+    let newer_file = world.scenario.dir().join("newer.yml");
+    std::fs::write(&newer_file, newer).unwrap();
+    let host = world.scenario.registry.host();
+    let run =
+        world.status(&["-f", newer_file.to_str().unwrap(), "--registry", &host, "--path-prefix", "ess", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let secret = &report["installer"]["secret"];
+    assert_eq!(secret["referenced"], true);
+    assert_eq!(secret["evidence"], json!(["ElementDeployment/ess: spec.global.k8s.common.dockerSecrets[0].name"]));
+    assert_eq!(report["installer"]["configMap"]["referenced"], false);
+    let problems = report["problems"].to_string();
+    assert!(problems.contains("the installer does not reference ess-images-digests"), "{problems}");
+    assert_eq!(report["secret"]["detail"], format!("authenticates to {host}"));
+}
+
+#[test]
+fn a_missing_namespace_and_an_unreachable_cluster_are_exit_5_with_advice() {
+    let world = World::ready();
+    let run = world.run("plan", Role::Admin, &["-n", "nowhere"]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let run = world.run("apply", Role::Admin, &["-n", "nowhere"]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the namespace nowhere does not exist in context \"testbed\": pass -n NAMESPACE"),
+        "{}",
+        run.stderr
+    );
+
+    let kubeconfig = world.scenario.dir().join("kubeconfig");
+    std::fs::copy(world.api.kubeconfig(Role::Admin), &kubeconfig).unwrap();
+    drop(world.api);
+    let args = world.scenario.args("plan", &["--kubeconfig", kubeconfig.to_str().unwrap()]);
+    let run = world.plugin.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot reach the API server"), "{}", run.stderr);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
