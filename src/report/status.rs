@@ -3,7 +3,7 @@
 use super::OutputFormat;
 use super::apply::write_installer;
 use super::document::API_VERSION;
-use crate::status::StatusReport;
+use crate::status::{ObjectStatus, StatusReport};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::io::{self, Write};

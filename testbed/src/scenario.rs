@@ -142,6 +142,18 @@ impl Scenario {
         }
     }
 
+    /// Mirrors every image again the right way (`skopeo copy --all --preserve-digests`), as
+    /// the fixes `plan` prints would.
+    pub fn mirror_all(&self, mirrored: &[Mirrored]) {
+        let mut done: Vec<&str> = Vec::new();
+        for m in mirrored {
+            if !done.contains(&m.path) {
+                self.images[done.len()].push(&self.registry, &format!("ess/{}", m.path), m.tag, Copy::All);
+                done.push(m.path);
+            }
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

@@ -1,24 +1,29 @@
-//! The README's demo: a throwaway registry on loopback (HTTPS with a test CA, a login), a few
-//! ESS images mirrored into it the ways administrators do (some right, one missing, two with
-//! another digest), then `kubectl essregistry plan` against it. Everything stops at the end.
+//! The README's demo: a throwaway registry on loopback (HTTPS with a test CA, a login) holding
+//! ESS images mirrored the ways administrators do (some right, one missing, two with another
+//! digest), and a Kubernetes API server of the tests' own. It runs `plan`, mirrors what the
+//! plan says is wrong, then `plan`, `apply` and `status` as an administrator would. Everything
+//! stops at the end.
 
+use essregistry_testbed::apiserver::{ApiServer, Role};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::scenario::{ESS, Scenario};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 const USER: &str = "demo-admin";
 const PASSWORD: &str = "demo-password";
 
 fn main() {
-    println!("Starting a registry on loopback (HTTPS, test CA, htpasswd login) and mirroring ESS images...");
+    println!("Starting a registry on loopback (HTTPS, test CA, htpasswd login), mirroring ESS images,");
+    println!("and starting a Kubernetes API server with the namespace element-onprem...");
     let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
     let scenario = Scenario::seed(Registry::start(config), &ESS);
+    let api = ApiServer::start();
+    let home = tempfile::tempdir().expect("demo home");
+    let installer = home.path().join(".element-enterprise-server");
     let ca = scenario.registry.ca_file().expect("TLS registry");
     let host = scenario.registry.host();
-    let args = [
-        "essregistry",
-        "plan",
+    let common = [
         "-f",
         scenario.digests_arg(),
         "--registry",
@@ -27,25 +32,64 @@ fn main() {
         "ess",
         "--registry-ca-file",
         ca.to_str().expect("UTF-8 path"),
-        "--registry-username",
-        USER,
-        "--registry-password-stdin",
+        "--installer-dir",
+        installer.to_str().expect("UTF-8 path"),
     ];
-    // kubectl finds the plugin on PATH; without kubectl, the plugin runs on its own.
-    let (program, args) = match Command::new("kubectl").arg("version").arg("--client").output() {
-        Ok(out) if out.status.success() => ("kubectl", &args[..]),
-        _ => ("kubectl-essregistry", &args[1..]),
+    let kubeconfig = api.kubeconfig(Role::Admin);
+    let run = |args: &[&str]| plugin(args, &kubeconfig, home.path());
+
+    step("1. What would it take? (three images are not right yet)");
+    run(&[&["plan"], &common[..]].concat());
+
+    step("2. Mirror them as the plan says (skopeo copy --all --preserve-digests), and plan again");
+    scenario.mirror_all(&ESS);
+    run(&[&["plan"], &common[..]].concat());
+
+    step("3. Apply: the ConfigMap and the pull secret, by server-side apply");
+    run(&[&["apply"], &common[..]].concat());
+
+    step("4. Enter both names in the installer (Cluster > Advanced), then check everything");
+    let config = installer.join("config");
+    std::fs::create_dir_all(&config).expect("installer config");
+    std::fs::write(
+        config.join("deployment.yml"),
+        "spec:\n  global:\n    k8s:\n      common:\n        dockerSecrets:\n        - name: ess-local-registry\n        imagesDigestsConfigMap: ess-images-digests\n",
+    )
+    .expect("deployment.yml");
+    run(&[
+        "status",
+        "--registry-ca-file",
+        ca.to_str().expect("UTF-8 path"),
+        "--installer-dir",
+        installer.to_str().expect("UTF-8 path"),
+    ]);
+    println!("\nThe registry and the API server are stopped now.");
+}
+
+fn step(title: &str) {
+    println!("\n=== {title}");
+}
+
+/// Runs the plugin through kubectl when kubectl is installed, as an administrator would.
+fn plugin(args: &[&str], kubeconfig: &Path, home: &Path) {
+    let through_kubectl =
+        Command::new("kubectl").args(["version", "--client"]).output().is_ok_and(|o| o.status.success());
+    let mut command = if through_kubectl {
+        let mut c = Command::new("kubectl");
+        c.arg("essregistry");
+        c
+    } else {
+        Command::new("kubectl-essregistry")
     };
-    println!("\n$ {program} {}\n", args.join(" "));
-    let mut child = Command::new(program)
+    let shown = if through_kubectl { "kubectl essregistry" } else { "kubectl-essregistry" };
+    println!("$ {shown} {}\n", args.join(" "));
+    let status = command
         .args(args)
-        .stdin(Stdio::piped())
-        .spawn()
+        .env("KUBECONFIG", kubeconfig)
+        .env("KUBECACHEDIR", home.join("kube-cache"))
+        .env("ESSREGISTRY_USERNAME", USER)
+        .env("ESSREGISTRY_PASSWORD", PASSWORD)
+        .status()
         .expect("run kubectl-essregistry (is target/debug on PATH?)");
-    child.stdin.take().expect("stdin").write_all(PASSWORD.as_bytes()).expect("password");
-    let status = child.wait().expect("wait for the plugin");
-    println!(
-        "\nThe plugin exited with {} (1: some image is not ready). The registry is stopped now.",
-        status.code().unwrap_or(-1)
-    );
+    println!("(exit code {})", status.code().unwrap_or(-1));
 }
