@@ -324,3 +324,55 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn an_expired_token_and_a_hanging_server_are_exit_5_and_say_what_to_do() {
+    let world = World::ready();
+    let expired = world.api.kubeconfig_with_unknown_token();
+    let args = world.scenario.args("plan", &["--kubeconfig", expired.to_str().unwrap()]);
+    let run = world.plugin.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refused the credentials (401 Unauthorized)")
+            && run.stderr.contains("has probably expired"),
+        "{}",
+        run.stderr
+    );
+
+    world.api.set_hang(true);
+    let run = world.run("plan", Role::Admin, &["--request-timeout", "1s"]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did not answer in time") && run.stderr.contains("--request-timeout"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn status_uses_the_pull_secret_when_no_credentials_are_given_and_plan_shows_updates() {
+    let world = World::ready();
+    assert_eq!(world.run("apply", Role::Admin, &[]).code, 0);
+    let kubeconfig = world.api.kubeconfig(Role::Admin);
+    let mut args = vec![
+        "status".to_owned(),
+        "--kubeconfig".to_owned(),
+        kubeconfig.display().to_string(),
+        "-o".into(),
+        "json".into(),
+    ];
+    args.extend(world.scenario.registry_flags());
+    let run = Plugin::new().run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let report = run.json();
+    assert_eq!(report["secret"]["detail"], format!("authenticates to {}", world.scenario.registry.host()), "{report}");
+    assert_eq!(report["images"].as_array().unwrap().len(), 2);
+
+    let fewer: String =
+        std::fs::read_to_string(&world.scenario.digests).unwrap().replace("  synapse:\n", "  synapse_renamed:\n");
+    std::fs::write(&world.scenario.digests, fewer).unwrap();
+    let plan = world.run("plan", Role::Admin, &["-o", "json"]).json();
+    assert_eq!(plan["resources"][0]["action"], "update");
+    let diff = plan["resources"][0]["diff"].as_str().unwrap();
+    assert!(diff.contains("-synapse:\n") && diff.contains("+synapse_renamed:\n"), "{diff}");
+    assert_eq!(plan["resources"][1]["action"], "unchanged");
+}

@@ -153,8 +153,8 @@ fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
             }
             Ok(DockerCredential::IdentityToken(_)) => {
                 return anonymous(vec![format!(
-                    "{} holds only an identity token for {registry}, which cannot be used here; \
-                     continuing without credentials (use --registry-username or {USERNAME_ENV})",
+                    "{} holds only an identity token for {registry}: it cannot log in here nor become a \
+                     pull secret; continuing without credentials (use --registry-username or {USERNAME_ENV})",
                     path.display()
                 )]);
             }

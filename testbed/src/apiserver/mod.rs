@@ -101,13 +101,20 @@ impl ApiServer {
 
     /// A kubeconfig whose current context uses this server with the token of `role`.
     pub fn kubeconfig(&self, role: Role) -> PathBuf {
-        let path = self.dir.path().join(format!("kubeconfig-{}", role.user()));
+        self.kubeconfig_for(role.user(), &role.token())
+    }
+
+    /// A kubeconfig with a token the server does not know (an expired one, say): 401.
+    pub fn kubeconfig_with_unknown_token(&self) -> PathBuf {
+        self.kubeconfig_for("expired", "expired-token")
+    }
+
+    fn kubeconfig_for(&self, user: &str, token: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("kubeconfig-{user}"));
         let ca = data_encoding::BASE64.encode(&std::fs::read(self.ca_file()).expect("CA"));
         let text = format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: testbed\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\nusers:\n- name: {user}\n  user:\n    token: {token}\ncontexts:\n- name: testbed\n  context:\n    cluster: testbed\n    user: {user}\n    namespace: element-onprem\ncurrent-context: testbed\n",
             url = self.url(),
-            user = role.user(),
-            token = role.token(),
         );
         std::fs::write(&path, text).expect("write kubeconfig");
         path
