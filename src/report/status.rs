@@ -38,16 +38,15 @@ fn write_table(report: &StatusReport, color: bool, out: &mut dyn Write) -> io::R
         report.namespace,
         report.registry.as_deref().unwrap_or("unknown")
     )?;
-    let exists = |e: bool| if e { "exists" } else { "missing" };
-    writeln!(
-        out,
-        "ConfigMap {}: {} {}",
-        report.config_map.name,
-        exists(report.config_map.exists),
-        report.config_map.detail
-    )?;
+    let object =
+        |kind: &str, status: &ObjectStatus, out: &mut dyn Write| match (status.exists, status.detail.is_empty()) {
+            (false, _) => writeln!(out, "{kind} {}: missing", status.name),
+            (true, true) => writeln!(out, "{kind} {}: exists", status.name),
+            (true, false) => writeln!(out, "{kind} {}: exists ({})", status.name, status.detail),
+        };
+    object("ConfigMap", &report.config_map, out)?;
     if let Some(secret) = &report.secret {
-        writeln!(out, "Secret {}: {} {}", secret.name, exists(secret.exists), secret.detail)?;
+        object("Secret", secret, out)?;
     }
     if let Some(installer) = &report.installer {
         write_installer(installer, out)?;
