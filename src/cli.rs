@@ -33,7 +33,29 @@ pub enum Command {
     /// Verify the live state end to end: ConfigMap, registry, secret, installer, pods
     #[command(after_help = format!("{STATUS_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
     Status(StatusArgs),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETION_EXAMPLES)]
+    Completion {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Completion candidates for `kubectl essregistry <TAB>`, in kubectl's plugin protocol
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words typed after `kubectl essregistry`, the last one being completed
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
+
+const COMPLETION_EXAMPLES: &str = "\
+Examples:
+  # bash, for the plugin run on its own (kubectl-essregistry ...)
+  source <(kubectl-essregistry completion bash)
+
+  # For `kubectl essregistry <TAB>` (kubectl 1.26+), put kubectl_complete-essregistry on PATH
+  # next to the plugin: kubectl runs it to complete the plugin's arguments";
 
 const APPLY_EXAMPLES: &str = "\
 Examples:

@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod cluster;
 mod commands;
+pub mod completion;
 pub mod digests;
 pub mod error;
 pub mod exit;

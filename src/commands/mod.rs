@@ -7,11 +7,25 @@ mod status;
 mod steps;
 
 use crate::cli::{Cli, Command};
+use crate::completion;
 use crate::error::Error;
+use crate::exit;
+use crate::output::io_error;
 use std::io::Write;
 
 /// Runs the command and returns its exit code; output goes to the given writers.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Completion { shell } => {
+            completion::write_script(*shell, out).map_err(io_error)?;
+            return Ok(exit::READY);
+        }
+        Command::Complete { words } => {
+            completion::write_candidates(words, out).map_err(io_error)?;
+            return Ok(exit::READY);
+        }
+        _ => {}
+    }
     // reqwest and kube are built without a bundled TLS provider: ring, once, for both.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -23,5 +37,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Err
         Command::Plan(args) => runtime.block_on(plan::run(args, out, err)),
         Command::Apply(args) => runtime.block_on(apply::run(args, out, err)),
         Command::Status(args) => runtime.block_on(status::run(args, out, err)),
+        Command::Completion { .. } | Command::Complete { .. } => unreachable!("answered above, without a runtime"),
     }
 }

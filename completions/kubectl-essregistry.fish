@@ -1,0 +1,138 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_essregistry_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_kubectl_essregistry_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_essregistry_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_essregistry_using_subcommand
+    set -l cmd (__fish_kubectl_essregistry_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s f -l digests -d 'The installer\'s images_digests.yml, or its ConfigMap string (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-ca-file -d 'A PEM file with the CA that signed the registry\'s certificate (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l offline -d 'Do not read the cluster: no Kubernetes API call at all'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s f -l digests -d 'The installer\'s images_digests.yml, or its ConfigMap string (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-ca-file -d 'A PEM file with the CA that signed the registry\'s certificate (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l dry-run -d 'none: write; server: the API server validates and writes nothing; client: print the manifests only' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l allow-incomplete -d 'Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns, instead of stopping on the conflict'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s f -l digests -d 'The installer\'s images_digests.yml, or its ConfigMap string (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-ca-file -d 'A PEM file with the CA that signed the registry\'s certificate (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s h -l help -d 'Print help'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
