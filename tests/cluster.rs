@@ -96,6 +96,14 @@ fn plan_apply_status_end_to_end_as_kubectl_sees_it() {
     assert!(apply.stdout.contains("secret/ess-local-registry created"), "{}", apply.stdout);
     assert!(apply.stdout.contains("Images Digests Config Map: ess-images-digests  not referenced"), "{}", apply.stdout);
 
+    let applies: Vec<_> = world.api.requests().into_iter().filter(|r| r.method == "PATCH").collect();
+    assert_eq!(applies.len(), 2, "{applies:#?}");
+    assert!(
+        applies.iter().all(|r| r.content_type.as_deref() == Some("application/apply-patch+yaml")
+            && r.uri.contains("fieldManager=kubectl-essregistry")),
+        "server-side apply: {applies:#?}"
+    );
+
     let kubectl = Kubectl::new(&world.api, Role::Admin);
     let configmap = kubectl.json(&["get", "configmap", "ess-images-digests", "-o", "json"]);
     assert_eq!(configmap["data"]["images_digests"], plan["configMap"]);

@@ -54,19 +54,9 @@ impl LiveEntry {
     }
 }
 
-/// Which of the two accepted layouts the text had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// The installer's file: everything under a top-level `images_digests:` key.
-    Installer,
-    /// The ConfigMap's string: components at the root.
-    ConfigMap,
-}
-
 /// A parsed, fully validated images_digests.
 #[derive(Debug, Clone)]
 pub struct ImagesDigests {
-    pub shape: Shape,
     pub entries: Vec<Entry>,
     /// Things worth saying that do not stop the work (ignored top-level keys).
     pub warnings: Vec<String>,

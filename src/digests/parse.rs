@@ -1,6 +1,6 @@
 //! Reads images_digests text into validated entries, collecting every problem it finds.
 
-use super::{Entry, ImagesDigests, LiveEntry, Problem, Shape};
+use super::{Entry, ImagesDigests, LiveEntry, Problem};
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use crate::sanitize::printable;
 use marked_yaml::{LoadError, LoaderOptions, Node, Span};
@@ -33,7 +33,7 @@ struct RawEntry {
 
 /// Parses the installer's images_digests (either shape): every entry pins a tag and a digest.
 pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
-    let (shape, raw, warnings) = parse_with(bytes, Mode::Upstream)?;
+    let (raw, warnings) = parse_with(bytes, Mode::Upstream)?;
     let entries = raw
         .into_iter()
         .filter_map(|r| {
@@ -49,13 +49,13 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             })
         })
         .collect();
-    Ok(ImagesDigests { shape, entries, warnings })
+    Ok(ImagesDigests { entries, warnings })
 }
 
 /// Parses a ConfigMap's images_digests string as the Operator reads it: tags are ignored and
 /// a digest is optional.
 pub fn parse_live(bytes: &[u8]) -> Result<Vec<LiveEntry>, Vec<Problem>> {
-    let (_, raw, _) = parse_with(bytes, Mode::Live)?;
+    let (raw, _) = parse_with(bytes, Mode::Live)?;
     Ok(raw
         .into_iter()
         .map(|r| LiveEntry {
@@ -71,7 +71,9 @@ pub fn parse_live(bytes: &[u8]) -> Result<Vec<LiveEntry>, Vec<Problem>> {
 
 /// Anchors and aliases are refused outright, which rules out alias bombs and keeps every
 /// value where its line number says it is.
-fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Shape, Vec<RawEntry>, Vec<String>), Vec<Problem>> {
+/// Two shapes are accepted: the installer's file (everything under a top-level
+/// `images_digests:` key) and the ConfigMap's string (components at the root).
+fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), Vec<Problem>> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(vec![problem_at(
             None,
@@ -100,7 +102,7 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Shape, Vec<RawEntry>, Vec<Str
     let root = root.as_mapping().ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
 
     let mut warnings = Vec::new();
-    let (shape, components) = match root.get_node(INSTALLER_KEY) {
+    let components = match root.get_node(INSTALLER_KEY) {
         Some(inner) => {
             for key in root.keys().filter(|k| k.as_str() != INSTALLER_KEY) {
                 warnings.push(format!(
@@ -109,10 +111,10 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Shape, Vec<RawEntry>, Vec<Str
                     key.as_str()
                 ));
             }
-            let components = inner.as_mapping().ok_or_else(|| vec![not_a_mapping(inner, None, "images_digests")])?;
-            (Shape::Installer, components)
+
+            inner.as_mapping().ok_or_else(|| vec![not_a_mapping(inner, None, "images_digests")])?
         }
-        None => (Shape::ConfigMap, root),
+        None => root,
     };
 
     let mut problems = Vec::new();
@@ -142,7 +144,7 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Shape, Vec<RawEntry>, Vec<Str
             }
         }
     }
-    if problems.is_empty() { Ok((shape, entries, warnings)) } else { Err(problems) }
+    if problems.is_empty() { Ok((entries, warnings)) } else { Err(problems) }
 }
 
 /// Reads the four fields of one entry; every problem is recorded, none stops the others.
@@ -303,7 +305,6 @@ mod tests {
     fn reads_the_installer_shape_in_file_order() {
         let text = installer(&format!("  synapse:\n    haproxy:\n{ENTRY}  adminbot:\n    haproxy:\n{ENTRY}"));
         let parsed = parse(text.as_bytes()).unwrap();
-        assert_eq!(parsed.shape, Shape::Installer);
         let names: Vec<_> = parsed.entries.iter().map(Entry::name).collect();
         assert_eq!(names, ["synapse/haproxy", "adminbot/haproxy"]);
         assert_eq!(parsed.entries[0].line, 3);
@@ -314,7 +315,6 @@ mod tests {
     fn reads_the_configmap_shape_with_a_leading_comment_and_any_key_order() {
         let text = "# Copyright 2024 New Vector Ltd\nhydrogen:\n  hydrogen:\n    image_tag: v0.1\n    image_repository_server: ghcr.io\n    image_repository_path: element-hq/hydrogen\n    image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\n    image_pull_hint: keep-me\n";
         let parsed = parse(text.as_bytes()).unwrap();
-        assert_eq!(parsed.shape, Shape::ConfigMap);
         assert_eq!(parsed.entries[0].name(), "hydrogen/hydrogen");
         assert_eq!(parsed.entries[0].extra, [("image_pull_hint".to_owned(), "keep-me".to_owned())]);
     }

@@ -140,10 +140,6 @@ impl ApiServer {
         state.objects.get(&(plural.to_owned(), namespace.to_owned(), name.to_owned())).cloned()
     }
 
-    pub fn delete(&self, plural: &str, namespace: &str, name: &str) {
-        self.state.lock().expect("state").objects.remove(&(plural.to_owned(), namespace.to_owned(), name.to_owned()));
-    }
-
     pub fn requests(&self) -> Vec<Logged> {
         self.state.lock().expect("state").log.clone()
     }
