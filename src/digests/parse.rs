@@ -97,6 +97,7 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), 
             "the input is empty: expected images_digests with at least one component".into(),
         )]);
     }
+    check_depth(text)?;
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|error| vec![load_problem(&error)])?;
     let root = root.as_mapping().ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
@@ -145,6 +146,34 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), 
         }
     }
     if problems.is_empty() { Ok((entries, warnings)) } else { Err(problems) }
+}
+
+/// images_digests is four levels deep. A document nested far deeper is refused before any tree
+/// is built, since building and dropping one recurses once per level. The event parser is
+/// iterative, so this scan itself is safe at any depth.
+const MAX_DEPTH: usize = 32;
+
+fn check_depth(text: &str) -> Result<(), Vec<Problem>> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::MappingStart(..) | Event::SequenceStart(..), mark)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let message =
+                        format!("the document is nested more than {MAX_DEPTH} levels deep; images_digests has four");
+                    return Err(vec![problem_at(Some(mark.line()), Some(mark.col() + 1), message)]);
+                }
+            }
+            Ok((Event::MappingEnd | Event::SequenceEnd, _)) => depth = depth.saturating_sub(1),
+            Ok((Event::StreamEnd, _)) => return Ok(()),
+            Ok(_) => {}
+            // The loader reports a syntax error with its place.
+            Err(_) => return Ok(()),
+        }
+    }
 }
 
 /// Reads the four fields of one entry; every problem is recorded, none stops the others.
@@ -377,6 +406,14 @@ mod tests {
         assert_eq!(live.len(), 2);
         assert!(live[0].digest.is_some() && live[1].digest.is_none());
         assert!(parse(text.as_bytes()).unwrap_err()[0].message.contains("missing field image_tag"));
+    }
+
+    #[test]
+    fn refuses_deep_nesting_before_building_a_tree() {
+        let deep: String = (0..3000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let problem = &parse(deep.as_bytes()).unwrap_err()[0];
+        assert!(problem.message.contains("nested more than 32 levels"), "{problem}");
+        assert_eq!(problem.line, Some(33));
     }
 
     #[test]
