@@ -13,7 +13,8 @@ const USER: &str = "ess-admin";
 const PASSWORD: &str = "Pa55-w0rd-in-stdin-7Q";
 
 fn basic_tls() -> Scenario {
-    let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
+    let config =
+        RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), ..RegistryConfig::default() };
     Scenario::seed(Registry::start(config), &ESS)
 }
 
@@ -90,8 +91,15 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
         deny: vec!["ess/vectorim/element-web".into()],
         fail: vec!["ess/matrix-org/matrix-hookshot".into()],
     };
-    let scenario =
-        Scenario::seed(Registry::start(RegistryConfig { tls: true, basic_auth: None, token: Some(policy) }), &ESS);
+    let scenario = Scenario::seed(
+        Registry::start(RegistryConfig {
+            tls: true,
+            basic_auth: None,
+            token: Some(policy),
+            ..RegistryConfig::default()
+        }),
+        &ESS,
+    );
     let token_server = scenario.registry.token_server.as_ref().unwrap();
     token_server.requests.lock().unwrap().clear();
     let plugin = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD);

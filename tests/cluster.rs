@@ -23,7 +23,8 @@ struct World {
 
 impl World {
     fn new(mirrored: &[Mirrored]) -> World {
-        let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
+        let config =
+            RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), ..RegistryConfig::default() };
         World {
             scenario: Scenario::seed(Registry::start(config), mirrored),
             api: ApiServer::start(),

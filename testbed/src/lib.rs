@@ -3,6 +3,7 @@
 //! Everything a test starts is stopped when its handle is dropped.
 
 pub mod apiserver;
+pub mod faults;
 pub mod images;
 pub mod kubectl;
 pub mod registry;

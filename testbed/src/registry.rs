@@ -18,6 +18,8 @@ pub struct RegistryConfig {
     pub basic_auth: Option<(String, String)>,
     /// Bearer auth through a token service with this policy.
     pub token: Option<TokenPolicy>,
+    /// The one name the TLS certificate is for, instead of 127.0.0.1 and localhost.
+    pub certificate_host: Option<String>,
 }
 
 /// A running registry; stopped and its storage removed on drop.
@@ -43,7 +45,11 @@ impl Registry {
         let dir = tempfile::tempdir().expect("registry dir");
         let port = free_port();
         let tls = config.tls.then(|| {
-            let files = tls::issue(dir.path(), &["127.0.0.1", "localhost"]);
+            let names = match &config.certificate_host {
+                Some(host) => vec![host.as_str()],
+                None => vec!["127.0.0.1", "localhost"],
+            };
+            let files = tls::issue(dir.path(), &names);
             // skopeo reads a CA from a directory of *.crt files.
             let certs = dir.path().join("skopeo-certs");
             std::fs::create_dir_all(&certs).expect("cert dir");

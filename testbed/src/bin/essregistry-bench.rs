@@ -30,8 +30,11 @@ fn main() {
 }
 
 fn bench(n: usize, extra: &[String]) {
-    let registry =
-        Registry::start(RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None });
+    let registry = Registry::start(RegistryConfig {
+        tls: true,
+        basic_auth: Some((USER.into(), PASSWORD.into())),
+        ..RegistryConfig::default()
+    });
     let dir = tempfile::tempdir().expect("bench dir");
     let digests = dir.path().join("images_digests.yml");
     std::fs::write(&digests, seed(&registry, n)).expect("write images_digests");

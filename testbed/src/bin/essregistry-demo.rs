@@ -16,7 +16,8 @@ const PASSWORD: &str = "demo-password";
 fn main() {
     println!("Starting a registry on loopback (HTTPS, test CA, htpasswd login), mirroring ESS images,");
     println!("and starting a Kubernetes API server with the namespace element-onprem...");
-    let config = RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), token: None };
+    let config =
+        RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), ..RegistryConfig::default() };
     let scenario = Scenario::seed(Registry::start(config), &ESS);
     let api = ApiServer::start();
     let home = tempfile::tempdir().expect("demo home");

@@ -1,0 +1,183 @@
+//! A fault-injecting proxy in front of the real registry: it forwards every request, except
+//! those a rule says to break (a status, a Retry-After, a hang, a reset, a missing header).
+//! Every request is logged with the time it arrived, so tests assert on counts and order.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+/// What the proxy does instead of (or to) a forwarded answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status, and `Retry-After` when given, without forwarding.
+    Status { code: u16, retry_after: Option<u64> },
+    /// Accept the request and never answer it.
+    Hang,
+    /// Close the connection without an answer.
+    Reset,
+    /// Forward, but drop `Docker-Content-Digest` from the answer.
+    StripDigest,
+    /// Answer 401 with a Basic challenge.
+    Unauthorized,
+}
+
+/// Breaks requests whose path contains `path` (and whose method is `method`, when given),
+/// `times` times (None: every time).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub path: &'static str,
+    pub method: Option<&'static str>,
+    pub fault: Fault,
+    pub times: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    /// 0 when the proxy hung or reset instead of answering.
+    pub status: u16,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    rules: Vec<Rule>,
+    log: Vec<Seen>,
+}
+
+pub struct FaultProxy {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to the plain-HTTP registry at `upstream`.
+    pub fn start(upstream: &str) -> FaultProxy {
+        let state = Arc::new(Mutex::new(State::default()));
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let upstream = format!("http://{upstream}");
+        let port = runtime.block_on(serve(Arc::clone(&state), upstream));
+        FaultProxy { port, state, runtime: Some(runtime) }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn add(&self, rule: Rule) {
+        self.state.lock().expect("state").rules.push(rule);
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.state.lock().expect("state").log.clone()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn serve(state: Arc<Mutex<State>>, upstream: String) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let (state, client, upstream) = (Arc::clone(&state), client.clone(), upstream.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request| {
+                    let (state, client, upstream) = (Arc::clone(&state), client.clone(), upstream.clone());
+                    async move { handle(state, client, &upstream, request).await }
+                });
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    port
+}
+
+/// The fault of the first rule that matches, used up when it counts down.
+fn take_fault(state: &mut State, method: &str, path: &str) -> Option<Fault> {
+    let rule = state
+        .rules
+        .iter_mut()
+        .find(|r| path.contains(r.path) && r.method.is_none_or(|m| m == method) && r.times.is_none_or(|t| t > 0))?;
+    if let Some(times) = &mut rule.times {
+        *times -= 1;
+    }
+    Some(rule.fault.clone())
+}
+
+async fn handle(
+    state: Arc<Mutex<State>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    upstream: &str,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
+    let method = request.method().to_string();
+    let path = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
+    let at = Instant::now();
+    let fault = take_fault(&mut state.lock().expect("state"), &method, &path);
+    let log = |status: u16| {
+        state.lock().expect("state").log.push(Seen { method: method.clone(), path: path.clone(), status, at })
+    };
+    let answer = |code: u16, retry_after: Option<u64>, challenge: bool| {
+        let mut response = Response::builder().status(code);
+        if let Some(seconds) = retry_after {
+            response = response.header("retry-after", seconds.to_string());
+        }
+        if challenge {
+            response = response.header("www-authenticate", "Basic realm=\"essregistry-faults\"");
+        }
+        response.body(Full::new(Bytes::new())).expect("response")
+    };
+    match fault {
+        Some(Fault::Status { code, retry_after }) => {
+            log(code);
+            return Ok(answer(code, retry_after, false));
+        }
+        Some(Fault::Unauthorized) => {
+            log(401);
+            return Ok(answer(401, None, true));
+        }
+        Some(Fault::Hang) => {
+            log(0);
+            std::future::pending::<()>().await;
+        }
+        Some(Fault::Reset) => {
+            log(0);
+            return Err(std::io::Error::other("reset by the fault proxy"));
+        }
+        Some(Fault::StripDigest) | None => {}
+    }
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let mut forward = Request::builder().method(parts.method).uri(format!("{upstream}{path}"));
+    for (name, value) in &parts.headers {
+        forward = forward.header(name, value);
+    }
+    let response =
+        client.request(forward.body(Full::new(body)).expect("request")).await.map_err(std::io::Error::other)?;
+    let (mut parts, body) = response.into_parts();
+    if fault == Some(Fault::StripDigest) {
+        parts.headers.remove("docker-content-digest");
+    }
+    log(parts.status.as_u16());
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    Ok(Response::from_parts(parts, Full::new(body)))
+}
