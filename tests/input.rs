@@ -81,28 +81,77 @@ fn every_problem_is_reported_with_file_line_and_entry() {
     setup.assert_untouched();
 }
 
+/// Every file of tests/corpus, the fragment its message must hold, and the line it must name.
+const CORPUS: [(&str, &str, Option<usize>); 30] = [
+    ("empty.yml", "the input is empty", None),
+    ("comments-only.yml", "the input is empty", None),
+    ("not-yaml.yml", "not valid YAML", Some(3)),
+    ("list.yml", "the document is not a mapping", Some(1)),
+    ("scalar.yml", "the document is not a mapping", Some(1)),
+    ("images-digests-not-a-mapping.yml", "images_digests must be a mapping, found a string", Some(1)),
+    ("component-not-a-mapping.yml", "synapse: a component must be a mapping", Some(2)),
+    ("empty-component.yml", "synapse: has no sub-components", Some(2)),
+    ("missing-field.yml", "synapse/haproxy: missing field image_tag", Some(3)),
+    ("wrong-type.yml", "synapse/haproxy: image_digest must be a string, found a mapping", Some(4)),
+    ("null-field.yml", "synapse/haproxy: image_tag is empty", Some(7)),
+    ("malformed-digest.yml", "synapse/haproxy: image_digest \"sha256:zz\" is not a sha256 digest", Some(4)),
+    ("sha512-digest.yml", "uses the digest algorithm \"sha512\"; only sha256 is supported", Some(4)),
+    ("md5-like-digest.yml", "is not a sha256 digest", Some(4)),
+    ("dotdot-path.yml", "has an invalid component \"..\"", Some(5)),
+    ("uppercase-path.yml", "upper-case letters are not allowed", Some(5)),
+    ("space-path.yml", "spaces are not allowed", Some(5)),
+    ("scheme-host.yml", "must be a host[:port] without a scheme", Some(6)),
+    ("path-host.yml", "must be a host[:port] without a path", Some(6)),
+    ("port-host.yml", "has an invalid port \"99999\"", Some(6)),
+    ("bad-tag.yml", "image_tag \"-latest\" is not a valid tag", Some(7)),
+    ("duplicate-keys.yml", "duplicate key \"haproxy\" (first defined on line 3)", Some(8)),
+    ("duplicate-field.yml", "duplicate key \"image_tag\"", Some(8)),
+    ("billion-laughs.yml", "YAML anchors and aliases are not accepted", Some(1)),
+    ("deep-nesting.yml", "nested more than 32 levels deep", Some(33)),
+    ("deep-flow.yml", "recursion limit exceeded", Some(1)),
+    ("tabs-in-configmap-string.yml", "tabs disallowed", Some(3)),
+    ("yaml-tag.yml", "YAML tags (!!type) are not accepted", Some(4)),
+    ("extra-field-list.yml", "image_pull_secrets must be a string, found a list", Some(8)),
+    ("non-utf8.yml", "not UTF-8", Some(4)),
+];
+
 #[test]
-fn broken_and_hostile_files_are_refused_without_contacting_anything() {
+fn the_hostile_corpus_is_refused_with_its_place_and_nothing_contacted() {
     let setup = setup();
-    let cases: [(&str, &[u8], &str); 8] = [
-        ("empty.yml", b"", "the input is empty"),
-        ("not-yaml.yml", b"images_digests:\n  synapse: [unclosed\n", "not valid YAML"),
-        ("list.yml", b"- synapse\n- haproxy\n", "not a mapping"),
-        ("duplicate.yml", b"synapse:\n  a: {}\nsynapse:\n  b: {}\n", "duplicate key \"synapse\""),
-        ("bomb.yml", b"a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b]\n", "anchors and aliases"),
-        ("binary.yml", b"synapse:\n  haproxy:\n    image_tag: \xff\n", "not UTF-8"),
-        ("wrong-type.yml", b"synapse:\n  haproxy:\n    image_digest: {a: b}\n    image_repository_path: p\n    image_repository_server: docker.io\n    image_tag: t\n", "image_digest must be a string, found a mapping"),
-        ("scheme.yml", b"synapse:\n  haproxy:\n    image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\n    image_repository_path: library/haproxy\n    image_repository_server: https://docker.io/v2\n    image_tag: t\n", "without a scheme"),
-    ];
-    for (file, content, expected) in cases {
-        let run = setup.plan(file, content, &[]);
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let files = std::fs::read_dir(&corpus).unwrap().count();
+    assert_eq!(files, CORPUS.len(), "every corpus file has an expectation");
+    for (file, expected, line) in CORPUS {
+        let content = std::fs::read(corpus.join(file)).unwrap();
+        let run = setup.plan(file, &content, &[]);
         assert_eq!(run.code, 2, "{file}: {}", run.stderr);
-        assert!(run.stderr.contains(file) && run.stderr.contains(expected), "{file}: {}", run.stderr);
+        let path = setup.dir.path().join(file);
+        let place = match line {
+            Some(line) => format!("{}: line {line}", path.display()),
+            None => format!("{}: ", path.display()),
+        };
+        assert!(run.stderr.contains(&place), "{file} names its place ({place}): {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{file}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{file}: {}", run.stderr);
     }
-    let huge = vec![b'#'; 9 * 1024 * 1024];
-    let run = setup.plan("huge.yml", &huge, &[]);
+    setup.assert_untouched();
+}
+
+#[test]
+fn huge_inputs_are_refused_before_parsing() {
+    let setup = setup();
+    let entry = |i: usize| {
+        format!(
+            "  c{i}:\n    s:\n      image_digest: sha256:{:064x}\n      image_repository_path: p{i}\n      image_repository_server: docker.io\n      image_tag: t\n",
+            i
+        )
+    };
+    let many: String = std::iter::once("images_digests:\n".to_owned()).chain((0..100_000).map(entry)).collect();
+    let run = setup.plan("100000-entries.yml", many.as_bytes(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("8 MiB"), "{}", run.stderr);
+    assert!(run.stderr.contains("more than the 8 MiB"), "{}", run.stderr);
+    let run = setup.plan("huge.yml", &vec![b'#'; 9 * 1024 * 1024], &[]);
+    assert_eq!(run.code, 2);
     setup.assert_untouched();
 }
 
