@@ -385,3 +385,21 @@ fn status_uses_the_pull_secret_when_no_credentials_are_given_and_plan_shows_upda
     assert!(diff.contains("-synapse:\n") && diff.contains("+synapse_renamed:\n"), "{diff}");
     assert_eq!(plan["resources"][1]["action"], "unchanged");
 }
+
+#[test]
+fn two_applies_at_once_end_consistent() {
+    let world = World::ready();
+    let (first, second) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| world.run("apply", Role::Admin, &[]));
+        let b = scope.spawn(|| world.run("apply", Role::Admin, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for run in [&first, &second] {
+        assert!(run.code == 0 || (run.code == 5 && run.stderr.contains("conflict")), "{}", run.stderr);
+    }
+    let plan = world.run("plan", Role::Admin, &["-o", "json"]).json();
+    let live = world.api.get("configmaps", "element-onprem", "ess-images-digests").unwrap();
+    assert_eq!(live["data"]["images_digests"], plan["configMap"]);
+    assert_eq!(plan["resources"][0]["action"], "unchanged");
+    assert_eq!(plan["resources"][1]["action"], "unchanged");
+}
