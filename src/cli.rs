@@ -88,9 +88,9 @@ Examples:
   # In CI: fail the pipeline unless every image is mirrored, keep the report
   kubectl essregistry plan -f images_digests.yml --registry localregistry.local -o json > plan.json";
 
+/// The flags every command has: input, mapping, registry access, cluster, objects, output.
 #[derive(Debug, Args)]
-#[command(mut_arg("registry", |a| a.required(true)))]
-pub struct PlanArgs {
+pub struct SharedArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -103,6 +103,13 @@ pub struct PlanArgs {
     pub objects: ObjectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("registry", |a| a.required(true)))]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub shared: SharedArgs,
 
     /// Do not read the cluster: no Kubernetes API call at all
     #[arg(long, help_heading = "Cluster")]
@@ -113,17 +120,7 @@ pub struct PlanArgs {
 #[command(mut_arg("registry", |a| a.required(true)))]
 pub struct ApplyArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub mapping: MappingArgs,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-    #[command(flatten)]
-    pub objects: ObjectArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub shared: SharedArgs,
 
     /// Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)
     #[arg(long, help_heading = "Apply")]
@@ -149,17 +146,7 @@ pub enum DryRun {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub mapping: MappingArgs,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-    #[command(flatten)]
-    pub objects: ObjectArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub shared: SharedArgs,
 }
 
 #[derive(Debug, Args)]

@@ -148,3 +148,16 @@ fn a_certificate_for_another_host_is_exit_4_and_says_so() {
     assert!(run.stderr.contains("the registry's certificate is for another host name"), "{}", run.stderr);
     assert!(run.stderr.contains("use the host name the certificate names as --registry"), "{}", run.stderr);
 }
+
+#[test]
+fn https_to_an_http_registry_says_to_add_plain_http() {
+    let registry = Registry::start(RegistryConfig::default());
+    let host = registry.host();
+    let run = Plugin::new().run(&["plan", "--offline", "-f", "tests/fixtures/images_digests.yml", "--registry", &host]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("does not speak TLS") && run.stderr.contains("add --registry-plain-http"),
+        "{}",
+        run.stderr
+    );
+}

@@ -12,11 +12,11 @@ use crate::report::{ApplyReport, write_apply, write_manifests, write_plan};
 use std::io::Write;
 
 pub async fn run(args: ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    let planned = plan_images(&args.input, &args.mapping, &args.registry, err).await?;
-    let color = color_enabled(args.output.no_color);
+    let planned = plan_images(&args.shared.input, &args.shared.mapping, &args.shared.registry, err).await?;
+    let color = color_enabled(args.shared.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
-        write_plan(&planned.plan, args.output.format, color, out).map_err(io_error)?;
+        write_plan(&planned.plan, args.shared.output.format, color, out).map_err(io_error)?;
         writeln!(
             err,
             "error: refusing to apply: {} of {} images are not ready; nothing was written\n\
@@ -30,27 +30,28 @@ pub async fn run(args: ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
 
     if args.dry_run == DryRun::Client {
         // No API call: the namespace comes from the flag or the kubeconfig, as kubectl takes it.
-        let namespace = match cluster_config(&args.cluster).await {
+        let namespace = match cluster_config(&args.shared.cluster).await {
             Ok(config) => config.namespace,
-            Err(_) => args.cluster.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
+            Err(_) => args.shared.cluster.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         };
-        let desired = desired(&planned, &args.objects, &namespace);
-        write_manifests(&desired.configmap, desired.secret.as_ref(), args.output.format, out).map_err(io_error)?;
+        let desired = desired(&planned, &args.shared.objects, &namespace);
+        write_manifests(&desired.configmap, desired.secret.as_ref(), args.shared.output.format, out)
+            .map_err(io_error)?;
         return Ok(planned.plan.exit_code());
     }
 
-    let cluster = connect_cluster(&args.cluster).await?;
-    let desired = desired(&planned, &args.objects, &cluster.namespace);
+    let cluster = connect_cluster(&args.shared.cluster).await?;
+    let desired = desired(&planned, &args.shared.objects, &cluster.namespace);
     let changes = changes(&cluster, &desired).await?;
     let mode = WriteMode { server_dry_run: args.dry_run == DryRun::Server, force: args.force_conflicts };
     write_changes(&cluster, &desired, &changes, mode).await?;
 
     let mut warnings = Vec::new();
-    let secret_name = desired.secret.as_ref().map(|_| args.objects.secret_name.as_str());
+    let secret_name = desired.secret.as_ref().map(|_| args.shared.objects.secret_name.as_str());
     let installer = installer_report(
         &cluster,
-        &installer_dir(args.input.installer_dir.as_deref()),
-        &args.objects.configmap_name,
+        &installer_dir(args.shared.input.installer_dir.as_deref()),
+        &args.shared.objects.configmap_name,
         secret_name,
         planned.plan.still_upstream(),
         &mut warnings,
@@ -67,7 +68,7 @@ pub async fn run(args: ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
         resources: &changes,
         installer: &installer,
     };
-    write_apply(&report, args.output.format, out).map_err(io_error)?;
+    write_apply(&report, args.shared.output.format, out).map_err(io_error)?;
     Ok(planned.plan.exit_code())
 }
 

@@ -23,17 +23,17 @@ use std::io::Write;
 pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     // The installer's file is read first: bad input stops before anything is contacted.
     let upstream = read_upstream(&args, err)?;
-    let cluster = connect_cluster(&args.cluster).await?;
+    let cluster = connect_cluster(&args.shared.cluster).await?;
     let mut report = StatusReport {
         context: cluster.context.clone(),
         namespace: cluster.namespace.clone(),
         ..StatusReport::default()
     };
     let live = read_configmap(&cluster, &args, &mut report).await?;
-    let registry = args.mapping.registry.clone().or_else(|| live_registry(&live));
+    let registry = args.shared.mapping.registry.clone().or_else(|| live_registry(&live));
     report.registry = registry.as_ref().map(ToString::to_string);
 
-    let secret_credentials = match (&registry, args.objects.no_secret) {
+    let secret_credentials = match (&registry, args.shared.objects.no_secret) {
         (Some(registry), false) => read_secret(&cluster, &args, registry, &mut report).await?,
         _ => None,
     };
@@ -49,20 +49,20 @@ pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
 
     let upstream_entries = upstream.as_ref().map(|(entries, _)| entries.as_slice()).unwrap_or_default();
-    if let (Some((entries, true)), Some(mapping)) = (&upstream, args.mapping.mapping(registry.as_ref())) {
-        report.drift = drift(entries, &mapping, &live, args.mapping.digest_mismatch);
+    if let (Some((entries, true)), Some(mapping)) = (&upstream, args.shared.mapping.mapping(registry.as_ref())) {
+        report.drift = drift(entries, &mapping, &live, args.shared.mapping.digest_mismatch);
         report.problems.extend(report.drift.iter().map(|d| format!("drift: {d}")));
     }
     let pulling_upstream = match &registry {
         Some(registry) if upstream.is_some() => still_upstream(upstream_entries, &live, registry),
         _ => Vec::new(),
     };
-    let secret_name = (!args.objects.no_secret).then_some(args.objects.secret_name.as_str());
+    let secret_name = (!args.shared.objects.no_secret).then_some(args.shared.objects.secret_name.as_str());
     let mut warnings = Vec::new();
     let installer = installer_report(
         &cluster,
-        &installer_dir(args.input.installer_dir.as_deref()),
-        &args.objects.configmap_name,
+        &installer_dir(args.shared.input.installer_dir.as_deref()),
+        &args.shared.objects.configmap_name,
         secret_name,
         pulling_upstream,
         &mut warnings,
@@ -95,15 +95,16 @@ pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         report.problems.push(format!("pod {} container {}: image {} {what}", pod.pod, pod.container, pod.image));
     }
 
-    write_status(&report, args.output.format, color_enabled(args.output.no_color), out).map_err(io_error)?;
+    write_status(&report, args.shared.output.format, color_enabled(args.shared.output.no_color), out)
+        .map_err(io_error)?;
     Ok(report.exit_code())
 }
 
 /// The installer's images_digests: with `-f` (drift is checked), else found in the installer's
 /// folder if it is there (only to name entries still pulling from upstream).
 fn read_upstream(args: &StatusArgs, err: &mut dyn Write) -> Result<Option<(Vec<Entry>, bool)>, Error> {
-    let explicit = args.input.digests.is_some();
-    let input = match read_digests(args.input.digests.as_deref(), args.input.installer_dir.as_deref()) {
+    let explicit = args.shared.input.digests.is_some();
+    let input = match read_digests(args.shared.input.digests.as_deref(), args.shared.input.installer_dir.as_deref()) {
         Ok(input) => input,
         Err(error) if explicit => return Err(error),
         Err(_) => return Ok(None),
@@ -121,7 +122,7 @@ async fn read_configmap(
     args: &StatusArgs,
     report: &mut StatusReport,
 ) -> Result<Vec<LiveEntry>, Error> {
-    let name = &args.objects.configmap_name;
+    let name = &args.shared.objects.configmap_name;
     report.config_map.name = name.clone();
     let Some(configmap) = cluster.get_configmap(name).await? else {
         report
@@ -152,7 +153,7 @@ async fn read_secret(
     registry: &RegistryHost,
     report: &mut StatusReport,
 ) -> Result<Option<Credentials>, Error> {
-    let name = &args.objects.secret_name;
+    let name = &args.shared.objects.secret_name;
     let full = format!("{}/{name}", cluster.namespace);
     let mut status = ObjectStatus { name: name.clone(), ..ObjectStatus::default() };
     let secret = cluster.get_secret(name).await?;
@@ -191,9 +192,10 @@ async fn check_registry(
     report: &mut StatusReport,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
-    let options = registry_options(&args.registry);
-    let given = resolve_auth(&args.registry, registry, err)?;
-    let secret_source = CredentialSource::PullSecret(format!("{}/{}", report.namespace, args.objects.secret_name));
+    let options = registry_options(&args.shared.registry);
+    let given = resolve_auth(&args.shared.registry, registry, err)?;
+    let secret_source =
+        CredentialSource::PullSecret(format!("{}/{}", report.namespace, args.shared.objects.secret_name));
     let secret_auth =
         secret_credentials.map(|c| RegistryAuth { credentials: Some(c), source: secret_source, warnings: vec![] });
     // Credentials as for plan; when none are given, the Secret's, as the cluster will use them.

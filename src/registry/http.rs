@@ -369,6 +369,10 @@ impl From<&reqwest::Error> for Transport {
                     "TLS: the registry's certificate is for another host name".to_owned(),
                     "use the host name the certificate names as --registry, or fix the certificate's subjectAltName".to_owned(),
                 ),
+                rustls::Error::InvalidMessage(_) => (
+                    "the registry does not speak TLS".to_owned(),
+                    "for an HTTP-only registry, add --registry-plain-http".to_owned(),
+                ),
                 other => (format!("TLS: {other}"), "check the registry's certificate, or pass its CA with --registry-ca-file".to_owned()),
             };
             return Transport { reason, hint, tls: true };
@@ -376,14 +380,6 @@ impl From<&reqwest::Error> for Transport {
         let chain = error_chain(error);
         let (reason, hint) = if error.is_timeout() {
             ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
-        } else if chain.contains("InvalidContentType")
-            || chain.contains("CorruptMessage")
-            || chain.contains("received corrupt message")
-        {
-            (
-                "the registry does not speak TLS".to_owned(),
-                "for an HTTP-only registry, add --registry-plain-http".to_owned(),
-            )
         } else if error.is_connect() {
             (
                 format!("connection failed ({chain})"),

@@ -106,7 +106,7 @@ fn seed(registry: &Registry, n: usize) -> String {
 fn time_plan(registry: &Registry, digests: &Path, ca: &Path, extra: &[String]) -> (Duration, u64) {
     let start = Instant::now();
     let mut child = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "kubectl-essregistry", "plan", "-o", "json", "--path-prefix", "bench"])
+        .args(["-f", "%M", "kubectl-essregistry", "plan", "--offline", "-o", "json", "--path-prefix", "bench"])
         .arg("-f")
         .arg(digests)
         .args(["--registry", &registry.host(), "--registry-username", USER, "--registry-password-stdin"])
