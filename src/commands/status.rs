@@ -2,7 +2,7 @@
 //! references and the pods, checked end to end. Exit 0 only when all of it holds.
 
 use super::evidence::{installer_dir, installer_report};
-use super::steps::{connect_cluster, registry_options, resolve_auth};
+use super::steps::{connect_cluster, input_error, read_input, registry_options, resolve_auth};
 use crate::check::{ImageState, check_pinned};
 use crate::cli::StatusArgs;
 use crate::cluster::Cluster;
@@ -10,7 +10,6 @@ use crate::cluster::objects::{DATA_KEY, SECRET_KEY, SECRET_TYPE};
 use crate::cluster::pods::pod_problems;
 use crate::digests::{self, Entry, LiveEntry};
 use crate::error::Error;
-use crate::input::read_digests;
 use crate::output::{color_enabled, io_error};
 use crate::reference::{Digest, RegistryHost, RepoPath};
 use crate::registry::{
@@ -48,13 +47,13 @@ pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         }
     }
 
-    let upstream_entries = upstream.as_ref().map(|(entries, _)| entries.as_slice()).unwrap_or_default();
-    if let (Some((entries, true)), Some(mapping)) = (&upstream, args.shared.mapping.mapping(registry.as_ref())) {
-        report.drift = drift(entries, &mapping, &live, args.shared.mapping.digest_mismatch);
+    let mapping = args.shared.mapping.mapping(registry.as_ref());
+    if let (Some(upstream), Some(mapping)) = (upstream.as_ref().filter(|u| u.explicit), &mapping) {
+        report.drift = drift(&upstream.entries, mapping, &live, args.shared.mapping.digest_mismatch);
         report.problems.extend(report.drift.iter().map(|d| format!("drift: {d}")));
     }
-    let pulling_upstream = match &registry {
-        Some(registry) if upstream.is_some() => still_upstream(upstream_entries, &live, registry),
+    let pulling_upstream = match (&upstream, &registry) {
+        (Some(upstream), Some(registry)) => still_upstream(&upstream.entries, &live, registry),
         _ => Vec::new(),
     };
     let secret_name = (!args.shared.objects.no_secret).then_some(args.shared.objects.secret_name.as_str());
@@ -100,21 +99,24 @@ pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     Ok(report.exit_code())
 }
 
-/// The installer's images_digests: with `-f` (drift is checked), else found in the installer's
-/// folder if it is there (only to name entries still pulling from upstream).
-fn read_upstream(args: &StatusArgs, err: &mut dyn Write) -> Result<Option<(Vec<Entry>, bool)>, Error> {
+/// The installer's images_digests, when there is one.
+struct Upstream {
+    entries: Vec<Entry>,
+    /// Given with `-f`: then drift is checked too.
+    explicit: bool,
+}
+
+/// With `-f`, the file (its errors stop the run); else the one in the installer's folder if it
+/// is there, only to name the entries still pulling from upstream.
+fn read_upstream(args: &StatusArgs, err: &mut dyn Write) -> Result<Option<Upstream>, Error> {
     let explicit = args.shared.input.digests.is_some();
-    let input = match read_digests(args.shared.input.digests.as_deref(), args.shared.input.installer_dir.as_deref()) {
+    let input = match read_input(&args.shared.input, &args.shared.registry, err) {
         Ok(input) => input,
         Err(error) if explicit => return Err(error),
         Err(_) => return Ok(None),
     };
-    if let Some(path) = &input.found_in {
-        writeln!(err, "Using {}", path.display()).map_err(io_error)?;
-    }
-    let parsed =
-        digests::parse(&input.bytes).map_err(|problems| Error::Input { source_name: input.name.clone(), problems })?;
-    Ok(Some((parsed.entries, explicit)))
+    let parsed = digests::parse(&input.bytes).map_err(|problems| input_error(&input, problems))?;
+    Ok(Some(Upstream { entries: parsed.entries, explicit }))
 }
 
 async fn read_configmap(
