@@ -305,6 +305,14 @@ fn status_reports_drift_and_finds_element_deployment_references() {
     let problems = report["problems"].to_string();
     assert!(problems.contains("the installer does not reference ess-images-digests"), "{problems}");
     assert_eq!(report["secret"]["detail"], format!("authenticates to {host}"));
+    let per_group = format!("/apis/{ELEMENT_GROUP}/{ELEMENT_VERSION}");
+    assert!(!world.api.requests().iter().any(|r| r.uri == per_group), "aggregated discovery: one request");
+
+    // A server without aggregated discovery: each group is asked, and the evidence is the same.
+    world.api.set_legacy_discovery(true);
+    let legacy = world.status(&["-o", "json"]).json();
+    assert_eq!(legacy["installer"]["secret"]["evidence"], secret["evidence"]);
+    assert!(world.api.requests().iter().any(|r| r.uri == per_group));
 }
 
 #[test]

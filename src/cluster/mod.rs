@@ -109,10 +109,14 @@ impl Cluster {
     /// ElementDeployment objects, found by kind through discovery: the group is not published.
     /// None when the cluster serves no such kind.
     pub async fn element_deployments(&self) -> Result<Option<Vec<DynamicObject>>, Error> {
-        let discovery = Discovery::new(self.client.clone())
-            .run()
-            .await
-            .map_err(|e| self.failure(&e, "discover", "API groups", None))?;
+        // Aggregated discovery is one request on Kubernetes 1.30+. An older server answers it
+        // with a plain list, which reads as an error or as no groups at all (every real cluster
+        // has some): then each group is asked in turn. The core group never has the kind.
+        let groups = || Discovery::new(self.client.clone()).exclude(&[""]);
+        let discovery = match groups().run_aggregated().await {
+            Ok(discovery) if discovery.groups().next().is_some() => discovery,
+            _ => groups().run().await.map_err(|e| self.failure(&e, "discover", "API groups", None))?,
+        };
         let found =
             discovery.groups().flat_map(|group| group.recommended_resources()).find(|(resource, capabilities)| {
                 resource.kind == "ElementDeployment" && capabilities.supports_operation(verbs::LIST)

@@ -66,6 +66,11 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let aggregated = request
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("as=APIGroupDiscoveryList"));
     let token = request
         .headers()
         .get("authorization")
@@ -82,6 +87,11 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
         let role = token.and_then(|t| state.tokens.get(&t).copied());
         match role {
             None => status_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None),
+            Some(_)
+                if aggregated && !state.legacy_discovery && matches!(path.trim_end_matches('/'), "/api" | "/apis") =>
+            {
+                (StatusCode::OK, resources::aggregated(path.trim_end_matches('/') == "/api"))
+            }
             Some(role) => route(&mut state, role, port, &method, &path, &query, content_type.as_deref(), &body),
         }
     };
@@ -91,9 +101,10 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
         content_type,
         status: status.as_u16(),
     });
+    let media_type = if value["kind"] == "APIGroupDiscoveryList" { resources::AGGREGATED } else { "application/json" };
     Response::builder()
         .status(status)
-        .header("content-type", "application/json")
+        .header("content-type", media_type)
         .body(Full::new(Bytes::from(value.to_string())))
         .expect("response")
 }

@@ -61,6 +61,8 @@ struct State {
     log: Vec<Logged>,
     /// Accept requests and never answer them.
     hang: bool,
+    /// Answer discovery as a server older than Kubernetes 1.26: no aggregated discovery.
+    legacy_discovery: bool,
 }
 
 pub struct ApiServer {
@@ -146,6 +148,11 @@ impl ApiServer {
 
     pub fn clear_requests(&self) {
         self.state.lock().expect("state").log.clear();
+    }
+
+    /// While on, discovery is answered as by a server without aggregated discovery.
+    pub fn set_legacy_discovery(&self, legacy: bool) {
+        self.state.lock().expect("state").legacy_discovery = legacy;
     }
 
     /// While on, the server accepts every request and never answers it.

@@ -94,3 +94,31 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
     let group_version = if group.is_empty() { version.to_owned() } else { format!("{group}/{version}") };
     Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}))
 }
+
+/// The media type of aggregated discovery (Kubernetes 1.30+), which kubectl and kube-rs ask for
+/// first; a server that answers it saves them one request per group.
+pub const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// `/api` (core) or `/apis` (every other group) as one APIGroupDiscoveryList.
+pub fn aggregated(core: bool) -> Value {
+    let mut groups: Vec<&str> = RESOURCES.iter().filter(|r| r.group.is_empty() == core).map(|r| r.group).collect();
+    groups.dedup();
+    let items: Vec<Value> = groups
+        .into_iter()
+        .map(|group| {
+            let resources: Vec<Value> = RESOURCES
+                .iter()
+                .filter(|r| r.group == group)
+                .map(|r| {
+                    json!({"resource": r.plural, "singularResource": r.kind.to_lowercase(),
+                           "responseKind": {"group": r.group, "version": r.version, "kind": r.kind},
+                           "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+                           "verbs": ["create", "delete", "get", "list", "patch", "update"], "shortNames": r.short_names})
+                })
+                .collect();
+            let version = RESOURCES.iter().find(|r| r.group == group).map(|r| r.version).unwrap_or("v1");
+            json!({"metadata": {"name": group}, "versions": [{"version": version, "resources": resources, "freshness": "Current"}]})
+        })
+        .collect();
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
+}
