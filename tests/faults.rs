@@ -158,3 +158,14 @@ fn https_to_an_http_registry_says_to_add_plain_http() {
         run.stderr
     );
 }
+
+#[test]
+fn plain_http_to_an_https_registry_says_to_drop_the_flag() {
+    let registry = Registry::start(RegistryConfig { tls: true, ..RegistryConfig::default() });
+    let host = registry.host();
+    let args =
+        ["plan", "--offline", "-f", "tests/fixtures/images_digests.yml", "--registry", &host, "--registry-plain-http"];
+    let run = Plugin::new().run(&args);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stderr.contains("answered 400") && run.stderr.contains("drop --registry-plain-http"), "{}", run.stderr);
+}

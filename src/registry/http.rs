@@ -66,7 +66,7 @@ impl HttpRegistry {
             tokens: Mutex::new(HashMap::new()),
         };
         let ping = format!("{}/v2/", this.base);
-        let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e, options))?;
+        let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e))?;
         this.scheme = match response.status() {
             status if status.is_success() => Scheme::Anonymous,
             StatusCode::UNAUTHORIZED => {
@@ -84,7 +84,12 @@ impl HttpRegistry {
                 return Err(Error::RegistryUnreachable {
                     registry: registry.to_string(),
                     reason: format!("GET /v2/ answered {status}: this is not a registry API (v2) endpoint"),
-                    hint: "check --registry HOST[:PORT]".into(),
+                    // An HTTPS server answers a plain HTTP request with 400.
+                    hint: if options.plain_http && status == StatusCode::BAD_REQUEST {
+                        "is it an HTTPS registry? then drop --registry-plain-http".into()
+                    } else {
+                        "check --registry HOST[:PORT]".into()
+                    },
                 });
             }
         };
@@ -139,12 +144,12 @@ impl HttpRegistry {
         }
     }
 
-    fn unreachable(&self, transport: &Transport, options: &RegistryOptions) -> Error {
-        let mut hint = transport.hint.clone();
-        if options.plain_http && transport.reason.contains("connection") {
-            hint.push_str("; is it an HTTPS registry? then drop --registry-plain-http");
+    fn unreachable(&self, transport: &Transport) -> Error {
+        Error::RegistryUnreachable {
+            registry: self.registry.to_string(),
+            reason: transport.reason.clone(),
+            hint: transport.hint.clone(),
         }
-        Error::RegistryUnreachable { registry: self.registry.to_string(), reason: transport.reason.clone(), hint }
     }
 
     /// GET on the token service: for one repository's pull scope, or (None) just to log in.

@@ -67,10 +67,11 @@ impl From<&reqwest::Error> for Transport {
         let (reason, hint) = if error.is_timeout() {
             ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
         } else if error.is_connect() {
-            (
-                format!("connection failed ({chain})"),
-                "check --registry HOST:PORT and that the registry is running".to_owned(),
-            )
+            let reason = match io_kind(error) {
+                Some(std::io::ErrorKind::ConnectionRefused) => "the connection was refused".to_owned(),
+                _ => format!("connection failed ({chain})"),
+            };
+            (reason, "check --registry HOST:PORT and that the registry is running".to_owned())
         } else {
             (format!("request failed ({chain})"), "check the registry's health and run again".to_owned())
         };
@@ -89,6 +90,18 @@ fn find_rustls_error(error: &(dyn std::error::Error + 'static)) -> Option<rustls
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => error.source(),
         };
+    }
+    None
+}
+
+/// The kind of the io::Error behind a request error, if one is.
+fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        current = error.source();
     }
     None
 }
