@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub enum Error {
     /// A flag or a combination of flags is wrong.
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage { message: String, hint: String },
 
     #[error("cannot read {path}: {source}")]
     ReadInput { path: PathBuf, source: std::io::Error },
@@ -55,7 +55,7 @@ pub struct ClusterFailure {
 
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Usage { message: message.into(), hint: Some(hint.into()) }
+        Error::Usage { message: message.into(), hint: hint.into() }
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -70,11 +70,12 @@ impl Error {
     /// One line of advice, printed after the error.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Usage { hint, .. } => hint.as_deref(),
+            Error::Usage { hint, .. } => Some(hint),
             Error::ReadInput { .. } => Some("pass the installer's images_digests.yml with -f FILE"),
             Error::Input { .. } => Some("fix the entries above and run again; nothing was contacted or written"),
-            Error::RegistryAuth { hint, .. } | Error::RegistryUnreachable { hint, .. } => Some(hint),
-            Error::ClusterConfig { hint, .. } => Some(hint),
+            Error::RegistryAuth { hint, .. }
+            | Error::RegistryUnreachable { hint, .. }
+            | Error::ClusterConfig { hint, .. } => Some(hint),
             Error::Cluster(failure) => Some(&failure.hint),
             Error::PartlyApplied { hint, .. } => Some(hint),
             Error::Output(_) => None,
