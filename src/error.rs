@@ -34,6 +34,10 @@ pub enum Error {
     #[error("failed to {} in namespace {} (context {}): {}", .0.action, .0.namespace, .0.context, .0.reason)]
     Cluster(Box<ClusterFailure>),
 
+    /// `apply` would leave images pulling from upstream; the plan's own exit code stands.
+    #[error("refusing to apply: {not_ready} of {images} images are not ready; nothing was written")]
+    Refused { not_ready: usize, images: usize, code: u8 },
+
     /// Some objects were written and then a write failed: says exactly which.
     #[error("{written}; {failure}")]
     PartlyApplied { written: String, failure: Box<Error>, hint: String },
@@ -64,6 +68,7 @@ impl Error {
             Error::RegistryAuth { .. } => exit::REGISTRY_AUTH,
             Error::RegistryUnreachable { .. } => exit::REGISTRY_UNREACHABLE,
             Error::ClusterConfig { .. } | Error::Cluster(_) | Error::PartlyApplied { .. } => exit::KUBE_API,
+            Error::Refused { code, .. } => *code,
         }
     }
 
@@ -78,6 +83,9 @@ impl Error {
             | Error::ClusterConfig { hint, .. } => Some(hint),
             Error::Cluster(failure) => Some(&failure.hint),
             Error::PartlyApplied { hint, .. } => Some(hint),
+            Error::Refused { .. } => Some(
+                "mirror them (the fixes are above) and rerun, or pass --allow-incomplete to apply the ready entries",
+            ),
             Error::Output(_) => None,
         }
     }

@@ -17,15 +17,11 @@ pub async fn run(args: ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
         write_plan(&planned.plan, args.shared.output.format, color, out).map_err(io_error)?;
-        writeln!(
-            err,
-            "error: refusing to apply: {} of {} images are not ready; nothing was written\n\
-             hint: mirror them (the fixes are above) and rerun, or pass --allow-incomplete to apply the ready entries",
-            summary.images - summary.ready,
-            summary.images
-        )
-        .map_err(io_error)?;
-        return Ok(planned.plan.exit_code());
+        return Err(Error::Refused {
+            not_ready: summary.images - summary.ready,
+            images: summary.images,
+            code: planned.plan.exit_code(),
+        });
     }
 
     if args.dry_run == DryRun::Client {
