@@ -169,3 +169,15 @@ fn plain_http_to_an_https_registry_says_to_drop_the_flag() {
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains("answered 400") && run.stderr.contains("drop --registry-plain-http"), "{}", run.stderr);
 }
+
+#[test]
+fn a_body_cut_off_mid_response_is_fetched_again() {
+    let faulty = Faulty::new();
+    faulty.proxy.add(Rule { path: "/manifests/", method: Some("HEAD"), fault: Fault::StripDigest, times: None });
+    faulty.proxy.add(Rule { path: "/manifests/", method: Some("GET"), fault: Fault::Truncate, times: Some(2) });
+    let run = faulty.plan(&Plugin::new(), &["--concurrency", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["present"], 2, "the digests came out right after the retries");
+    let gets = faulty.proxy.requests().iter().filter(|r| r.method == "GET" && r.path.contains("/manifests/")).count();
+    assert_eq!(gets, 4, "two cut off, then one whole GET per image");
+}

@@ -262,6 +262,29 @@ impl HttpRegistry {
     }
 }
 
+impl HttpRegistry {
+    /// GET of the manifest and the sha256 of its bytes. A body cut off mid-way is fetched
+    /// again, like any other failed attempt.
+    async fn manifest_digest_by_get(&self, repo: &RepoPath, reference: &str) -> Result<Digest, LookupError> {
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=MAX_ATTEMPTS {
+            let response = self.manifest_request(reqwest::Method::GET, repo, reference).await?;
+            if response.status() != StatusCode::OK {
+                return Err(LookupError::Failed(format!("GET of {repo}:{reference} answered {}", response.status())));
+            }
+            match response.bytes().await {
+                Ok(body) => return Ok(Digest::of(&body)),
+                Err(error) if attempt == MAX_ATTEMPTS => {
+                    return Err(LookupError::Failed(Transport::from(&error).reason));
+                }
+                Err(_) => tokio::time::sleep(backoff).await,
+            }
+            backoff *= 2;
+        }
+        unreachable!("the last attempt returns")
+    }
+}
+
 impl ManifestStore for HttpRegistry {
     async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
         let response = self.manifest_request(reqwest::Method::HEAD, repo, reference).await?;
@@ -294,17 +317,7 @@ impl ManifestStore for HttpRegistry {
         let digest = match header(&response, "docker-content-digest").map(|d| Digest::parse(&d)) {
             Some(Ok(digest)) => digest,
             // Some registries omit the header on HEAD: the digest is the sha256 of the body.
-            _ => {
-                let response = self.manifest_request(reqwest::Method::GET, repo, reference).await?;
-                if response.status() != StatusCode::OK {
-                    return Err(LookupError::Failed(format!(
-                        "GET of {repo}:{reference} answered {}",
-                        response.status()
-                    )));
-                }
-                let body = response.bytes().await.map_err(|e| LookupError::Failed(Transport::from(&e).reason))?;
-                Digest::of(&body)
-            }
+            _ => self.manifest_digest_by_get(repo, reference).await?,
         };
         Ok(Some(ManifestHead { digest, media_type }))
     }

@@ -2,8 +2,9 @@
 //! those a rule says to break (a status, a Retry-After, a hang, a reset, a missing header).
 //! Every request is logged with the time it arrived, so tests assert on counts and order.
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -23,6 +24,8 @@ pub enum Fault {
     Reset,
     /// Forward, but drop `Docker-Content-Digest` from the answer.
     StripDigest,
+    /// Forward, but cut the connection half-way through the answer's body.
+    Truncate,
     /// Answer 401 with a Basic challenge.
     Unauthorized,
 }
@@ -111,6 +114,20 @@ async fn serve(state: Arc<Mutex<State>>, upstream: String) -> u16 {
     port
 }
 
+type Body = BoxBody<Bytes, std::io::Error>;
+
+fn whole(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// The first half of `bytes`, then an error: hyper drops the connection mid-body.
+fn cut(bytes: Bytes) -> Body {
+    let half = bytes.slice(..bytes.len() / 2);
+    let frames: Vec<Result<Frame<Bytes>, std::io::Error>> =
+        vec![Ok(Frame::data(half)), Err(std::io::Error::other("cut by the fault proxy"))];
+    StreamBody::new(futures_util::stream::iter(frames)).boxed()
+}
+
 /// The fault of the first rule that matches, used up when it counts down.
 fn take_fault(state: &mut State, method: &str, path: &str) -> Option<Fault> {
     let rule = state
@@ -128,7 +145,7 @@ async fn handle(
     client: Client<HttpConnector, Full<Bytes>>,
     upstream: &str,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, std::io::Error> {
+) -> Result<Response<Body>, std::io::Error> {
     let method = request.method().to_string();
     let path = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
     let at = Instant::now();
@@ -144,7 +161,7 @@ async fn handle(
         if challenge {
             response = response.header("www-authenticate", "Basic realm=\"essregistry-faults\"");
         }
-        response.body(Full::new(Bytes::new())).expect("response")
+        response.body(whole(Bytes::new())).expect("response")
     };
     match fault {
         Some(Fault::Status { code, retry_after }) => {
@@ -163,7 +180,7 @@ async fn handle(
             log(0);
             return Err(std::io::Error::other("reset by the fault proxy"));
         }
-        Some(Fault::StripDigest) | None => {}
+        Some(Fault::StripDigest | Fault::Truncate) | None => {}
     }
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
@@ -179,5 +196,6 @@ async fn handle(
     }
     log(parts.status.as_u16());
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    Ok(Response::from_parts(parts, Full::new(body)))
+    let body = if fault == Some(Fault::Truncate) { cut(body) } else { whole(body) };
+    Ok(Response::from_parts(parts, body))
 }
