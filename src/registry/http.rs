@@ -9,6 +9,7 @@ use crate::reference::{Digest, RegistryHost, RepoPath};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -239,49 +240,62 @@ impl HttpRegistry {
 
     /// Sends with retries on connection errors, 429 (after its Retry-After) and 5xx.
     async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=MAX_ATTEMPTS {
-            let last = attempt == MAX_ATTEMPTS;
+        let request = &request;
+        with_retries(|last| async move {
             match request().send().await {
                 Ok(response) if !last && is_retryable(response.status()) => {
-                    let wait = retry_after(&response).unwrap_or(backoff).min(MAX_RETRY_AFTER);
-                    tokio::time::sleep(wait).await;
+                    ControlFlow::Continue(retry_after(&response))
                 }
-                Ok(response) => return Ok(response),
+                Ok(response) => ControlFlow::Break(Ok(response)),
                 Err(error) => {
                     let transport = Transport::from(&error);
-                    if last || transport.tls {
-                        return Err(transport);
-                    }
-                    tokio::time::sleep(backoff).await;
+                    if last || transport.tls { ControlFlow::Break(Err(transport)) } else { ControlFlow::Continue(None) }
                 }
             }
-            backoff *= 2;
-        }
-        unreachable!("the last attempt returns")
+        })
+        .await
     }
+}
+
+/// Runs `attempt` up to MAX_ATTEMPTS times (it is told when it is the last), waiting between
+/// tries as long as it asks, else with a doubling backoff.
+async fn with_retries<T, Attempt>(mut attempt: impl FnMut(bool) -> Attempt) -> T
+where
+    Attempt: Future<Output = ControlFlow<T, Option<Duration>>>,
+{
+    let mut backoff = FIRST_BACKOFF;
+    for number in 1..=MAX_ATTEMPTS {
+        match attempt(number == MAX_ATTEMPTS).await {
+            ControlFlow::Break(done) => return done,
+            ControlFlow::Continue(wait) => tokio::time::sleep(wait.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await,
+        }
+        backoff *= 2;
+    }
+    unreachable!("the last attempt breaks")
 }
 
 impl HttpRegistry {
     /// GET of the manifest and the sha256 of its bytes. A body cut off mid-way is fetched
     /// again, like any other failed attempt.
     async fn manifest_digest_by_get(&self, repo: &RepoPath, reference: &str) -> Result<Digest, LookupError> {
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=MAX_ATTEMPTS {
-            let response = self.manifest_request(reqwest::Method::GET, repo, reference).await?;
-            if response.status() != StatusCode::OK {
-                return Err(LookupError::Failed(format!("GET of {repo}:{reference} answered {}", response.status())));
-            }
-            match response.bytes().await {
-                Ok(body) => return Ok(Digest::of(&body)),
-                Err(error) if attempt == MAX_ATTEMPTS => {
-                    return Err(LookupError::Failed(Transport::from(&error).reason));
+        with_retries(|last| async move {
+            let response = match self.manifest_request(reqwest::Method::GET, repo, reference).await {
+                Ok(response) if response.status() == StatusCode::OK => response,
+                Ok(response) => {
+                    let status = response.status();
+                    return ControlFlow::Break(Err(LookupError::Failed(format!(
+                        "GET of {repo}:{reference} answered {status}"
+                    ))));
                 }
-                Err(_) => tokio::time::sleep(backoff).await,
+                Err(error) => return ControlFlow::Break(Err(error)),
+            };
+            match response.bytes().await {
+                Ok(body) => ControlFlow::Break(Ok(Digest::of(&body))),
+                Err(error) if last => ControlFlow::Break(Err(LookupError::Failed(Transport::from(&error).reason))),
+                Err(_) => ControlFlow::Continue(None),
             }
-            backoff *= 2;
-        }
-        unreachable!("the last attempt returns")
+        })
+        .await
     }
 }
 
