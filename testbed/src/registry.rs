@@ -56,8 +56,9 @@ impl Registry {
             std::fs::copy(&files.ca, certs.join("ca.crt")).expect("copy CA");
             files
         });
+        // As Debian's shipped config.yml: filesystem storage with the in-memory descriptor cache.
         let mut yaml = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
             root = dir.path().join("storage").display()
         );
         if let Some(files) = &tls {
