@@ -92,7 +92,17 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
             {
                 (StatusCode::OK, resources::aggregated(path.trim_end_matches('/') == "/api"))
             }
-            Some(role) => route(&mut state, role, port, &method, &path, &query, content_type.as_deref(), &body),
+            Some(role) => {
+                let call = Call {
+                    role,
+                    method: &method,
+                    path: &path,
+                    query: &query,
+                    content_type: content_type.as_deref(),
+                    body: &body,
+                };
+                route(&mut state, port, &call)
+            }
         }
     };
     state.lock().expect("state").log.push(Logged {
@@ -153,18 +163,29 @@ fn parse_path(path: &str, port: u16) -> Option<Target> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn route(
-    state: &mut State,
+/// One authenticated request, as the operations read it.
+struct Call<'a> {
     role: Role,
-    port: u16,
-    method: &Method,
-    path: &str,
-    query: &str,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Reply {
-    let Some(target) = parse_path(path, port) else {
+    method: &'a Method,
+    path: &'a str,
+    query: &'a str,
+    content_type: Option<&'a str>,
+    body: &'a [u8],
+}
+
+impl Call<'_> {
+    fn param(&self, key: &str) -> Option<&str> {
+        self.query.split('&').find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
+    }
+
+    fn dry_run(&self) -> bool {
+        self.param("dryRun") == Some("All")
+    }
+}
+
+fn route(state: &mut State, port: u16, call: &Call) -> Reply {
+    let (role, method) = (call.role, call.method);
+    let Some(target) = parse_path(call.path, port) else {
         return status_error(
             StatusCode::NOT_FOUND,
             "NotFound",
@@ -172,8 +193,6 @@ fn route(
             None,
         );
     };
-    let param = |key: &str| query.split('&').find_map(|p| p.strip_prefix(key)?.strip_prefix('=')).map(str::to_owned);
-    let dry_run = param("dryRun").is_some_and(|v| v == "All");
     match target {
         Target::Document(document) => (StatusCode::OK, document),
         Target::Collection { resource, namespace } if method == Method::GET => {
@@ -209,17 +228,7 @@ fn route(
                     Some(_) => (StatusCode::OK, json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})),
                     None => not_found(&resource, &name),
                 },
-                _ => patch(
-                    state,
-                    &resource,
-                    &namespace,
-                    &name,
-                    content_type,
-                    body,
-                    param("fieldManager"),
-                    param("force"),
-                    dry_run,
-                ),
+                _ => patch(state, &resource, &namespace, &name, call),
             }
         }
         Target::Collection { .. } => {
@@ -265,22 +274,12 @@ fn list(state: &State, resource: &Resource, namespace: &str) -> Reply {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn patch(
-    state: &mut State,
-    resource: &Resource,
-    namespace: &str,
-    name: &str,
-    content_type: Option<&str>,
-    body: &[u8],
-    manager: Option<String>,
-    force: Option<String>,
-    dry_run: bool,
-) -> Reply {
+fn patch(state: &mut State, resource: &Resource, namespace: &str, name: &str, call: &Call) -> Reply {
+    let (body, manager, dry_run) = (call.body, call.param("fieldManager"), call.dry_run());
     let key = (resource.plural.to_owned(), namespace.to_owned(), name.to_owned());
     let live = state.objects.get(&key).cloned();
     let now = now();
-    let content_type = content_type.unwrap_or_default();
+    let content_type = call.content_type.unwrap_or_default();
     let result = if content_type.starts_with("application/apply-patch+yaml") {
         let Some(manager) = manager else {
             return bad_request("PATCH, application/apply-patch+yaml requires fieldManager to be set");
@@ -309,7 +308,7 @@ fn patch(
         }
         let base = json!({"apiVersion": resource.api_version(), "kind": resource.kind,
                           "metadata": {"name": name, "namespace": namespace}});
-        match ssa::apply(live.as_ref(), base, &applied, &manager, force.as_deref() == Some("true"), &now) {
+        match ssa::apply(live.as_ref(), base, &applied, manager, call.param("force") == Some("true"), &now) {
             Ok(result) => result,
             Err(conflicts) => return conflict(resource, name, &conflicts),
         }
@@ -322,7 +321,7 @@ fn patch(
         let Ok(patch) = serde_json::from_slice::<Value>(body) else {
             return bad_request("the patch is not JSON");
         };
-        ssa::merge_patch(live, &patch, manager.as_deref().unwrap_or("kubectl-patch"), &now)
+        ssa::merge_patch(live, &patch, manager.unwrap_or("kubectl-patch"), &now)
     } else {
         return status_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
