@@ -14,6 +14,18 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// An error and its causes, outermost first, repeats dropped, escaped for the terminal.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut current = error.source();
+    while let Some(cause) = current {
+        parts.push(cause.to_string());
+        current = cause.source();
+    }
+    parts.dedup();
+    printable(&parts.join(": "))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,6 +8,7 @@ use essregistry_testbed::images::{self, Copy};
 use essregistry_testbed::kubectl::Kubectl;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::scenario::{ESS, Mirrored, Scenario};
+use kubectl_essregistry::reference::Digest;
 use serde_json::json;
 use support::{Plugin, Run};
 
@@ -109,7 +110,7 @@ fn plan_apply_status_end_to_end_as_kubectl_sees_it() {
     let configmap = kubectl.json(&["get", "configmap", "ess-images-digests", "-o", "json"]);
     assert_eq!(configmap["data"]["images_digests"], plan["configMap"]);
     assert_eq!(configmap["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kubectl-essregistry");
-    let file_sha = format!("sha256:{}", sha256_hex(&std::fs::read(&world.scenario.digests).unwrap()));
+    let file_sha = Digest::of(&std::fs::read(&world.scenario.digests).unwrap()).to_string();
     assert_eq!(configmap["metadata"]["annotations"]["kubectl-essregistry/input-sha256"], file_sha.as_str());
     let managed = kubectl.json(&["get", "configmap", "ess-images-digests", "-o", "json", "--show-managed-fields"]);
     assert_eq!(managed["metadata"]["managedFields"][0]["manager"], "kubectl-essregistry");
@@ -335,11 +336,6 @@ fn a_missing_namespace_and_an_unreachable_cluster_are_exit_5_with_advice() {
     let run = world.plugin.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(run.stderr.contains("cannot reach the API server"), "{}", run.stderr);
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]

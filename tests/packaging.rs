@@ -2,6 +2,7 @@
 //! really builds, checked against krew's rules; kubectl finding the plugin on PATH; completion
 //! scripts in step with the CLI; and `kubectl essregistry <TAB>` answered as kubectl asks.
 
+use kubectl_essregistry::reference::Digest;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,9 +12,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The lower-case hex sha256 of a file, as krew writes it.
 fn sha256_hex(path: &Path) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+    let digest = Digest::of(&std::fs::read(path).unwrap());
+    digest.as_str().trim_start_matches("sha256:").to_owned()
 }
 
 /// Runs scripts/package on the binary cargo built, once for all tests here; returns the output

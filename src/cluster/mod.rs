@@ -178,7 +178,7 @@ impl Cluster {
                 }
             }
             other => {
-                let chain = error_chain(other);
+                let chain = crate::sanitize::error_chain(other);
                 let timed_out = chain.contains("timed out") || chain.contains("elapsed");
                 let reason = if timed_out {
                     format!("the API server {} did not answer in time", self.server)
@@ -212,17 +212,6 @@ fn conflicting_managers(message: &str) -> Vec<String> {
         message.split("conflict with \"").skip(1).filter_map(|rest| rest.split('"').next()).map(printable).collect();
     managers.dedup();
     managers
-}
-
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut current = error.source();
-    while let Some(e) = current {
-        parts.push(e.to_string());
-        current = e.source();
-    }
-    parts.dedup();
-    printable(&parts.join(": "))
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ impl From<&reqwest::Error> for Transport {
             };
             return Transport { reason, hint, tls: true };
         }
-        let chain = error_chain(error);
+        let chain = crate::sanitize::error_chain(error);
         let (reason, hint) = if error.is_timeout() {
             ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
         } else if error.is_connect() {
@@ -104,18 +104,4 @@ fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKi
         current = error.source();
     }
     None
-}
-
-/// The innermost causes, which say more than reqwest's "error sending request".
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut current = error.source();
-    while let Some(error) = current {
-        parts.push(error.to_string());
-        current = error.source();
-    }
-    if parts.is_empty() {
-        parts.push(error.to_string());
-    }
-    crate::sanitize::printable(&parts.join(": "))
 }
