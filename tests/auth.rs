@@ -109,13 +109,57 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
     let states: Vec<&str> = report["images"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["present", "mismatch", "mismatch", "unauthorized", "error"]);
 
+    // The batch token for all five failed on hookshot: each repository was then asked alone.
     let token_requests = token_server.requests.lock().unwrap().clone();
-    let haproxy_tokens = token_requests.iter().filter(|q| q.contains("ess%2Flibrary%2Fhaproxy")).count();
-    assert_eq!(haproxy_tokens, 1, "one token per repository: {token_requests:#?}");
+    let haproxy_alone = token_requests.iter().filter(|q| scopes(q) == ["ess/library/haproxy"]).count();
+    assert_eq!(haproxy_alone, 1, "{token_requests:#?}");
 
     let wrong = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", "nope");
     let run = wrong.run(&strs(&scenario.plan_args(&[])));
     assert_eq!(run.code, 3, "{}", run.stderr);
+}
+
+#[test]
+fn a_bearer_registry_is_asked_for_one_token_for_all_repositories() {
+    // element-web is denied: the shared token leaves it out, the registry refuses it, and only
+    // then is a token asked for element-web alone.
+    let policy = TokenPolicy {
+        user: USER.into(),
+        password: PASSWORD.into(),
+        deny: vec!["ess/vectorim/element-web".into()],
+        fail: vec![],
+    };
+    let scenario = Scenario::seed(
+        Registry::start(RegistryConfig { tls: true, token: Some(policy), ..RegistryConfig::default() }),
+        &ESS,
+    );
+    let token_server = scenario.registry.token_server.as_ref().unwrap();
+    token_server.requests.lock().unwrap().clear();
+    let plugin = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD);
+    let run = plugin.run(&strs(&scenario.plan_args(&["-o", "json"])));
+    let report = run.json();
+    let states: Vec<&str> = report["images"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["present", "mismatch", "mismatch", "unauthorized", "missing"], "{}", run.stderr);
+    assert_eq!(run.code, 3, "an unauthorized image decides the exit code: {}", run.stderr);
+
+    let token_requests = token_server.requests.lock().unwrap().clone();
+    let scoped: Vec<Vec<String>> = token_requests.iter().map(|q| scopes(q)).filter(|s| !s.is_empty()).collect();
+    let targets: Vec<String> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["target"].as_str().unwrap().split_once('/').unwrap().1.rsplit_once(':').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(scoped, vec![targets, vec!["ess/vectorim/element-web".to_owned()]], "{token_requests:#?}");
+}
+
+/// The repositories a token request's `scope` parameters name.
+fn scopes(query: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("scope=repository%3A"))
+        .map(|scope| scope.trim_end_matches("%3Apull").replace("%2F", "/"))
+        .collect()
 }
 
 #[test]

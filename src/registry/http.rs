@@ -32,20 +32,21 @@ pub struct RegistryOptions {
 
 /// How the registry asked to be authenticated, learnt from the first `GET /v2/`.
 #[derive(Debug, Clone)]
-enum Scheme {
+pub(super) enum Scheme {
     Anonymous,
     Basic,
     Bearer(Challenge),
 }
 
 pub struct HttpRegistry {
-    client: reqwest::Client,
+    pub(super) client: reqwest::Client,
     base: String,
     registry: RegistryHost,
-    auth: RegistryAuth,
-    scheme: Scheme,
-    /// Bearer tokens per repository, so each repository costs one token request.
-    tokens: Mutex<HashMap<String, String>>,
+    pub(super) auth: RegistryAuth,
+    pub(super) scheme: Scheme,
+    /// Bearer tokens per repository, so each repository costs at most one token request.
+    pub(super) tokens: Mutex<HashMap<String, String>>,
+    pub(super) concurrency: usize,
 }
 
 impl HttpRegistry {
@@ -65,6 +66,7 @@ impl HttpRegistry {
             auth,
             scheme: Scheme::Anonymous,
             tokens: Mutex::new(HashMap::new()),
+            concurrency: options.concurrency.max(1),
         };
         let ping = format!("{}/v2/", this.base);
         let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e))?;
@@ -113,7 +115,7 @@ impl HttpRegistry {
                 self.send(|| self.client.get(&url).basic_auth(&credentials.username, Some(credentials.password())))
                     .await
             }
-            Scheme::Bearer(_) => self.token_request(None).await,
+            Scheme::Bearer(_) => self.token_request(&[], true).await,
         };
         match response {
             Ok(response) if response.status().is_success() => Ok(()),
@@ -153,58 +155,6 @@ impl HttpRegistry {
         }
     }
 
-    /// GET on the token service: for one repository's pull scope, or (None) just to log in.
-    async fn token_request(&self, repo: Option<&RepoPath>) -> Result<Response, Transport> {
-        let Scheme::Bearer(Challenge::Bearer { realm, service }) = &self.scheme else {
-            unreachable!("token requests are only made for Bearer registries")
-        };
-        let mut query: Vec<(&str, String)> = Vec::new();
-        if let Some(service) = service {
-            query.push(("service", service.clone()));
-        }
-        if let Some(repo) = repo {
-            query.push(("scope", format!("repository:{repo}:pull")));
-        }
-        if let Some(credentials) = &self.auth.credentials {
-            query.push(("account", credentials.username.clone()));
-        }
-        self.send(|| {
-            let request = self.client.get(realm).query(&query);
-            match &self.auth.credentials {
-                Some(c) => request.basic_auth(&c.username, Some(c.password())),
-                None => request,
-            }
-        })
-        .await
-    }
-
-    async fn token(&self, repo: &RepoPath) -> Result<String, LookupError> {
-        if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
-            return Ok(token.clone());
-        }
-        let response = self.token_request(Some(repo)).await.map_err(|t| LookupError::Failed(t.reason))?;
-        match response.status() {
-            status if status.is_success() => {}
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(LookupError::Unauthorized(format!("the token service refused a pull token for {repo}")));
-            }
-            status => {
-                return Err(LookupError::Failed(format!("the token service answered {status}")));
-            }
-        }
-        let unreadable = |_| LookupError::Failed("the token service sent an unreadable answer".into());
-        let bytes = response.bytes().await.map_err(|e| unreadable(e.to_string()))?;
-        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
-        let token = body
-            .get("token")
-            .or_else(|| body.get("access_token"))
-            .and_then(|t| t.as_str())
-            .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))?
-            .to_owned();
-        self.tokens.lock().expect("token cache").insert(repo.to_string(), token.clone());
-        Ok(token)
-    }
-
     async fn authorised(&self, request: RequestBuilder, repo: &RepoPath) -> Result<RequestBuilder, LookupError> {
         Ok(match (&self.scheme, &self.auth.credentials) {
             (Scheme::Basic, Some(c)) => request.basic_auth(&c.username, Some(c.password())),
@@ -230,7 +180,7 @@ impl HttpRegistry {
                 .await
                 .map_err(|t| LookupError::Failed(t.reason))?;
             if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
-                self.tokens.lock().expect("token cache").remove(repo.as_str());
+                self.forget_token(repo);
                 continue;
             }
             return Ok(response);
@@ -239,7 +189,7 @@ impl HttpRegistry {
     }
 
     /// Sends with retries on connection errors, 429 (after its Retry-After) and 5xx.
-    async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
+    pub(super) async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
         let request = &request;
         with_retries(|last| async move {
             match request().send().await {

@@ -4,6 +4,7 @@
 mod auth;
 mod challenge;
 mod http;
+mod token;
 mod transport;
 
 pub use auth::{CredentialSource, Credentials, RegistryAuth, from_docker_config_json};

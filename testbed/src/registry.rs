@@ -141,6 +141,17 @@ impl Registry {
         self.log().lines().filter_map(parse_access_line).collect()
     }
 
+    /// CPU time the registry process has used so far (user + system), for the benchmark: it
+    /// shows when the registry, not its client, is what limits a run.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("registry /proc stat");
+        // Fields after the command name; utime and stime are the 12th and 13th, in USER_HZ
+        // ticks, which Linux reports as 1/100 s on every architecture.
+        let fields: Vec<&str> = stat.rsplit_once(')').expect("stat format").1.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+        Duration::from_millis(ticks * 10)
+    }
+
     /// Forgets the requests so far (the log is truncated).
     pub fn clear_requests(&self) {
         std::fs::OpenOptions::new()

@@ -3,6 +3,10 @@
 //! `kid` is the libtrust key ID of the signing certificate in the registry's `rootcertbundle`.
 
 use data_encoding::{BASE32_NOPAD, BASE64, BASE64URL_NOPAD};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
 use rcgen::{CertificateParams, DnType, KeyPair, PublicKeyData};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
@@ -10,8 +14,8 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
 
 pub const ISSUER: &str = "essregistry-testbed-issuer";
 pub const SERVICE: &str = "essregistry-testbed";
@@ -28,11 +32,20 @@ pub struct TokenPolicy {
 }
 
 pub struct TokenServer {
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
     pub port: u16,
     /// The query string of every token request, in order.
     pub requests: Arc<Mutex<Vec<String>>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// What every token answer is made from.
+struct Issuer {
+    policy: TokenPolicy,
+    /// The password stored hashed, as real token services keep it (at htpasswd -B's cost), so a
+    /// token request costs what it costs there.
+    hash: String,
+    signer: EcdsaKeyPair,
+    kid: String,
 }
 
 impl TokenServer {
@@ -47,23 +60,14 @@ impl TokenServer {
         let cert = params.self_signed(&key).expect("signing certificate");
         std::fs::write(cert_file, cert.pem()).expect("write token certificate");
         let kid = libtrust_key_id(&key.subject_public_key_info());
+        let hash = bcrypt::hash(&policy.password, 5).expect("bcrypt");
+        let issuer = Arc::new(Issuer { policy, hash, signer, kid });
 
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("token server"));
-        let port = server.server_addr().to_ip().expect("ip address").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let server = Arc::clone(&server);
-            let requests = Arc::clone(&requests);
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    let query = request.url().split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
-                    requests.lock().expect("requests").push(query.clone());
-                    let (status, body) = answer(&policy, &request, &query, &signer, &kid);
-                    let _ = request.respond(tiny_http::Response::from_string(body).with_status_code(status));
-                }
-            })
-        };
-        TokenServer { server, thread: Some(thread), port, requests }
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let port = runtime.block_on(serve(issuer, Arc::clone(&requests)));
+        TokenServer { port, requests, runtime: Some(runtime) }
     }
 
     pub fn realm(&self) -> String {
@@ -73,22 +77,49 @@ impl TokenServer {
 
 impl Drop for TokenServer {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }
 
-fn answer(
-    policy: &TokenPolicy,
-    request: &tiny_http::Request,
-    query: &str,
-    signer: &EcdsaKeyPair,
-    kid: &str,
-) -> (u16, String) {
-    let expected = format!("Basic {}", BASE64.encode(format!("{}:{}", policy.user, policy.password).as_bytes()));
-    let authorised = request.headers().iter().any(|h| h.field.equiv("Authorization") && h.value.as_str() == expected);
+async fn serve(issuer: Arc<Issuer>, requests: Arc<Mutex<Vec<String>>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let _ = stream.set_nodelay(true);
+            let (issuer, requests) = (Arc::clone(&issuer), Arc::clone(&requests));
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                    let query = request.uri().query().unwrap_or_default().to_owned();
+                    requests.lock().expect("requests").push(query.clone());
+                    let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+                    let (status, body) = answer(&issuer, authorization, &query);
+                    let response = Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .body(Full::new(Bytes::from(body)))
+                        .expect("response");
+                    async move { Ok::<_, std::convert::Infallible>(response) }
+                });
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    port
+}
+
+fn answer(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, String) {
+    let Issuer { policy, hash, signer, kid } = issuer;
+    let authorised = authorization
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| BASE64.decode(encoded.as_bytes()).ok())
+        .and_then(|decoded| String::from_utf8(decoded).ok())
+        .and_then(|pair| pair.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
+        .is_some_and(|(user, password)| user == policy.user && bcrypt::verify(password, hash).unwrap_or(false));
     if !authorised {
         return (401, r#"{"details":"invalid credentials"}"#.into());
     }

@@ -1,0 +1,170 @@
+//! Bearer tokens from the registry's token service: cached per repository, and asked for many
+//! repositories at once before the checks. Token services verify the password on every token
+//! request (a deliberately slow hash), so one token per repository would cost the registry side
+//! more than the checks themselves.
+
+use super::LookupError;
+use super::challenge::Challenge;
+use super::http::{HttpRegistry, Scheme};
+use super::transport::Transport;
+use crate::reference::RepoPath;
+use futures::StreamExt;
+use reqwest::{Response, StatusCode};
+use std::collections::HashSet;
+
+/// Scope bytes per token request. The token carries one access entry per scope, and the proxies
+/// in front of registries refuse long header lines (nginx: 8 KiB by default), so tokens stay small.
+const SCOPE_BYTES_PER_TOKEN: usize = 2048;
+
+impl HttpRegistry {
+    /// Fetches pull tokens for `repos` in a few requests, using the token protocol's repeated
+    /// `scope`. Best effort: a batch that fails is left to the per-repository path, which retries
+    /// and names the repository at fault; a token that grants only part of its batch is renewed
+    /// per repository when the registry refuses it.
+    pub async fn prefetch_pull_tokens(&self, repos: impl IntoIterator<Item = &RepoPath>) {
+        if !matches!(self.scheme, Scheme::Bearer(_)) {
+            return;
+        }
+        let mut seen = HashSet::new();
+        let distinct: Vec<&RepoPath> = repos.into_iter().filter(|repo| seen.insert(repo.as_str())).collect();
+        futures::stream::iter(scope_batches(&distinct, SCOPE_BYTES_PER_TOKEN))
+            .for_each_concurrent(self.concurrency, |batch| async move {
+                let Ok(response) = self.token_request(&batch, false).await else { return };
+                let Ok(token) = read_token(response, &batch).await else { return };
+                let mut cache = self.tokens.lock().expect("token cache");
+                for repo in batch {
+                    cache.insert(repo.to_string(), token.clone());
+                }
+            })
+            .await;
+    }
+
+    /// GET on the token service for the pull scope of `repos` (none: just to log in), with
+    /// retries when `retry`.
+    pub(super) async fn token_request(&self, repos: &[&RepoPath], retry: bool) -> Result<Response, Transport> {
+        let Scheme::Bearer(Challenge::Bearer { realm, service }) = &self.scheme else {
+            unreachable!("token requests are only made for Bearer registries")
+        };
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(service) = service {
+            query.push(("service", service.clone()));
+        }
+        query.extend(repos.iter().map(|repo| ("scope", pull_scope(repo))));
+        if let Some(credentials) = &self.auth.credentials {
+            query.push(("account", credentials.username.clone()));
+        }
+        let request = || {
+            let request = self.client.get(realm).query(&query);
+            match &self.auth.credentials {
+                Some(c) => request.basic_auth(&c.username, Some(c.password())),
+                None => request,
+            }
+        };
+        if retry { self.send(request).await } else { request().send().await.map_err(|e| Transport::from(&e)) }
+    }
+
+    /// The pull token for one repository, from the cache or from the token service.
+    pub(super) async fn token(&self, repo: &RepoPath) -> Result<String, LookupError> {
+        if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
+            return Ok(token.clone());
+        }
+        let response = self.token_request(&[repo], true).await.map_err(|t| LookupError::Failed(t.reason))?;
+        let token = read_token(response, &[repo]).await?;
+        self.tokens.lock().expect("token cache").insert(repo.to_string(), token.clone());
+        Ok(token)
+    }
+
+    /// Forgets a token the registry refused (expired, or not granting this repository).
+    pub(super) fn forget_token(&self, repo: &RepoPath) {
+        self.tokens.lock().expect("token cache").remove(repo.as_str());
+    }
+}
+
+fn pull_scope(repo: &RepoPath) -> String {
+    format!("repository:{repo}:pull")
+}
+
+async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<String, LookupError> {
+    match response.status() {
+        status if status.is_success() => {}
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            let names: Vec<&str> = repos.iter().map(|r| r.as_str()).collect();
+            return Err(LookupError::Unauthorized(format!(
+                "the token service refused a pull token for {}",
+                names.join(", ")
+            )));
+        }
+        status => return Err(LookupError::Failed(format!("the token service answered {status}"))),
+    }
+    let unreadable = |_| LookupError::Failed("the token service sent an unreadable answer".into());
+    let bytes = response.bytes().await.map_err(|e| unreadable(e.to_string()))?;
+    let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+    body.get("token")
+        .or_else(|| body.get("access_token"))
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))
+}
+
+/// Splits repositories, in order, into batches whose pull scopes add up to at most `budget`
+/// bytes (a repository longer than that gets a batch of its own).
+fn scope_batches<'a>(repos: &[&'a RepoPath], budget: usize) -> Vec<Vec<&'a RepoPath>> {
+    let mut batches: Vec<Vec<&RepoPath>> = Vec::new();
+    let mut used = 0;
+    for &repo in repos {
+        let size = pull_scope(repo).len();
+        match batches.last_mut() {
+            Some(batch) if used + size <= budget => batch.push(repo),
+            _ => {
+                batches.push(vec![repo]);
+                used = 0;
+            }
+        }
+        used += size;
+    }
+    batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repos(names: &[&str]) -> Vec<RepoPath> {
+        names.iter().map(|n| RepoPath::parse(n).unwrap()).collect()
+    }
+
+    #[test]
+    fn batches_keep_order_and_stay_within_the_budget() {
+        let owned = repos(&["a/one", "a/two", "a/three", "b/four"]);
+        let refs: Vec<&RepoPath> = owned.iter().collect();
+        // "repository:a/one:pull" is 21 bytes: two fit in 45, a third does not.
+        let batches = scope_batches(&refs, 45);
+        let names: Vec<Vec<&str>> = batches.iter().map(|b| b.iter().map(|r| r.as_str()).collect()).collect();
+        assert_eq!(names, vec![vec!["a/one", "a/two"], vec!["a/three", "b/four"]]);
+    }
+
+    #[test]
+    fn a_repository_longer_than_the_budget_gets_its_own_batch() {
+        let owned = repos(&["short", "a/very/long/repository/name", "x"]);
+        let refs: Vec<&RepoPath> = owned.iter().collect();
+        let batches = scope_batches(&refs, 20);
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert!(scope_batches(&[], 20).is_empty());
+    }
+
+    #[test]
+    fn the_whole_ess_release_fits_in_a_few_tokens() {
+        let owned: Vec<RepoPath> = (0..30)
+            .map(|i| {
+                RepoPath::parse(&format!(
+                    "elementdeployment/gitlab-registry.matrix.org/ems-image-store/enterprise/component-{i}"
+                ))
+                .unwrap()
+            })
+            .collect();
+        let refs: Vec<&RepoPath> = owned.iter().collect();
+        let batches = scope_batches(&refs, SCOPE_BYTES_PER_TOKEN);
+        assert!(batches.len() <= 2, "{} token requests for 30 repositories", batches.len());
+        assert_eq!(batches.concat().len(), 30);
+    }
+}
