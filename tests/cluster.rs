@@ -8,6 +8,7 @@ use essregistry_testbed::images::{self, Copy};
 use essregistry_testbed::kubectl::Kubectl;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::scenario::{ESS, Mirrored, Scenario};
+use essregistry_testbed::token::TokenPolicy;
 use kubectl_essregistry::reference::Digest;
 use serde_json::json;
 use support::{Plugin, Run};
@@ -26,6 +27,10 @@ impl World {
     fn new(mirrored: &[Mirrored]) -> World {
         let config =
             RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), ..RegistryConfig::default() };
+        World::with_registry(config, mirrored)
+    }
+
+    fn with_registry(config: RegistryConfig, mirrored: &[Mirrored]) -> World {
         World {
             scenario: Scenario::seed(Registry::start(config), mirrored),
             api: ApiServer::start(),
@@ -34,8 +39,7 @@ impl World {
     }
 
     fn ready() -> World {
-        let ready: Vec<_> = ESS.into_iter().filter(|m| m.copy == Some(Copy::All)).collect();
-        World::new(&ready)
+        World::new(&ready_images())
     }
 
     fn run(&self, command: &str, role: Role, extra: &[&str]) -> Run {
@@ -73,6 +77,10 @@ impl World {
         }
         self.api.put(pod);
     }
+}
+
+fn ready_images() -> Vec<Mirrored> {
+    ESS.into_iter().filter(|m| m.copy == Some(Copy::All)).collect()
 }
 
 const DEPLOYMENT: &str = "apiVersion: matrix.element.io/v1alpha1\nkind: ElementDeployment\nspec:\n  global:\n    k8s:\n      common:\n        dockerSecrets:\n        - name: ess-local-registry\n        imagesDigestsConfigMap: ess-images-digests\n";
@@ -388,6 +396,24 @@ fn status_uses_the_pull_secret_when_no_credentials_are_given_and_plan_shows_upda
     let diff = plan["resources"][0]["diff"].as_str().unwrap();
     assert!(diff.contains("-synapse:\n") && diff.contains("+synapse_renamed:\n"), "{diff}");
     assert_eq!(plan["resources"][1]["action"], "unchanged");
+}
+
+#[test]
+fn status_on_a_token_registry_checks_every_image_with_one_token_request() {
+    let policy = TokenPolicy { user: USER.into(), password: PASSWORD.into(), ..TokenPolicy::default() };
+    let config = RegistryConfig { tls: true, token: Some(policy), ..RegistryConfig::default() };
+    let world = World::with_registry(config, &ready_images());
+    assert_eq!(world.run("apply", Role::Admin, &[]).code, 0);
+    let token_server = world.scenario.registry.token_server.as_ref().unwrap();
+    token_server.requests.lock().unwrap().clear();
+
+    let report = world.status(&["-o", "json"]).json();
+    let states: Vec<&str> = report["images"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["present", "present"], "{report}");
+    let requests = token_server.requests.lock().unwrap().clone();
+    let scoped: Vec<&String> = requests.iter().filter(|q| q.contains("scope=")).collect();
+    assert_eq!(scoped.len(), 1, "one token for both repositories: {requests:#?}");
+    assert_eq!(scoped[0].matches("scope=").count(), 2, "{requests:#?}");
 }
 
 #[test]
