@@ -55,6 +55,7 @@ pub async fn check_images<S: ManifestStore>(
     concurrency: usize,
     on_done: impl Fn(),
 ) -> Vec<Finding> {
+    store.prepare(&images.iter().map(|image| &image.target).collect::<Vec<_>>()).await;
     futures::stream::iter(images)
         .map(|image| async {
             let finding = check_image(store, registry, image).await;
@@ -84,6 +85,7 @@ pub async fn check_pinned<S: ManifestStore>(
     targets: &[(RepoPath, Digest)],
     concurrency: usize,
 ) -> Vec<Result<bool, LookupError>> {
+    store.prepare(&targets.iter().map(|(path, _)| path).collect::<Vec<_>>()).await;
     futures::stream::iter(targets)
         .map(|(path, digest)| async move { store.head(path, digest.as_str()).await.map(|head| head.is_some()) })
         .buffered(concurrency.max(1))

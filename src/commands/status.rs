@@ -259,7 +259,6 @@ async fn check_images(
             }
         }
     }
-    store.prefetch_pull_tokens(targets.iter().map(|(path, _)| path)).await;
     let results = check_pinned(store, &targets, concurrency).await;
     for (((path, digest), entries), result) in targets.iter().zip(users).zip(results) {
         let image = format!("{registry}/{path}@{digest}");

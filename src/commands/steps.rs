@@ -40,7 +40,6 @@ pub async fn plan_images(
     let auth = resolve_auth(registry, &mapping.registry, err)?;
     let options = registry_options(registry);
     let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
-    store.prefetch_pull_tokens(images.iter().map(|image| &image.target)).await;
     let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
     let findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
     progress.finish_and_clear();

@@ -250,6 +250,10 @@ impl HttpRegistry {
 }
 
 impl ManifestStore for HttpRegistry {
+    async fn prepare(&self, repos: &[&RepoPath]) {
+        self.prefetch_pull_tokens(repos).await;
+    }
+
     async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
         let response = self.manifest_request(reqwest::Method::HEAD, repo, reference).await?;
         match response.status() {

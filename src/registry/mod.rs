@@ -32,6 +32,10 @@ pub enum LookupError {
 
 /// Reads manifests from the local registry. `Ok(None)` means the registry has no such manifest.
 pub trait ManifestStore: Sync {
+    /// Told every repository a run will ask about, before the first `head`, so that access can
+    /// be arranged for all of them at once (a token registry: one token for many repositories).
+    fn prepare(&self, repos: &[&RepoPath]) -> impl Future<Output = ()> + Send;
+
     fn head(
         &self,
         repo: &RepoPath,

@@ -21,12 +21,12 @@ impl HttpRegistry {
     /// `scope`. Best effort: a batch that fails is left to the per-repository path, which retries
     /// and names the repository at fault; a token that grants only part of its batch is renewed
     /// per repository when the registry refuses it.
-    pub async fn prefetch_pull_tokens(&self, repos: impl IntoIterator<Item = &RepoPath>) {
+    pub(super) async fn prefetch_pull_tokens(&self, repos: &[&RepoPath]) {
         if !matches!(self.scheme, Scheme::Bearer(_)) {
             return;
         }
         let mut seen = HashSet::new();
-        let distinct: Vec<&RepoPath> = repos.into_iter().filter(|repo| seen.insert(repo.as_str())).collect();
+        let distinct: Vec<&RepoPath> = repos.iter().copied().filter(|repo| seen.insert(repo.as_str())).collect();
         futures::stream::iter(scope_batches(&distinct, SCOPE_BYTES_PER_TOKEN))
             .for_each_concurrent(self.concurrency, |batch| async move {
                 let Ok(response) = self.token_request(&batch, false).await else { return };
