@@ -11,7 +11,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Attempts per request (the first and three retries), for connection errors, 429 and 5xx.
@@ -44,8 +44,9 @@ pub struct HttpRegistry {
     registry: RegistryHost,
     pub(super) auth: RegistryAuth,
     pub(super) scheme: Scheme,
-    /// Bearer tokens per repository, so each repository costs at most one token request.
-    pub(super) tokens: Mutex<HashMap<String, String>>,
+    /// Bearer tokens per repository, so each repository costs at most one token request; the
+    /// repositories of one batch share its token.
+    pub(super) tokens: Mutex<HashMap<String, Arc<str>>>,
     pub(super) concurrency: usize,
 }
 
@@ -158,7 +159,7 @@ impl HttpRegistry {
     async fn authorised(&self, request: RequestBuilder, repo: &RepoPath) -> Result<RequestBuilder, LookupError> {
         Ok(match (&self.scheme, &self.auth.credentials) {
             (Scheme::Basic, Some(c)) => request.basic_auth(&c.username, Some(c.password())),
-            (Scheme::Bearer(_), _) => request.bearer_auth(self.token(repo).await?),
+            (Scheme::Bearer(_), _) => request.bearer_auth(&*self.token(repo).await?),
             _ => request,
         })
     }

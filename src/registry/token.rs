@@ -11,6 +11,7 @@ use crate::reference::RepoPath;
 use futures::StreamExt;
 use reqwest::{Response, StatusCode};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Scope bytes per token request. The token carries one access entry per scope, and the proxies
 /// in front of registries refuse long header lines (nginx: 8 KiB by default), so tokens stay small.
@@ -33,7 +34,7 @@ impl HttpRegistry {
                 let Ok(token) = read_token(response, &batch).await else { return };
                 let mut cache = self.tokens.lock().expect("token cache");
                 for repo in batch {
-                    cache.insert(repo.to_string(), token.clone());
+                    cache.insert(repo.to_string(), Arc::clone(&token));
                 }
             })
             .await;
@@ -64,13 +65,13 @@ impl HttpRegistry {
     }
 
     /// The pull token for one repository, from the cache or from the token service.
-    pub(super) async fn token(&self, repo: &RepoPath) -> Result<String, LookupError> {
+    pub(super) async fn token(&self, repo: &RepoPath) -> Result<Arc<str>, LookupError> {
         if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
             return Ok(token.clone());
         }
         let response = self.token_request(&[repo], true).await.map_err(|t| LookupError::Failed(t.reason))?;
         let token = read_token(response, &[repo]).await?;
-        self.tokens.lock().expect("token cache").insert(repo.to_string(), token.clone());
+        self.tokens.lock().expect("token cache").insert(repo.to_string(), Arc::clone(&token));
         Ok(token)
     }
 
@@ -84,7 +85,7 @@ fn pull_scope(repo: &RepoPath) -> String {
     format!("repository:{repo}:pull")
 }
 
-async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<String, LookupError> {
+async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<Arc<str>, LookupError> {
     match response.status() {
         status if status.is_success() => {}
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
@@ -102,7 +103,7 @@ async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<String, L
     body.get("token")
         .or_else(|| body.get("access_token"))
         .and_then(|t| t.as_str())
-        .map(str::to_owned)
+        .map(Arc::from)
         .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))
 }
 
