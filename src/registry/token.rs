@@ -67,7 +67,7 @@ impl HttpRegistry {
     /// The pull token for one repository, from the cache or from the token service.
     pub(super) async fn token(&self, repo: &RepoPath) -> Result<Arc<str>, LookupError> {
         if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
-            return Ok(token.clone());
+            return Ok(Arc::clone(token));
         }
         let response = self.token_request(&[repo], true).await.map_err(|t| LookupError::Failed(t.reason))?;
         let token = read_token(response, &[repo]).await?;
