@@ -2,16 +2,16 @@
 //! those a rule says to break (a status, a Retry-After, a hang, a reset, a missing header).
 //! Every request is logged with the time it arrived, so tests assert on counts and order.
 
+use crate::loopback::LoopbackServer;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Bytes, Frame, Incoming};
 use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::net::TcpListener;
 
 /// What the proxy does instead of (or to) a forwarded answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,24 +56,26 @@ struct State {
 }
 
 pub struct FaultProxy {
-    pub port: u16,
     state: Arc<Mutex<State>>,
-    runtime: Option<tokio::runtime::Runtime>,
+    server: LoopbackServer,
 }
 
 impl FaultProxy {
     /// Listens on a free loopback port and forwards to the plain-HTTP registry at `upstream`.
     pub fn start(upstream: &str) -> FaultProxy {
         let state = Arc::new(Mutex::new(State::default()));
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let upstream = format!("http://{upstream}");
-        let port = runtime.block_on(serve(Arc::clone(&state), upstream));
-        FaultProxy { port, state, runtime: Some(runtime) }
+        let shared = Arc::clone(&state);
+        let server = LoopbackServer::start(move |request| {
+            let (state, client, upstream) = (Arc::clone(&shared), client.clone(), upstream.clone());
+            async move { handle(state, client, &upstream, request).await }
+        });
+        FaultProxy { state, server }
     }
 
     pub fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("127.0.0.1:{}", self.server.port)
     }
 
     pub fn add(&self, rule: Rule) {
@@ -83,35 +85,6 @@ impl FaultProxy {
     pub fn requests(&self) -> Vec<Seen> {
         self.state.lock().expect("state").log.clone()
     }
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-async fn serve(state: Arc<Mutex<State>>, upstream: String) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let (state, client, upstream) = (Arc::clone(&state), client.clone(), upstream.clone());
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let (state, client, upstream) = (Arc::clone(&state), client.clone(), upstream.clone());
-                    async move { handle(state, client, &upstream, request).await }
-                });
-                let _ =
-                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
-        }
-    });
-    port
 }
 
 type Body = BoxBody<Bytes, std::io::Error>;

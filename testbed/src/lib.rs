@@ -6,6 +6,7 @@ pub mod apiserver;
 pub mod faults;
 pub mod images;
 pub mod kubectl;
+pub mod loopback;
 pub mod registry;
 pub mod scenario;
 pub mod tls;

@@ -2,11 +2,11 @@
 //! GitLab and Artifactory run) are tested against the real registry. Tokens are ES256 JWTs whose
 //! `kid` is the libtrust key ID of the signing certificate in the registry's `rootcertbundle`.
 
+use crate::loopback::LoopbackServer;
 use data_encoding::{BASE32_NOPAD, BASE64, BASE64URL_NOPAD};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use rcgen::{CertificateParams, DnType, KeyPair, PublicKeyData};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
@@ -15,7 +15,6 @@ use sha2::{Digest as _, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
 
 pub const ISSUER: &str = "essregistry-testbed-issuer";
 pub const SERVICE: &str = "essregistry-testbed";
@@ -32,10 +31,9 @@ pub struct TokenPolicy {
 }
 
 pub struct TokenServer {
-    pub port: u16,
     /// The query string of every token request, in order.
     pub requests: Arc<Mutex<Vec<String>>>,
-    runtime: Option<tokio::runtime::Runtime>,
+    server: LoopbackServer,
 }
 
 /// What every token answer is made from.
@@ -64,52 +62,24 @@ impl TokenServer {
         let issuer = Arc::new(Issuer { policy, hash, signer, kid });
 
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        let port = runtime.block_on(serve(issuer, Arc::clone(&requests)));
-        TokenServer { port, requests, runtime: Some(runtime) }
+        let log = Arc::clone(&requests);
+        let server = LoopbackServer::start(move |request: Request<Incoming>| {
+            let query = request.uri().query().unwrap_or_default().to_owned();
+            log.lock().expect("requests").push(query.clone());
+            let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+            let (status, body) = answer(&issuer, authorization, &query);
+            let response = Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body)));
+            async move { response }
+        });
+        TokenServer { requests, server }
     }
 
     pub fn realm(&self) -> String {
-        format!("http://127.0.0.1:{}/token", self.port)
+        format!("http://127.0.0.1:{}/token", self.server.port)
     }
-}
-
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-async fn serve(issuer: Arc<Issuer>, requests: Arc<Mutex<Vec<String>>>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let _ = stream.set_nodelay(true);
-            let (issuer, requests) = (Arc::clone(&issuer), Arc::clone(&requests));
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                    let query = request.uri().query().unwrap_or_default().to_owned();
-                    requests.lock().expect("requests").push(query.clone());
-                    let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
-                    let (status, body) = answer(&issuer, authorization, &query);
-                    let response = Response::builder()
-                        .status(status)
-                        .header("content-type", "application/json")
-                        .body(Full::new(Bytes::from(body)))
-                        .expect("response");
-                    async move { Ok::<_, std::convert::Infallible>(response) }
-                });
-                let _ =
-                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
-        }
-    });
-    port
 }
 
 fn answer(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, String) {
