@@ -87,7 +87,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__apply)
-            opts="-f -n -o -h --digests --installer-dir --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --configmap-name --secret-name --no-secret --output --no-color --allow-incomplete --dry-run --force-conflicts --registry --help"
+            opts="-f -n -o -h --digests --installer-dir --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --configmap-name --secret-name --no-secret --output --no-color --allow-incomplete --dry-run --force-conflicts --registry --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +126,18 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --registry-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-client-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -301,7 +313,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__plan)
-            opts="-f -n -o -h --digests --installer-dir --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --configmap-name --secret-name --no-secret --output --no-color --offline --registry --help"
+            opts="-f -n -o -h --digests --installer-dir --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --configmap-name --secret-name --no-secret --output --no-color --offline --registry --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +352,18 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --registry-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-client-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -399,7 +423,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__status)
-            opts="-f -n -o -h --digests --installer-dir --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --configmap-name --secret-name --no-secret --output --no-color --help"
+            opts="-f -n -o -h --digests --installer-dir --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --configmap-name --secret-name --no-secret --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -442,6 +466,18 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --registry-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-client-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -43,7 +43,10 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-ca-file -d 'A PEM file with the CA that signed the registry\'s certificate (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-timeout -d 'How long one registry request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
@@ -74,7 +77,10 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-ca-file -d 'A PEM file with the CA that signed the registry\'s certificate (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-timeout -d 'How long one registry request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
@@ -110,7 +116,10 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-ca-file -d 'A PEM file with the CA that signed the registry\'s certificate (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-timeout -d 'How long one registry request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F

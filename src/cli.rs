@@ -249,16 +249,28 @@ pub struct RegistryArgs {
     #[arg(long, requires = "registry_username")]
     pub registry_password_stdin: bool,
 
-    /// A PEM file with the CA that signed the registry's certificate (repeatable)
+    /// A PEM file with a CA for the registry's certificate, trusted besides the system's and certs.d's (repeatable)
     #[arg(long, value_name = "PATH")]
     pub registry_ca_file: Vec<PathBuf>,
+
+    /// The registry's certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo's --cert-dir)
+    #[arg(long, value_name = "DIR")]
+    pub registry_cert_dir: Option<PathBuf>,
+
+    /// A client certificate (PEM) for registries that require mutual TLS
+    #[arg(long, value_name = "PATH", requires = "registry_client_key")]
+    pub registry_client_cert: Option<PathBuf>,
+
+    /// The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert
+    #[arg(long, value_name = "PATH", requires = "registry_client_cert")]
+    pub registry_client_key: Option<PathBuf>,
 
     /// Do not verify the registry's TLS certificate (for tests only)
     #[arg(long)]
     pub registry_insecure_skip_tls_verify: bool,
 
     /// Talk to the registry over plain HTTP
-    #[arg(long, conflicts_with_all = ["registry_ca_file", "registry_insecure_skip_tls_verify"])]
+    #[arg(long, conflicts_with_all = ["registry_ca_file", "registry_cert_dir", "registry_client_cert", "registry_insecure_skip_tls_verify"])]
     pub registry_plain_http: bool,
 
     /// How long one registry request may take

@@ -4,6 +4,7 @@
 //! registry checks (`check`, over the `registry` adapter) -> a plan (`plan`) -> output
 //! (`report`). Everything but `registry`, `input` and `commands` is free of I/O.
 
+mod causes;
 pub mod check;
 pub mod cli;
 pub mod cluster;
@@ -16,11 +17,13 @@ mod input;
 pub mod mapping;
 mod output;
 pub mod plan;
+pub mod proxy;
 pub mod reference;
 pub mod registry;
 pub mod report;
 pub mod sanitize;
 pub mod status;
+pub mod tls;
 
 pub use commands::run;
 pub use error::Error;

@@ -80,7 +80,11 @@ fn an_unknown_ca_is_exit_4_and_names_the_flag() {
         scenario.plan_args(&[]).into_iter().filter(|a| !a.ends_with("ca.pem") && a != "--registry-ca-file").collect();
     let run = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD).run(&strs(&args));
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(run.stderr.contains("unknown authority") && run.stderr.contains("--registry-ca-file"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a trusted authority") && run.stderr.contains("--registry-ca-file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -90,6 +94,7 @@ fn a_bearer_registry_gives_unauthorized_and_error_per_image() {
         password: PASSWORD.into(),
         deny: vec!["ess/vectorim/element-web".into()],
         fail: vec!["ess/matrix-org/matrix-hookshot".into()],
+        ..TokenPolicy::default()
     };
     let scenario = Scenario::seed(
         Registry::start(RegistryConfig {
@@ -128,6 +133,7 @@ fn a_bearer_registry_is_asked_for_one_token_for_all_repositories() {
         password: PASSWORD.into(),
         deny: vec!["ess/vectorim/element-web".into()],
         fail: vec![],
+        ..TokenPolicy::default()
     };
     let scenario = Scenario::seed(
         Registry::start(RegistryConfig { tls: true, token: Some(policy), ..RegistryConfig::default() }),

@@ -142,8 +142,8 @@ fn a_certificate_for_another_host_is_exit_4_and_says_so() {
         ca.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(run.stderr.contains("the registry's certificate is for another host name"), "{}", run.stderr);
-    assert!(run.stderr.contains("use the host name the certificate names as --registry"), "{}", run.stderr);
+    assert!(run.stderr.contains("the certificate is for registry.example, not for 127.0.0.1"), "{}", run.stderr);
+    assert!(run.stderr.contains("use one of the names the certificate holds as --registry"), "{}", run.stderr);
 }
 
 #[test]

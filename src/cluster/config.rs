@@ -2,6 +2,9 @@
 //! exists (merged, first wins), else `~/.kube/config`; `--context`; and the namespace.
 
 use crate::error::Error;
+use crate::proxy::{Proxy, ProxyRules};
+use crate::tls::{ClientIdentity, TlsSettings, TrustStore};
+use base64::Engine as _;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,6 +17,11 @@ pub struct ClusterConfig {
     pub config: kube::Config,
     pub context: String,
     pub namespace: String,
+    /// The cluster entry's CA (only it, as client-go does) or the system's trust store, and
+    /// the user's client certificate.
+    pub tls: TlsSettings,
+    /// The kubeconfig's `proxy-url`, else the environment's proxy for the server, else None.
+    pub proxy: Option<Proxy>,
 }
 
 /// `env` reads the environment (injected so tests need not change the process's).
@@ -36,7 +44,7 @@ pub async fn resolve(
             None => next,
         });
     }
-    let kc = merged
+    let mut kc = merged
         .ok_or_else(|| config_error("no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config)".to_owned()))?;
     let context_name = context
         .map(str::to_owned)
@@ -51,15 +59,84 @@ pub async fn resolve(
     if !kc.contexts.iter().any(|c| c.name == context_name) {
         return Err(config_error(format!("the context \"{context_name}\" is not in the kubeconfig")));
     }
+    let proxy_url = take_proxy_url(&mut kc, &context_name);
     let options = KubeConfigOptions { context: Some(context_name.clone()), ..KubeConfigOptions::default() };
     let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
         .await
         .map_err(|e| config_error(format!("cannot use the context \"{context_name}\": {e}")))?;
+    config.proxy_url = None;
+    let proxy = match proxy_url {
+        Some(url) => Some(Proxy::parse(&url, "the kubeconfig's proxy-url").map_err(config_error)?),
+        None => {
+            let server = reqwest::Url::parse(&config.cluster_url.to_string())
+                .map_err(|e| config_error(format!("the server of context \"{context_name}\" is not a URL: {e}")))?;
+            ProxyRules::from_env(&env).route(&server).map_err(config_error)?
+        }
+    };
+    let tls = tls_settings(&config, &context_name)?;
     config.connect_timeout = Some(request_timeout);
     config.read_timeout = Some(request_timeout);
     config.write_timeout = Some(request_timeout);
     let namespace = namespace.map(str::to_owned).or(context_namespace).unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
-    Ok(ClusterConfig { config, context: context_name, namespace })
+    Ok(ClusterConfig { config, context: context_name, namespace, tls, proxy })
+}
+
+/// Takes the context's cluster's `proxy-url` out of the kubeconfig, leaving a placeholder: kube
+/// would otherwise read `HTTPS_PROXY` itself and refuse values its features do not cover. The
+/// route is decided here instead (`ProxyRules`), and the placeholder is never used.
+fn take_proxy_url(kc: &mut Kubeconfig, context: &str) -> Option<String> {
+    let cluster_name = kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?.cluster.clone();
+    let cluster = kc.clusters.iter_mut().find(|c| c.name == cluster_name)?.cluster.as_mut()?;
+    let url = cluster.proxy_url.take().filter(|url| !url.is_empty());
+    cluster.proxy_url = Some("http://proxy-decided-by.kubectl-essregistry.invalid".to_owned());
+    url
+}
+
+/// TLS as client-go sets it up: the cluster's CA alone when one is given (data before file),
+/// else the system's trust store; the user's client certificate and key (data before file).
+fn tls_settings(config: &kube::Config, context: &str) -> Result<TlsSettings, Error> {
+    let mut trust = TrustStore::default();
+    match &config.root_cert {
+        Some(certificates) => trust.add_der(
+            certificates.iter().map(|der| der.clone().into()).collect(),
+            &format!("the certificate-authority of context \"{context}\""),
+        ),
+        None => trust.add_system(),
+    }
+    let user = &config.auth_info;
+    let read = |data: Option<&str>, file: Option<&String>, what: &str| -> Result<Option<Vec<u8>>, Error> {
+        if let Some(data) = data {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(data.split_whitespace().collect::<String>())
+                .map_err(|_| config_error(format!("the {what}-data of context \"{context}\" is not base64")))?;
+            return Ok(Some(decoded));
+        }
+        file.map(|path| {
+            std::fs::read(path)
+                .map_err(|e| config_error(format!("cannot read the {what} {path} of context \"{context}\": {e}")))
+        })
+        .transpose()
+    };
+    let certificate =
+        read(user.client_certificate_data.as_deref(), user.client_certificate.as_ref(), "client-certificate")?;
+    let key = read(
+        user.client_key_data.as_ref().map(secrecy::ExposeSecret::expose_secret),
+        user.client_key.as_ref(),
+        "client-key",
+    )?;
+    let identity = match (certificate, key) {
+        (Some(certificate), Some(key)) => Some(
+            ClientIdentity::from_pem(&certificate, &key, format!("the user of context \"{context}\""))
+                .map_err(config_error)?,
+        ),
+        (None, None) => None,
+        _ => {
+            return Err(config_error(format!(
+                "the user of context \"{context}\" has a client certificate or a client key, not both"
+            )));
+        }
+    };
+    Ok(TlsSettings { trust, identity, insecure_skip_verify: config.accept_invalid_certs })
 }
 
 /// Files that do not exist are skipped, as kubectl does; an explicit `--kubeconfig` must exist.

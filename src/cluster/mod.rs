@@ -1,6 +1,7 @@
 //! The Kubernetes adapter: kubeconfig and context, the objects it writes, the installer's
 //! references, pods. API calls go through `Cluster`; everything else here is pure.
 
+mod client;
 mod config;
 pub mod installer;
 pub mod objects;
@@ -8,8 +9,11 @@ pub mod pods;
 
 pub use config::{ClusterConfig, DEFAULT_NAMESPACE, resolve};
 
+use crate::causes;
 use crate::error::{ClusterFailure, Error};
+use crate::proxy::Proxy;
 use crate::sanitize::printable;
+use crate::tls::{Peer, describe};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret};
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::discovery::{Discovery, verbs};
@@ -31,16 +35,26 @@ pub struct Cluster {
     pub context: String,
     pub namespace: String,
     server: String,
+    proxy: Option<Proxy>,
+    client_certificate: bool,
 }
 
 impl Cluster {
     pub fn connect(config: config::ClusterConfig) -> Result<Self, Error> {
         let server = config.config.cluster_url.to_string();
-        let client = kube::Client::try_from(config.config).map_err(|e| Error::ClusterConfig {
+        let client = client::build(&config).map_err(|e| Error::ClusterConfig {
             message: format!("cannot set up the client for context \"{}\": {e}", config.context),
             hint: "check the cluster's certificate and credentials in the kubeconfig".into(),
         })?;
-        Ok(Self { client, context: config.context, namespace: config.namespace, server })
+        let client_certificate = config.tls.identity.is_some();
+        Ok(Self {
+            client,
+            context: config.context,
+            namespace: config.namespace,
+            server,
+            proxy: config.proxy,
+            client_certificate,
+        })
     }
 
     pub async fn get_configmap(&self, name: &str) -> Result<Option<ConfigMap>, Error> {
@@ -177,6 +191,21 @@ impl Cluster {
                     code => (format!("{message} ({code})"), "check the API server's health and rerun".to_owned()),
                 }
             }
+            other if causes::find::<rustls::Error>(other).is_some() => {
+                let tls = causes::find::<rustls::Error>(other).expect("checked above");
+                let peer = Peer::ApiServer { context: &self.context, client_certificate: self.client_certificate };
+                let (reason, hint) = describe(tls, peer);
+                (format!("cannot reach the API server {}: {reason}", self.server), hint)
+            }
+            other if self.proxy.is_some() && through_proxy_failed(other) => {
+                let proxy = self.proxy.as_ref().expect("checked above");
+                let chain = crate::sanitize::error_chain(other);
+                (
+                    format!("cannot reach the API server {} through {proxy} ({chain})", self.server),
+                    "check the proxy, or set NO_PROXY (or the kubeconfig's proxy-url) as kubectl would need it"
+                        .to_owned(),
+                )
+            }
             other => {
                 let chain = crate::sanitize::error_chain(other);
                 let timed_out = chain.contains("timed out") || chain.contains("elapsed");
@@ -204,6 +233,14 @@ impl Cluster {
             hint,
         }))
     }
+}
+
+/// A refused connection to the proxy, or a tunnel or SOCKS handshake that failed.
+fn through_proxy_failed(error: &kube::Error) -> bool {
+    let chain = crate::sanitize::error_chain(error);
+    chain.contains("tunnel error")
+        || chain.contains("SOCKS error")
+        || causes::find::<std::io::Error>(error).is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
 }
 
 /// `conflict with "helm": .data.x` -> ["helm"]

@@ -30,14 +30,14 @@ pub async fn run(args: ApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
             Ok(config) => config.namespace,
             Err(_) => args.shared.cluster.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         };
-        let desired = desired(&planned, &args.shared.objects, &namespace);
+        let desired = desired(&planned, &args.shared.objects, &namespace)?;
         write_manifests(&desired.configmap, desired.secret.as_ref(), args.shared.output.format, out)
             .map_err(io_error)?;
         return Ok(planned.plan.exit_code());
     }
 
     let cluster = connect_cluster(&args.shared.cluster).await?;
-    let desired = desired(&planned, &args.shared.objects, &cluster.namespace);
+    let desired = desired(&planned, &args.shared.objects, &cluster.namespace)?;
     let changes = changes(&cluster, &desired).await?;
     let mode = WriteMode { server_dry_run: args.dry_run == DryRun::Server, force: args.force_conflicts };
     write_changes(&cluster, &desired, &changes, mode).await?;

@@ -11,8 +11,16 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let mut planned = plan_images(&args.shared.input, &args.shared.mapping, &args.shared.registry, err).await?;
     if !args.offline {
         let cluster = connect_cluster(&args.shared.cluster).await?;
-        let desired = desired(&planned, &args.shared.objects, &cluster.namespace);
-        planned.plan.resources = Some(changes(&cluster, &desired).await?);
+        match desired(&planned, &args.shared.objects, &cluster.namespace) {
+            Ok(desired) => planned.plan.resources = Some(changes(&cluster, &desired).await?),
+            // The checks still stand; only what apply would write cannot be shown.
+            Err(refusal) => {
+                writeln!(err, "warning: apply would refuse: {refusal}").map_err(io_error)?;
+                if let Some(hint) = refusal.hint() {
+                    writeln!(err, "hint: {hint}").map_err(io_error)?;
+                }
+            }
+        }
     }
     write_plan(&planned.plan, args.shared.output.format, color_enabled(args.shared.output.no_color), out)
         .map_err(io_error)?;

@@ -173,7 +173,7 @@ async fn read_secret(
         }
         Some(secret) => {
             let json = secret.data.as_ref().and_then(|d| d.get(SECRET_KEY)).map(|b| b.0.clone()).unwrap_or_default();
-            let found = from_docker_config_json(&json, registry);
+            let found = from_docker_config_json(&json, registry.as_str());
             if found.is_none() {
                 report.problems.push(format!("the pull Secret {full} has no username and password for {registry}"));
             }
@@ -198,8 +198,12 @@ async fn check_registry(
     let given = resolve_auth(&args.shared.registry, registry, err)?;
     let secret_source =
         CredentialSource::PullSecret(format!("{}/{}", report.namespace, args.shared.objects.secret_name));
-    let secret_auth =
-        secret_credentials.map(|c| RegistryAuth { credentials: Some(c), source: secret_source, warnings: vec![] });
+    let secret_auth = secret_credentials.map(|c| RegistryAuth {
+        credentials: Some(c),
+        identity_token: None,
+        source: secret_source,
+        warnings: vec![],
+    });
     // Credentials as for plan; when none are given, the Secret's, as the cluster will use them.
     let (auth, verify_secret_separately) = match (given.credentials.is_some(), secret_auth.clone()) {
         (false, Some(secret)) => (secret, false),

@@ -10,6 +10,7 @@ use crate::input::{DigestsInput, read_digests};
 use crate::mapping::map_images;
 use crate::output::io_error;
 use crate::plan::Plan;
+use crate::proxy::ProxyRules;
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, RegistryAuth, RegistryOptions};
 use indicatif::ProgressBar;
@@ -76,10 +77,17 @@ pub fn resolve_auth(args: &RegistryArgs, registry: &RegistryHost, err: &mut dyn 
     Ok(auth)
 }
 
+/// The registry flags, with the certs.d folders and proxy variables of the environment.
 pub fn registry_options(args: &RegistryArgs) -> RegistryOptions {
+    let env = |key: &str| std::env::var(key).ok();
     RegistryOptions {
         plain_http: args.registry_plain_http,
         ca_files: args.registry_ca_file.clone(),
+        cert_dir: args.registry_cert_dir.clone(),
+        certs_d_roots: crate::tls::certs_d::roots(&env),
+        client_cert: args.registry_client_cert.clone(),
+        client_key: args.registry_client_key.clone(),
+        proxy: ProxyRules::from_env(&env),
         insecure_skip_tls_verify: args.registry_insecure_skip_tls_verify,
         timeout: args.registry_timeout,
         concurrency: usize::from(args.concurrency),
@@ -122,7 +130,20 @@ pub struct Desired {
     pub secret: Option<Secret>,
 }
 
-pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) -> Desired {
+/// Errors: the registry's only credential is an identity token, which cannot become a pull
+/// secret (kubelet pulls with a password), and `--no-secret` was not given.
+pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) -> Result<Desired, Error> {
+    if planned.auth.credentials.is_none() && planned.auth.identity_token.is_some() && !objects_args.no_secret {
+        return Err(Error::usage(
+            format!(
+                "{} holds only an identity token for {}: it logs in to the token service, but kubelet cannot \
+                 pull with it, so no pull secret can be made from it; nothing was written",
+                planned.auth.source, planned.plan.registry
+            ),
+            "give a robot account with --registry-username and --registry-password-stdin, or pass --no-secret \
+             if the pull secret is managed elsewhere",
+        ));
+    }
     let input_sha256 = crate::reference::Digest::of(&planned.input.bytes).to_string();
     let configmap = objects::configmap(&objects_args.configmap_name, namespace, &planned.plan.configmap, &input_sha256);
     let secret = match (&planned.auth.credentials, objects_args.no_secret) {
@@ -134,7 +155,7 @@ pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) ->
         )),
         _ => None,
     };
-    Desired { configmap, secret }
+    Ok(Desired { configmap, secret })
 }
 
 /// Reads the live objects and says what applying `desired` would change.

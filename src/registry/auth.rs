@@ -1,9 +1,9 @@
 //! Where the registry credentials come from: flags and stdin, the environment, the Docker
 //! config, or nowhere. The password never leaves this module in a printable form.
 
+use super::docker_config::{self, IdentityToken, Stored};
 use crate::error::Error;
 use crate::reference::RegistryHost;
-use docker_credential::{CredentialRetrievalError, DockerCredential};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -58,25 +58,13 @@ impl fmt::Display for CredentialSource {
     }
 }
 
-/// Reads the credentials for `registry` out of a `.dockerconfigjson` (as a pull Secret holds
-/// them): by host, or by `https://host`; `username`/`password`, else `auth`.
-pub fn from_docker_config_json(json: &[u8], registry: &RegistryHost) -> Option<Credentials> {
-    let config: serde_json::Value = serde_json::from_slice(json).ok()?;
-    let auths = config.get("auths")?;
-    let entry = auths.get(registry.as_str()).or_else(|| auths.get(format!("https://{registry}").as_str()))?;
-    if let (Some(user), Some(password)) = (entry["username"].as_str(), entry["password"].as_str()) {
-        return Some(Credentials::new(user, password));
-    }
-    use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(entry["auth"].as_str()?).ok()?;
-    let (user, password) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
-    Some(Credentials::new(user, password))
-}
-
 /// The credentials chosen for the registry, first found wins.
 #[derive(Debug, Clone)]
 pub struct RegistryAuth {
     pub credentials: Option<Credentials>,
+    /// A Docker config's OAuth2 refresh token: logs in to token services, but is no password
+    /// (it cannot become a pull secret).
+    pub identity_token: Option<IdentityToken>,
     pub source: CredentialSource,
     /// Said on stderr: a Docker config entry that could not be used, for example.
     pub warnings: Vec<String>,
@@ -91,7 +79,9 @@ impl RegistryAuth {
         password_from_stdin: Option<String>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
-        let found = |credentials, source| Ok(Self { credentials: Some(credentials), source, warnings: vec![] });
+        let found = |credentials, source| {
+            Ok(Self { credentials: Some(credentials), identity_token: None, source, warnings: vec![] })
+        };
         match (username, password_from_stdin) {
             (Some(user), Some(password)) => {
                 return found(Credentials::new(user, password), CredentialSource::Flags);
@@ -134,60 +124,27 @@ fn docker_config_path(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
     dir.join("config.json")
 }
 
-/// Looks the registry up as `docker login` writes it: by host, or by `https://host`.
+/// Looks the registry up in the Docker config as docker does (`docker_config`). A config that
+/// cannot be used is a warning, not a failure: the registry may not need credentials at all.
 fn from_docker_config(registry: &RegistryHost, path: PathBuf) -> RegistryAuth {
-    let anonymous = |warnings| RegistryAuth { credentials: None, source: CredentialSource::Anonymous, warnings };
+    let mut auth =
+        RegistryAuth { credentials: None, identity_token: None, source: CredentialSource::Anonymous, warnings: vec![] };
     if !path.exists() {
-        return anonymous(vec![]);
+        return auth;
     }
-    let keys = [registry.to_string(), format!("https://{registry}")];
-    let mut last_error = None;
-    for key in &keys {
-        match docker_credential::get_credential(key) {
-            Ok(DockerCredential::UsernamePassword(user, password)) => {
-                return RegistryAuth {
-                    credentials: Some(Credentials::new(user, password)),
-                    source: CredentialSource::DockerConfig(path),
-                    warnings: vec![],
-                };
-            }
-            Ok(DockerCredential::IdentityToken(_)) => {
-                return anonymous(vec![format!(
-                    "{} holds only an identity token for {registry}: it cannot log in here nor become a \
-                     pull secret; continuing without credentials (use --registry-username or {USERNAME_ENV})",
-                    path.display()
-                )]);
-            }
-            Err(CredentialRetrievalError::NoCredentialConfigured | CredentialRetrievalError::ConfigNotFound) => {}
-            Err(error) => last_error = Some(error),
+    match docker_config::lookup(&path, registry.as_str()) {
+        Ok(Some(Stored::Password(credentials))) => {
+            auth.credentials = Some(credentials);
+            auth.source = CredentialSource::DockerConfig(path);
         }
-    }
-    // A helper's own output may echo a secret, so only the kind of failure is repeated.
-    let warnings = match last_error {
-        Some(CredentialRetrievalError::HelperFailure { helper, .. }) => {
-            vec![format!(
-                "the Docker credential helper \"{helper}\" failed for {registry}; continuing without credentials"
-            )]
+        Ok(Some(Stored::IdentityToken(token))) => {
+            auth.identity_token = Some(token);
+            auth.source = CredentialSource::DockerConfig(path);
         }
-        Some(error) => vec![format!(
-            "could not read credentials for {registry} from {} ({}); continuing without credentials",
-            path.display(),
-            error_kind(&error)
-        )],
-        None => vec![],
-    };
-    anonymous(warnings)
-}
-
-fn error_kind(error: &CredentialRetrievalError) -> &'static str {
-    match error {
-        CredentialRetrievalError::HelperCommunicationError => "the credential helper could not be run",
-        CredentialRetrievalError::MalformedHelperResponse => "the credential helper answered something unreadable",
-        CredentialRetrievalError::CredentialDecodingError => "an auth entry is not base64 of user:password",
-        CredentialRetrievalError::CredentialMismatchError => "auth disagrees with username and password",
-        CredentialRetrievalError::ConfigReadError => "the file could not be read or is not valid JSON",
-        _ => "unexpected error",
+        Ok(None) => {}
+        Err(error) => auth.warnings.push(format!("{error}; continuing without credentials")),
     }
+    auth
 }
 
 #[cfg(test)]
@@ -226,15 +183,6 @@ mod tests {
         assert_eq!(auth.source, CredentialSource::Environment);
         let error = RegistryAuth::resolve(&registry(), None, None, env(&[(USERNAME_ENV, "u")])).unwrap_err();
         assert!(error.to_string().contains("only one of"));
-    }
-
-    #[test]
-    fn a_pull_secret_reads_back() {
-        let json = crate::cluster::objects::docker_config_json("registry.local:5000", &Credentials::new("u", "p&q"));
-        assert_eq!(from_docker_config_json(&json, &registry()), Some(Credentials::new("u", "p&q")));
-        let auth_only = br#"{"auths":{"https://registry.local:5000":{"auth":"dTpw"}}}"#;
-        assert_eq!(from_docker_config_json(auth_only, &registry()), Some(Credentials::new("u", "p")));
-        assert_eq!(from_docker_config_json(b"{}", &registry()), None);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use super::auth::RegistryAuth;
 use super::challenge::Challenge;
-use super::transport::{Transport, build_client};
+use super::transport::{Connection, Transport, build_client};
 use super::{LookupError, MANIFEST_MEDIA_TYPES, ManifestHead, ManifestStore};
 use crate::error::Error;
+use crate::proxy::ProxyRules;
 use crate::reference::{Digest, RegistryHost, RepoPath};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -24,8 +25,16 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
     pub plain_http: bool,
+    /// `--registry-ca-file`: CAs added to the system's and the certs.d folder's.
     pub ca_files: Vec<PathBuf>,
+    /// `--registry-cert-dir`: read instead of the certs.d search.
+    pub cert_dir: Option<PathBuf>,
+    /// Where the registry's certs.d folder is searched for (`tls::certs_d::roots`).
+    pub certs_d_roots: Vec<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
     pub insecure_skip_tls_verify: bool,
+    pub proxy: ProxyRules,
     pub timeout: Duration,
     pub concurrency: usize,
 }
@@ -48,6 +57,7 @@ pub struct HttpRegistry {
     /// repositories of one batch share its token.
     pub(super) tokens: Mutex<HashMap<String, Arc<str>>>,
     pub(super) concurrency: usize,
+    connection: Connection,
 }
 
 impl HttpRegistry {
@@ -58,16 +68,20 @@ impl HttpRegistry {
         auth: RegistryAuth,
         options: &RegistryOptions,
     ) -> Result<Self, Error> {
-        let client = build_client(options)?;
         let scheme_name = if options.plain_http { "http" } else { "https" };
+        let base = format!("{scheme_name}://{registry}");
+        let url = reqwest::Url::parse(&base)
+            .map_err(|e| Error::usage(format!("--registry {registry}: {e}"), "check --registry HOST[:PORT]"))?;
+        let (client, connection) = build_client(registry, &url, options)?;
         let mut this = Self {
             client,
-            base: format!("{scheme_name}://{registry}"),
+            base,
             registry: registry.clone(),
             auth,
             scheme: Scheme::Anonymous,
             tokens: Mutex::new(HashMap::new()),
             concurrency: options.concurrency.max(1),
+            connection,
         };
         let ping = format!("{}/v2/", this.base);
         let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e))?;
@@ -104,8 +118,13 @@ impl HttpRegistry {
     /// One request with the credentials, so a wrong password fails once, not once per image.
     async fn verify_credentials(&self) -> Result<(), Error> {
         let Some(credentials) = &self.auth.credentials else {
-            return match self.scheme {
-                Scheme::Basic => Err(self.refused("it requires credentials and none were found")),
+            return match (&self.scheme, &self.auth.identity_token) {
+                (Scheme::Bearer(_), Some(_)) => self.check_login(self.token_request(&[], true).await),
+                (Scheme::Basic, Some(_)) => Err(self.refused(
+                    "it asks for a password, and the Docker config holds only an identity token for it (a token \
+                     service's refresh token)",
+                )),
+                (Scheme::Basic, None) => Err(self.refused("it requires credentials and none were found")),
                 _ => Ok(()),
             };
         };
@@ -118,6 +137,10 @@ impl HttpRegistry {
             }
             Scheme::Bearer(_) => self.token_request(&[], true).await,
         };
+        self.check_login(response)
+    }
+
+    fn check_login(&self, response: Result<Response, Transport>) -> Result<(), Error> {
         match response {
             Ok(response) if response.status().is_success() => Ok(()),
             Ok(response) if matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
@@ -199,7 +222,7 @@ impl HttpRegistry {
                 }
                 Ok(response) => ControlFlow::Break(Ok(response)),
                 Err(error) => {
-                    let transport = Transport::from(&error);
+                    let transport = Transport::of(&error, &self.connection);
                     if last || transport.tls { ControlFlow::Break(Err(transport)) } else { ControlFlow::Continue(None) }
                 }
             }
@@ -226,6 +249,10 @@ where
 }
 
 impl HttpRegistry {
+    pub(super) fn transport_error(&self, error: &reqwest::Error) -> Transport {
+        Transport::of(error, &self.connection)
+    }
+
     /// GET of the manifest and the sha256 of its bytes. A body cut off mid-way is fetched
     /// again, like any other failed attempt.
     async fn manifest_digest_by_get(&self, repo: &RepoPath, reference: &str) -> Result<Digest, LookupError> {
@@ -242,7 +269,9 @@ impl HttpRegistry {
             };
             match response.bytes().await {
                 Ok(body) => ControlFlow::Break(Ok(Digest::of(&body))),
-                Err(error) if last => ControlFlow::Break(Err(LookupError::Failed(Transport::from(&error).reason))),
+                Err(error) if last => {
+                    ControlFlow::Break(Err(LookupError::Failed(Transport::of(&error, &self.connection).reason)))
+                }
                 Err(_) => ControlFlow::Continue(None),
             }
         })

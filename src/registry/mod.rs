@@ -3,11 +3,14 @@
 
 mod auth;
 mod challenge;
+mod docker_config;
 mod http;
+mod tls;
 mod token;
 mod transport;
 
-pub use auth::{CredentialSource, Credentials, RegistryAuth, from_docker_config_json};
+pub use auth::{CredentialSource, Credentials, RegistryAuth};
+pub use docker_config::{IdentityToken, from_docker_config_json};
 pub use http::{HttpRegistry, RegistryOptions};
 
 use crate::reference::{Digest, RepoPath};

@@ -40,28 +40,43 @@ impl HttpRegistry {
             .await;
     }
 
-    /// GET on the token service for the pull scope of `repos` (none: just to log in), with
-    /// retries when `retry`.
+    /// Asks the token service for the pull scope of `repos` (none: just to log in), with
+    /// retries when `retry`: a GET with the password, or, with an identity token, the OAuth2
+    /// refresh-token grant (a form POST, as docker sends it).
     pub(super) async fn token_request(&self, repos: &[&RepoPath], retry: bool) -> Result<Response, Transport> {
         let Scheme::Bearer(Challenge::Bearer { realm, service }) = &self.scheme else {
             unreachable!("token requests are only made for Bearer registries")
         };
-        let mut query: Vec<(&str, String)> = Vec::new();
-        if let Some(service) = service {
-            query.push(("service", service.clone()));
-        }
-        query.extend(repos.iter().map(|repo| ("scope", pull_scope(repo))));
-        if let Some(credentials) = &self.auth.credentials {
-            query.push(("account", credentials.username.clone()));
-        }
-        let request = || {
-            let request = self.client.get(realm).query(&query);
-            match &self.auth.credentials {
-                Some(c) => request.basic_auth(&c.username, Some(c.password())),
-                None => request,
+        let scopes = repos.iter().map(|repo| pull_scope(repo));
+        let request = || match &self.auth.identity_token {
+            Some(token) => {
+                let mut form = vec![
+                    ("grant_type", "refresh_token".to_owned()),
+                    ("refresh_token", token.secret().to_owned()),
+                    ("client_id", "kubectl-essregistry".to_owned()),
+                ];
+                form.extend(service.iter().map(|service| ("service", service.clone())));
+                let scope = scopes.clone().collect::<Vec<_>>().join(" ");
+                if !scope.is_empty() {
+                    form.push(("scope", scope));
+                }
+                self.client.post(realm).form(&form)
+            }
+            None => {
+                let mut query: Vec<(&str, String)> = Vec::new();
+                query.extend(service.iter().map(|service| ("service", service.clone())));
+                query.extend(scopes.clone().map(|scope| ("scope", scope)));
+                if let Some(credentials) = &self.auth.credentials {
+                    query.push(("account", credentials.username.clone()));
+                }
+                let request = self.client.get(realm).query(&query);
+                match &self.auth.credentials {
+                    Some(c) => request.basic_auth(&c.username, Some(c.password())),
+                    None => request,
+                }
             }
         };
-        if retry { self.send(request).await } else { request().send().await.map_err(|e| Transport::from(&e)) }
+        if retry { self.send(request).await } else { request().send().await.map_err(|e| self.transport_error(&e)) }
     }
 
     /// The pull token for one repository, from the cache or from the token service.

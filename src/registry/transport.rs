@@ -1,35 +1,49 @@
-//! The HTTP client and what a failed request means: TLS set-up from the flags, and transport
-//! errors (TLS, timeouts, refused connections) described with what to do about them.
+//! The HTTP client and what a failed request means: TLS from the trust sources, the proxy
+//! rules, and transport errors (TLS, proxies, timeouts, refused connections) described with
+//! what to do about them.
 
 use super::http::RegistryOptions;
+use crate::causes;
 use crate::error::Error;
+use crate::proxy::Proxy;
+use crate::reference::RegistryHost;
+use crate::tls::{Peer, describe};
 
-pub(super) fn build_client(options: &RegistryOptions) -> Result<reqwest::Client, Error> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
+/// What a failure message needs to know about how the registry is reached.
+#[derive(Debug, Clone)]
+pub(super) struct Connection {
+    host: String,
+    client_certificate: bool,
+    /// The proxy the registry's own URL goes through, if any.
+    proxy: Option<Proxy>,
+}
+
+pub(super) fn build_client(
+    registry: &RegistryHost,
+    base: &reqwest::Url,
+    options: &RegistryOptions,
+) -> Result<(reqwest::Client, Connection), Error> {
+    let tls = super::tls::settings(registry, options)?;
+    let config = tls.client_config(&[b"h2", b"http/1.1"]).map_err(|e| Error::usage(e, "check the TLS flags"))?;
+    let proxy = options
+        .proxy
+        .route(base)
+        .map_err(|e| Error::usage(e, "fix the proxy variable, or unset it if the registry is reached directly"))?;
+    let rules = options.proxy.clone();
+    // Every URL (registry, token service, redirect targets) is routed by the same rules.
+    let route = reqwest::Proxy::custom(move |url| rules.route(url).ok().flatten().map(|proxy| proxy.url));
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(config)
+        .no_proxy()
+        .proxy(route)
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .pool_max_idle_per_host(options.concurrency)
-        .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")));
-    for path in &options.ca_files {
-        let pem = std::fs::read(path).map_err(|e| {
-            Error::usage(format!("cannot read --registry-ca-file {}: {e}", path.display()), "pass a readable PEM file")
-        })?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
-        if certificates.is_empty() {
-            return Err(Error::usage(
-                format!("--registry-ca-file {} holds no PEM certificate", path.display()),
-                "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)",
-            ));
-        }
-        for certificate in certificates {
-            builder = builder.add_root_certificate(certificate);
-        }
-    }
-    if options.insecure_skip_tls_verify {
-        builder = builder.danger_accept_invalid_certs(true);
-    }
-    builder.build().map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))
+        .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))?;
+    let connection = Connection { host: registry.to_string(), client_certificate: tls.identity.is_some(), proxy };
+    Ok((client, connection))
 }
 
 /// A request that got no HTTP answer, described for a person.
@@ -41,33 +55,32 @@ pub(super) struct Transport {
     pub tls: bool,
 }
 
-impl From<&reqwest::Error> for Transport {
-    fn from(error: &reqwest::Error) -> Self {
-        if let Some(tls) = find_rustls_error(error) {
-            let (reason, hint) = match &tls {
-                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => (
-                    "TLS: the registry's certificate is signed by an unknown authority".to_owned(),
-                    "pass the CA that signed it with --registry-ca-file PATH (or, for a test only, --registry-insecure-skip-tls-verify)".to_owned(),
-                ),
-                rustls::Error::InvalidCertificate(
-                    rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. },
-                ) => (
-                    "TLS: the registry's certificate is for another host name".to_owned(),
-                    "use the host name the certificate names as --registry, or fix the certificate's subjectAltName".to_owned(),
-                ),
-                rustls::Error::InvalidMessage(_) => (
-                    "the registry does not speak TLS".to_owned(),
-                    "for an HTTP-only registry, add --registry-plain-http".to_owned(),
-                ),
-                other => (format!("TLS: {other}"), "check the registry's certificate, or pass its CA with --registry-ca-file".to_owned()),
-            };
+impl Transport {
+    pub(super) fn of(error: &reqwest::Error, connection: &Connection) -> Self {
+        if let Some(tls) = causes::find::<rustls::Error>(error) {
+            let peer = Peer::Registry { host: &connection.host, client_certificate: connection.client_certificate };
+            let (reason, hint) = describe(tls, peer);
             return Transport { reason, hint, tls: true };
         }
         let chain = crate::sanitize::error_chain(error);
         let (reason, hint) = if error.is_timeout() {
             ("the request timed out".to_owned(), "check the registry's health, or raise --registry-timeout".to_owned())
+        } else if let (true, Some(proxy)) = (error.is_connect(), &connection.proxy) {
+            let what = match causes::find::<std::io::Error>(error).map(std::io::Error::kind) {
+                Some(std::io::ErrorKind::ConnectionRefused) => "refused the connection".to_owned(),
+                _ if chain.contains("tunnel") => format!("did not open a tunnel to {} ({chain})", connection.host),
+                _ => format!("could not be used ({chain})"),
+            };
+            (
+                format!("{proxy} {what}"),
+                format!(
+                    "check the proxy, or add {} to NO_PROXY if the registry is reached directly (as for docker \
+                     and kubectl)",
+                    connection.host.split(':').next().unwrap_or_default()
+                ),
+            )
         } else if error.is_connect() {
-            let reason = match io_kind(error) {
+            let reason = match causes::find::<std::io::Error>(error).map(std::io::Error::kind) {
                 Some(std::io::ErrorKind::ConnectionRefused) => "the connection was refused".to_owned(),
                 _ => format!("connection failed ({chain})"),
             };
@@ -77,31 +90,4 @@ impl From<&reqwest::Error> for Transport {
         };
         Transport { reason, hint, tls: false }
     }
-}
-
-fn find_rustls_error(error: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
-            return Some(tls.clone());
-        }
-        // An io::Error's source() skips the error it wraps, so step into it instead.
-        current = match error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => error.source(),
-        };
-    }
-    None
-}
-
-/// The kind of the io::Error behind a request error, if one is.
-fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        current = error.source();
-    }
-    None
 }

@@ -122,13 +122,10 @@ impl Image {
         };
         let mut command = Command::new("skopeo");
         command.args(["copy", "--quiet"]).args(extra);
-        match registry.cert_dir() {
-            Some(certs) => {
-                command.arg("--dest-cert-dir").arg(certs);
-            }
-            None => {
-                command.arg("--dest-tls-verify=false");
-            }
+        if registry.ca_file().is_some() {
+            command.arg("--dest-cert-dir").arg(registry.cert_dir());
+        } else {
+            command.arg("--dest-tls-verify=false");
         }
         if let Some((user, password)) = &registry.credentials {
             command.arg("--dest-creds").arg(format!("{user}:{password}"));
@@ -145,10 +142,11 @@ impl Image {
 pub fn delete(registry: &Registry, repo: &str, digest: &str) {
     let mut command = Command::new("skopeo");
     command.arg("delete");
-    match registry.cert_dir() {
-        Some(certs) => command.arg("--cert-dir").arg(certs),
-        None => command.arg("--tls-verify=false"),
-    };
+    if registry.ca_file().is_some() {
+        command.arg("--cert-dir").arg(registry.cert_dir());
+    } else {
+        command.arg("--tls-verify=false");
+    }
     if let Some((user, password)) = &registry.credentials {
         command.arg("--creds").arg(format!("{user}:{password}"));
     }

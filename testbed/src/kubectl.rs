@@ -12,7 +12,12 @@ pub struct Kubectl {
 
 impl Kubectl {
     pub fn new(server: &ApiServer, role: Role) -> Kubectl {
-        Kubectl { kubeconfig: server.kubeconfig(role), cache: tempfile::tempdir().unwrap() }
+        Kubectl::with_kubeconfig(server.kubeconfig(role))
+    }
+
+    /// kubectl with a kubeconfig of the test's making (client certificates, say).
+    pub fn with_kubeconfig(kubeconfig: std::path::PathBuf) -> Kubectl {
+        Kubectl { kubeconfig, cache: tempfile::tempdir().unwrap() }
     }
 
     pub fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {

@@ -7,8 +7,10 @@ pub mod faults;
 pub mod images;
 pub mod kubectl;
 pub mod loopback;
+pub mod proxy;
 pub mod registry;
 pub mod scenario;
+mod timestamp;
 pub mod tls;
 pub mod token;
 

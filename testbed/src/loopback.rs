@@ -1,11 +1,12 @@
-//! A plain HTTP/1.1 server on a free loopback port, with a runtime of its own, for the testbed's
-//! stand-ins (the token service, the fault proxy). Stopped when dropped.
+//! A server on a free loopback port, with a runtime of its own, for the testbed's stand-ins
+//! (the token service, the fault proxy, the recording proxy): plain HTTP/1.1, or any protocol
+//! over TCP. Stopped when dropped.
 
 use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use std::error::Error;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 pub struct LoopbackServer {
     pub port: u16,
@@ -14,6 +15,7 @@ pub struct LoopbackServer {
 
 impl LoopbackServer {
     /// Serves every request with `handle`; an `Err` closes the connection without an answer.
+    /// Connections can be upgraded (`hyper::upgrade::on`), as a proxy's CONNECT needs.
     pub fn start<H, F, B, E>(handle: H) -> LoopbackServer
     where
         H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
@@ -22,6 +24,23 @@ impl LoopbackServer {
         B::Data: Send,
         B::Error: Into<Box<dyn Error + Send + Sync>>,
         E: Into<Box<dyn Error + Send + Sync>>,
+    {
+        LoopbackServer::accept(move |stream| {
+            let service = hyper::service::service_fn(handle.clone());
+            async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades()
+                    .await;
+            }
+        })
+    }
+
+    /// Hands every connection to `serve`, each on a task of its own.
+    pub fn accept<S, F>(serve: S) -> LoopbackServer
+    where
+        S: Fn(TcpStream) -> F + Send + 'static,
+        F: Future<Output = ()> + Send + 'static,
     {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
@@ -32,12 +51,7 @@ impl LoopbackServer {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 // An answer written in two parts must not wait 40 ms for a delayed ACK.
                 let _ = stream.set_nodelay(true);
-                let service = hyper::service::service_fn(handle.clone());
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+                tokio::spawn(serve(stream));
             }
         });
         LoopbackServer { port, runtime: Some(runtime) }

@@ -1,10 +1,10 @@
 //! Starts Debian's `docker-registry` (CNCF distribution 2.8) on a free loopback port.
 
 use crate::free_port;
-use crate::tls::{self, TlsFiles};
+use crate::tls::{self, CertKind, ClientCa, ClientFiles, KeyAlgorithm, TlsFiles};
 use crate::token::{ISSUER, SERVICE, TokenPolicy, TokenServer};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -12,8 +12,13 @@ use tempfile::TempDir;
 /// How the registry is protected.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryConfig {
-    /// Serve HTTPS with a test CA (the CA file is `Registry::ca_file`).
+    /// Serve HTTPS (what clients trust is `Registry::ca_file`, or `Registry::cert_dir`).
     pub tls: bool,
+    /// The kind of certificate served when `tls` is on.
+    pub certificate: CertKind,
+    /// With `tls`, require a client certificate signed by the registry's client CA
+    /// (distribution's `http.tls.clientcas`).
+    pub client_certificates: bool,
     /// htpasswd (Basic) auth with this user and password.
     pub basic_auth: Option<(String, String)>,
     /// Bearer auth through a token service with this policy.
@@ -28,8 +33,23 @@ pub struct Registry {
     pub port: u16,
     dir: TempDir,
     tls: Option<TlsFiles>,
+    client: Option<(ClientCa, ClientFiles)>,
     pub credentials: Option<(String, String)>,
     pub token_server: Option<TokenServer>,
+}
+
+/// Where `Registry::cert_dir` is, in the registry's folder.
+const CERT_DIR: &str = "skopeo-certs";
+
+/// Lays out a certs.d folder: `*.crt` files are trusted, a `NAME.cert` with its `NAME.key`
+/// is the client certificate presented.
+fn write_cert_dir(certs: &Path, tls: &TlsFiles, client: Option<&ClientFiles>) {
+    std::fs::create_dir_all(certs).expect("cert dir");
+    std::fs::copy(&tls.ca, certs.join("ca.crt")).expect("copy CA");
+    if let Some(client) = client {
+        std::fs::copy(&client.cert, certs.join("client.cert")).expect("copy client certificate");
+        std::fs::copy(&client.key, certs.join("client.key")).expect("copy client key");
+    }
 }
 
 /// One line of the registry's access log.
@@ -49,13 +69,16 @@ impl Registry {
                 Some(host) => vec![host.as_str()],
                 None => vec!["127.0.0.1", "localhost"],
             };
-            let files = tls::issue(dir.path(), &names);
-            // skopeo reads a CA from a directory of *.crt files.
-            let certs = dir.path().join("skopeo-certs");
-            std::fs::create_dir_all(&certs).expect("cert dir");
-            std::fs::copy(&files.ca, certs.join("ca.crt")).expect("copy CA");
-            files
+            tls::issue_kind(dir.path(), &names, config.certificate)
         });
+        let client = (config.tls && config.client_certificates).then(|| {
+            let ca = ClientCa::new(dir.path());
+            let files = ca.client(dir.path(), "essregistry-client", KeyAlgorithm::Rsa);
+            (ca, files)
+        });
+        if let Some(files) = &tls {
+            write_cert_dir(&dir.path().join(CERT_DIR), files, client.as_ref().map(|(_, files)| files));
+        }
         // As Debian's shipped config.yml: filesystem storage with the in-memory descriptor cache.
         let mut yaml = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
@@ -67,6 +90,9 @@ impl Registry {
                 files.cert.display(),
                 files.key.display()
             ));
+        }
+        if let Some((ca, _)) = &client {
+            yaml.push_str(&format!("    clientcas:\n      - {}\n", ca.ca.display()));
         }
         if let Some((user, password)) = &config.basic_auth {
             let hash = bcrypt::hash(password, 5).expect("bcrypt");
@@ -99,7 +125,7 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry (apt-get install docker-registry)");
-        let registry = Registry { child, port, dir, tls, credentials, token_server };
+        let registry = Registry { child, port, dir, tls, client, credentials, token_server };
         registry.wait_until_listening();
         registry
     }
@@ -122,13 +148,27 @@ impl Registry {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// What clients trust (a CA, or the self-signed certificate itself); None over plain HTTP.
     pub fn ca_file(&self) -> Option<PathBuf> {
         self.tls.as_ref().map(|files| files.ca.clone())
     }
 
-    /// The CA as skopeo's `--cert-dir` wants it.
-    pub fn cert_dir(&self) -> Option<PathBuf> {
-        self.tls.as_ref().map(|_| self.dir.path().join("skopeo-certs"))
+    /// This registry's folder as skopeo's `--cert-dir` and docker's `certs.d/HOST` hold it:
+    /// `ca.crt`, and `client.cert` with `client.key` when client certificates are required.
+    /// Panics for a plain-HTTP registry, which has none: asking is a test's mistake.
+    pub fn cert_dir(&self) -> PathBuf {
+        assert!(self.tls.is_some(), "a plain-HTTP registry has no certificates");
+        self.dir.path().join(CERT_DIR)
+    }
+
+    /// The client certificate in `cert_dir` (RSA key), when client certificates are required.
+    pub fn client_files(&self) -> Option<&ClientFiles> {
+        self.client.as_ref().map(|(_, files)| files)
+    }
+
+    /// The CA the registry takes client certificates from, to mint others (an EC key, say).
+    pub fn client_ca(&self) -> Option<&ClientCa> {
+        self.client.as_ref().map(|(ca, _)| ca)
     }
 
     /// The registry's own output: its access log and errors.

@@ -1,18 +1,22 @@
 //! A token service for distribution's `auth.token`, so that Bearer registries (the kind Harbor,
 //! GitLab and Artifactory run) are tested against the real registry. Tokens are ES256 JWTs whose
 //! `kid` is the libtrust key ID of the signing certificate in the registry's `rootcertbundle`.
+//! Both of distribution's token grants are served: GET with Basic credentials, and the OAuth2
+//! refresh-token POST that docker uses once it holds a refresh token (an identity token).
 
 use crate::loopback::LoopbackServer;
+use crate::timestamp;
 use data_encoding::{BASE32_NOPAD, BASE64, BASE64URL_NOPAD};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::{Request, Response};
+use hyper::{Method, Request, Response};
 use rcgen::{CertificateParams, DnType, KeyPair, PublicKeyData};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,10 +32,14 @@ pub struct TokenPolicy {
     pub deny: Vec<String>,
     /// Repositories for which the token service fails a pull token with 500.
     pub fail: Vec<String>,
+    /// The refresh token that the OAuth2 POST grant takes for `user` (the same repositories
+    /// are denied and failed); None: every refresh token is refused.
+    pub refresh_token: Option<String>,
 }
 
 pub struct TokenServer {
-    /// The query string of every token request, in order.
+    /// Every token request, in order: a GET's query string, or `POST ` and a POST's form with
+    /// the refresh token's value replaced by `<refresh-token>`.
     pub requests: Arc<Mutex<Vec<String>>>,
     server: LoopbackServer,
 }
@@ -44,6 +52,8 @@ struct Issuer {
     hash: String,
     signer: EcdsaKeyPair,
     kid: String,
+    /// Numbers the tokens, so that no two have the same ID.
+    issued: AtomicU64,
 }
 
 impl TokenServer {
@@ -59,20 +69,30 @@ impl TokenServer {
         std::fs::write(cert_file, cert.pem()).expect("write token certificate");
         let kid = libtrust_key_id(&key.subject_public_key_info());
         let hash = bcrypt::hash(&policy.password, 5).expect("bcrypt");
-        let issuer = Arc::new(Issuer { policy, hash, signer, kid });
+        let issuer = Arc::new(Issuer { policy, hash, signer, kid, issued: AtomicU64::new(0) });
 
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
         let server = LoopbackServer::start(move |request: Request<Incoming>| {
-            let query = request.uri().query().unwrap_or_default().to_owned();
-            log.lock().expect("requests").push(query.clone());
-            let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
-            let (status, body) = answer(&issuer, authorization, &query);
-            let response = Response::builder()
-                .status(status)
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body)));
-            async move { response }
+            let (issuer, log) = (Arc::clone(&issuer), Arc::clone(&log));
+            async move {
+                let (status, body) = if request.method() == Method::POST {
+                    let form = request.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
+                    let form = String::from_utf8_lossy(&form).into_owned();
+                    log.lock().expect("requests").push(format!("POST {}", without_refresh_token(&form)));
+                    refresh_grant(&issuer, &form)
+                } else {
+                    let query = request.uri().query().unwrap_or_default().to_owned();
+                    log.lock().expect("requests").push(query.clone());
+                    let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+                    basic_grant(&issuer, authorization, &query)
+                };
+                Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body)))
+                    .map_err(std::io::Error::other)
+            }
         });
         TokenServer { requests, server }
     }
@@ -82,23 +102,61 @@ impl TokenServer {
     }
 }
 
-fn answer(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, String) {
-    let Issuer { policy, hash, signer, kid } = issuer;
+/// GET with Basic credentials and the scopes in the query: `{"token", "expires_in"}`.
+fn basic_grant(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, String) {
     let authorised = authorization
         .and_then(|value| value.strip_prefix("Basic "))
         .and_then(|encoded| BASE64.decode(encoded.as_bytes()).ok())
         .and_then(|decoded| String::from_utf8(decoded).ok())
         .and_then(|pair| pair.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
-        .is_some_and(|(user, password)| user == policy.user && bcrypt::verify(password, hash).unwrap_or(false));
+        .is_some_and(|(user, password)| {
+            user == issuer.policy.user && bcrypt::verify(password, &issuer.hash).unwrap_or(false)
+        });
     if !authorised {
         return (401, r#"{"details":"invalid credentials"}"#.into());
     }
-    // Each scope is `repository:NAME:ACTIONS`; every requested action is granted, except
-    // on the repositories the policy denies or fails.
-    let scopes: Vec<(String, Vec<String>)> = query
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("scope="))
-        .map(percent_decode)
+    match access_token(issuer, query) {
+        Ok((token, _)) => (200, json!({"token": token, "expires_in": EXPIRES_IN}).to_string()),
+        Err(failure) => failure,
+    }
+}
+
+/// POST of the OAuth2 refresh-token grant, its parameters in the form:
+/// `{"access_token", "scope", "expires_in", "issued_at"}`.
+fn refresh_grant(issuer: &Issuer, form: &str) -> (u16, String) {
+    let value = |key: &str| parameter(form, key).next();
+    let error = |status: u16, error: &str| (status, json!({"error": error}).to_string());
+    if value("grant_type").as_deref() != Some("refresh_token") {
+        return error(400, "unsupported_grant_type");
+    }
+    if value("client_id").is_none() || value("service").is_none() {
+        return error(400, "invalid_request");
+    }
+    if issuer.policy.refresh_token.is_none() || value("refresh_token") != issuer.policy.refresh_token {
+        return error(401, "invalid_grant");
+    }
+    match access_token(issuer, form) {
+        Ok((token, scope)) => (
+            200,
+            json!({"access_token": token, "scope": scope, "expires_in": EXPIRES_IN, "issued_at": timestamp::now()})
+                .to_string(),
+        ),
+        Err(failure) => failure,
+    }
+}
+
+/// How long a token lasts, in seconds.
+const EXPIRES_IN: u64 = 300;
+
+/// A token for the scopes in `parameters` (a query or a form), and the scope it grants; or the
+/// failure the policy asks for.
+fn access_token(issuer: &Issuer, parameters: &str) -> Result<(String, String), (u16, String)> {
+    let Issuer { policy, signer, kid, .. } = issuer;
+    // Each scope is `repository:NAME:ACTIONS` (a form puts several in one parameter, apart by
+    // spaces); every requested action is granted, except on the repositories the policy
+    // denies or fails.
+    let scopes: Vec<(String, Vec<String>)> = parameter(parameters, "scope")
+        .flat_map(|scope| scope.split(' ').map(str::to_owned).collect::<Vec<_>>())
         .filter_map(|scope| {
             let (name, actions) = scope.strip_prefix("repository:")?.rsplit_once(':')?;
             Some((name.to_owned(), actions.split(',').map(str::to_owned).collect()))
@@ -107,18 +165,20 @@ fn answer(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, St
     // Pushes (pull,push) are always granted, so a test can seed a repository it then denies.
     let pull_only = |actions: &Vec<String>| actions.iter().all(|a| a == "pull");
     if scopes.iter().any(|(name, actions)| pull_only(actions) && policy.fail.contains(name)) {
-        return (500, "token service failure".into());
+        return Err((500, "token service failure".into()));
     }
-    let access: Vec<_> = scopes
-        .iter()
-        .filter(|(name, actions)| !(pull_only(actions) && policy.deny.contains(name)))
-        .map(|(name, actions)| json!({"type": "repository", "name": name, "actions": actions}))
-        .collect();
+    let granted: Vec<&(String, Vec<String>)> =
+        scopes.iter().filter(|(name, actions)| !(pull_only(actions) && policy.deny.contains(name))).collect();
+    let access: Vec<_> =
+        granted.iter().map(|(name, actions)| json!({"type": "repository", "name": name, "actions": actions})).collect();
+    let scope: Vec<String> =
+        granted.iter().map(|(name, actions)| format!("repository:{name}:{}", actions.join(","))).collect();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
     let header = json!({"typ": "JWT", "alg": "ES256", "kid": kid});
     let claims = json!({
         "iss": ISSUER, "sub": policy.user, "aud": SERVICE,
-        "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{now}-{query}"),
+        "exp": now + EXPIRES_IN, "nbf": now - 10, "iat": now,
+        "jti": format!("{now}-{}", issuer.issued.fetch_add(1, Ordering::Relaxed)),
         "access": access
     });
     let signing_input = format!(
@@ -127,8 +187,20 @@ fn answer(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, St
         BASE64URL_NOPAD.encode(claims.to_string().as_bytes())
     );
     let signature = signer.sign(&SystemRandom::new(), signing_input.as_bytes()).expect("sign");
-    let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(signature.as_ref()));
-    (200, json!({"token": token, "expires_in": 300}).to_string())
+    Ok((format!("{signing_input}.{}", BASE64URL_NOPAD.encode(signature.as_ref())), scope.join(" ")))
+}
+
+/// Every value of `key` in `parameters` (`a=1&b=2`), decoded.
+fn parameter<'a>(parameters: &'a str, key: &'a str) -> impl Iterator<Item = String> + 'a {
+    parameters.split('&').filter_map(move |pair| pair.strip_prefix(key)?.strip_prefix('=')).map(percent_decode)
+}
+
+/// The form as logged: a test sees that a refresh token was sent, and the log holds no secret.
+fn without_refresh_token(form: &str) -> String {
+    form.split('&')
+        .map(|pair| if pair.starts_with("refresh_token=") { "refresh_token=<refresh-token>" } else { pair })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// libtrust's key ID: the first 240 bits of the SPKI's sha256, base32, in groups of four.

@@ -1,66 +1,24 @@
-//! HTTP: TLS, authentication, routing, and the operations on stored objects.
+//! HTTP: authentication, routing, and the operations on stored objects.
 
 use super::resources::{self, Resource};
 use super::ssa::{self, Conflict};
 use super::{Logged, Role, State};
-use crate::tls::TlsFiles;
+use crate::timestamp;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 type Reply = (StatusCode, Value);
 
-/// Binds a free port and serves in the background; returns the port.
-pub async fn serve(state: Arc<Mutex<State>>, tls: &TlsFiles) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let acceptor = TlsAcceptor::from(Arc::new(server_config(tls)));
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let acceptor = acceptor.clone();
-            let state = Arc::clone(&state);
-            tokio::spawn(async move {
-                let Ok(stream) = acceptor.accept(stream).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(move |request| {
-                    let state = Arc::clone(&state);
-                    async move { Ok::<_, std::convert::Infallible>(handle(state, port, request).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    port
-}
-
-fn server_config(tls: &TlsFiles) -> rustls::ServerConfig {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer> =
-        CertificateDer::pem_file_iter(&tls.cert).expect("cert").collect::<Result<_, _>>().expect("cert");
-    let key = PrivateKeyDer::from_pem_file(&tls.key).expect("key");
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("protocols")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server config");
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config
-}
-
-async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>) -> Response<Full<Bytes>> {
+/// Answers one request; `client` is who its connection's client certificate says it is.
+pub async fn handle(
+    state: Arc<Mutex<State>>,
+    port: u16,
+    client: Option<Role>,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let method = request.method().clone();
     let uri = request.uri().to_string();
     let path = request.uri().path().to_owned();
@@ -84,7 +42,8 @@ async fn handle(state: Arc<Mutex<State>>, port: u16, request: Request<Incoming>)
     }
     let (status, value) = {
         let mut state = state.lock().expect("state");
-        let role = token.and_then(|t| state.tokens.get(&t).copied());
+        // As kube-apiserver's authenticators: the client certificate first, then the token.
+        let role = client.or_else(|| token.and_then(|t| state.tokens.get(&t).copied()));
         match role {
             None => status_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None),
             Some(_)
@@ -278,7 +237,7 @@ fn patch(state: &mut State, resource: &Resource, namespace: &str, name: &str, ca
     let (body, manager, dry_run) = (call.body, call.param("fieldManager"), call.dry_run());
     let key = (resource.plural.to_owned(), namespace.to_owned(), name.to_owned());
     let live = state.objects.get(&key).cloned();
-    let now = now();
+    let now = timestamp::now();
     let content_type = call.content_type.unwrap_or_default();
     let result = if content_type.starts_with("application/apply-patch+yaml") {
         let Some(manager) = manager else {
@@ -353,7 +312,7 @@ pub fn stamp(state: &mut State, mut object: Value, namespace: &str, live: Option
         None => {
             state.uids += 1;
             metadata["uid"] = json!(format!("00000000-0000-4000-8000-{:012x}", state.uids));
-            metadata["creationTimestamp"] = json!(now());
+            metadata["creationTimestamp"] = json!(timestamp::now());
         }
     }
     if !namespace.is_empty() {
@@ -361,26 +320,6 @@ pub fn stamp(state: &mut State, mut object: Value, namespace: &str, live: Option
     }
     metadata["resourceVersion"] = json!(state.resource_version.to_string());
     object
-}
-
-fn now() -> String {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
-}
-
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 fn conflict(resource: &Resource, name: &str, conflicts: &[Conflict]) -> Reply {
@@ -424,13 +363,4 @@ fn status_error(code: StatusCode, reason: &str, message: &str, details: Option<(
         status["details"] = json!({"name": name, "group": resource.group, "kind": resource.plural});
     }
     (code, status)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(20_786), (2026, 11, 29));
-    }
 }

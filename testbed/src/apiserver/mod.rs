@@ -1,19 +1,21 @@
-//! A Kubernetes API server of the tests' own, over HTTPS with a test CA and bearer tokens. It
-//! speaks the real wire protocol (discovery, GET, LIST, server-side apply with field ownership
-//! and conflicts, merge patch, dryRun, `kind: Status` errors) for the resources the plugin
-//! touches, so that kube-rs and kubectl can both be pointed at it, and kubectl judges it.
+//! A Kubernetes API server of the tests' own, over HTTPS with a certificate of any kind, bearer
+//! tokens and, when asked, client certificates. It speaks the real wire protocol (discovery,
+//! GET, LIST, server-side apply with field ownership and conflicts, merge patch, dryRun,
+//! `kind: Status` errors) for the resources the plugin touches, so that kube-rs and kubectl can
+//! both be pointed at it, and kubectl judges it.
 
 mod fields;
 mod handler;
 mod resources;
 mod ssa;
+mod transport;
 
 pub use resources::{ELEMENT_GROUP, ELEMENT_VERSION};
 
-use crate::tls;
+use crate::tls::{self, CertKind, ClientCa, ClientFiles, TlsFiles};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
 
@@ -28,6 +30,8 @@ pub enum Role {
 }
 
 impl Role {
+    const ALL: [Role; 3] = [Role::Admin, Role::ReadOnly, Role::NoSecretWrites];
+
     fn user(self) -> &'static str {
         match self {
             Role::Admin => "essregistry-admin",
@@ -65,9 +69,33 @@ struct State {
     legacy_discovery: bool,
 }
 
+/// How the server does TLS.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub certificate: CertKind,
+    /// What the certificate is for.
+    pub names: Vec<String>,
+    /// Ask clients for a certificate (without requiring one) from a client CA of the server's
+    /// own; one whose common name is a role's user name authenticates as that role.
+    pub client_ca: bool,
+}
+
+impl Default for ServerTls {
+    /// A CA-signed certificate for the addresses the server is reached at, and tokens only.
+    fn default() -> ServerTls {
+        ServerTls {
+            certificate: CertKind::CaSigned,
+            names: vec!["127.0.0.1".into(), "localhost".into()],
+            client_ca: false,
+        }
+    }
+}
+
 pub struct ApiServer {
     pub port: u16,
     dir: TempDir,
+    tls: TlsFiles,
+    client_ca: Option<ClientCa>,
     state: Arc<Mutex<State>>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -75,10 +103,17 @@ pub struct ApiServer {
 impl ApiServer {
     /// Starts on a free loopback port with the namespace `element-onprem`.
     pub fn start() -> ApiServer {
+        ApiServer::start_with(ServerTls::default())
+    }
+
+    /// As `start`, with the certificate and client authentication `tls` asks for.
+    pub fn start_with(tls: ServerTls) -> ApiServer {
         let dir = tempfile::tempdir().expect("apiserver dir");
-        let tls = tls::issue(dir.path(), &["127.0.0.1", "localhost"]);
+        let names: Vec<&str> = tls.names.iter().map(String::as_str).collect();
+        let files = tls::issue_kind(dir.path(), &names, tls.certificate);
+        let client_ca = tls.client_ca.then(|| ClientCa::new(dir.path()));
         let mut state = State::default();
-        for role in [Role::Admin, Role::ReadOnly, Role::NoSecretWrites] {
+        for role in Role::ALL {
             state.tokens.insert(role.token(), role);
         }
         let state = Arc::new(Mutex::new(state));
@@ -87,8 +122,9 @@ impl ApiServer {
             .enable_all()
             .build()
             .expect("apiserver runtime");
-        let port = runtime.block_on(handler::serve(Arc::clone(&state), &tls));
-        let server = ApiServer { port, dir, state, runtime: Some(runtime) };
+        let client_ca_file = client_ca.as_ref().map(|ca| ca.ca.as_path());
+        let port = runtime.block_on(transport::serve(Arc::clone(&state), &files, client_ca_file));
+        let server = ApiServer { port, dir, tls: files, client_ca, state, runtime: Some(runtime) };
         server.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "element-onprem"}}));
         server
     }
@@ -97,25 +133,53 @@ impl ApiServer {
         format!("https://127.0.0.1:{}", self.port)
     }
 
+    /// What a kubeconfig's certificate-authority holds for this server: its CA, or for a
+    /// self-signed certificate the certificate itself.
+    pub fn trust_file(&self) -> PathBuf {
+        self.tls.ca.clone()
+    }
+
+    /// The same as `trust_file`, under the name the first tests knew.
     pub fn ca_file(&self) -> PathBuf {
-        self.dir.path().join("ca.pem")
+        self.trust_file()
+    }
+
+    /// The CA whose client certificates the server takes, when it was started with one.
+    pub fn client_ca(&self) -> Option<&ClientCa> {
+        self.client_ca.as_ref()
     }
 
     /// A kubeconfig whose current context uses this server with the token of `role`.
     pub fn kubeconfig(&self, role: Role) -> PathBuf {
-        self.kubeconfig_for(role.user(), &role.token())
+        self.kubeconfig_for(role.user(), &format!("token: {}", role.token()))
     }
 
     /// A kubeconfig with a token the server does not know (an expired one, say): 401.
     pub fn kubeconfig_with_unknown_token(&self) -> PathBuf {
-        self.kubeconfig_for("expired", "expired-token")
+        self.kubeconfig_for("expired", "token: expired-token")
     }
 
-    fn kubeconfig_for(&self, user: &str, token: &str) -> PathBuf {
+    /// A kubeconfig that authenticates with `client`'s certificate and key: their contents in
+    /// client-certificate-data and client-key-data when `inline`, else their paths in
+    /// client-certificate and client-key (kubeconfigs carry both).
+    pub fn kubeconfig_with_client_certificate(&self, client: &ClientFiles, inline: bool) -> PathBuf {
+        let stem = client.cert.file_stem().and_then(|stem| stem.to_str()).expect("a UTF-8 file name");
+        let user = format!("{stem}-{}", if inline { "data" } else { "files" });
+        let credentials = if inline {
+            let data = |path: &Path| data_encoding::BASE64.encode(&std::fs::read(path).expect("client file"));
+            format!("client-certificate-data: {}\n    client-key-data: {}", data(&client.cert), data(&client.key))
+        } else {
+            format!("client-certificate: {}\n    client-key: {}", client.cert.display(), client.key.display())
+        };
+        self.kubeconfig_for(&user, &credentials)
+    }
+
+    /// A kubeconfig for `user`, whose credentials are the YAML lines `credentials`.
+    fn kubeconfig_for(&self, user: &str, credentials: &str) -> PathBuf {
         let path = self.dir.path().join(format!("kubeconfig-{user}"));
-        let ca = data_encoding::BASE64.encode(&std::fs::read(self.ca_file()).expect("CA"));
+        let ca = data_encoding::BASE64.encode(&std::fs::read(self.trust_file()).expect("CA"));
         let text = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: testbed\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\nusers:\n- name: {user}\n  user:\n    token: {token}\ncontexts:\n- name: testbed\n  context:\n    cluster: testbed\n    user: {user}\n    namespace: element-onprem\ncurrent-context: testbed\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: testbed\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\nusers:\n- name: {user}\n  user:\n    {credentials}\ncontexts:\n- name: testbed\n  context:\n    cluster: testbed\n    user: {user}\n    namespace: element-onprem\ncurrent-context: testbed\n",
             url = self.url(),
         );
         std::fs::write(&path, text).expect("write kubeconfig");

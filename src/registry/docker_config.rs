@@ -1,0 +1,224 @@
+//! Credentials from the Docker config, decoded as docker decodes them: `credHelpers` for the
+//! host, else `credsStore`, else the `auths` entry whose key names the host (with or without a
+//! scheme and path). An `auth` value is base64 of `user:password`, split at the first colon;
+//! line breaks inside it are ignored, as Go's base64 decoder ignores them. `identitytoken` is an
+//! OAuth2 refresh token.
+
+use super::auth::Credentials;
+use base64::Engine as _;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// An OAuth2 refresh token (`docker login` to a registry whose token service issues them).
+/// `Debug` is written by hand so the token cannot be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdentityToken(String);
+
+impl IdentityToken {
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IdentityToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdentityToken(<redacted>)")
+    }
+}
+
+/// What the Docker config holds for one registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    Password(Credentials),
+    IdentityToken(IdentityToken),
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    auths: BTreeMap<String, AuthEntry>,
+    #[serde(default, rename = "credHelpers")]
+    cred_helpers: BTreeMap<String, String>,
+    #[serde(default, rename = "credsStore")]
+    creds_store: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuthEntry {
+    auth: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    identitytoken: Option<String>,
+}
+
+/// Looks `host` (`HOST[:PORT]`) up in a config.json. Errors say what is wrong without quoting
+/// any secret.
+pub fn lookup(path: &Path, host: &str) -> Result<Option<Stored>, String> {
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let config: ConfigFile =
+        serde_json::from_slice(&text).map_err(|e| format!("{} is not a Docker config ({e})", path.display()))?;
+    let helper = config.cred_helpers.get(host).or(config.creds_store.as_ref()).filter(|h| !h.is_empty());
+    if let Some(helper) = helper {
+        return run_helper(helper, host);
+    }
+    entry_for(&config.auths, host).map(|(key, entry)| decode_entry(entry, key)).transpose().map(Option::flatten)
+}
+
+/// Reads the credentials out of a `.dockerconfigjson` (as a pull Secret holds them).
+pub fn from_docker_config_json(json: &[u8], host: &str) -> Option<Credentials> {
+    let config: ConfigFile = serde_json::from_slice(json).ok()?;
+    match decode_entry(entry_for(&config.auths, host)?.1, host) {
+        Ok(Some(Stored::Password(credentials))) => Some(credentials),
+        _ => None,
+    }
+}
+
+/// The entry whose key, stripped of a scheme and a path as docker strips them, is `host`.
+fn entry_for<'a>(auths: &'a BTreeMap<String, AuthEntry>, host: &str) -> Option<(&'a str, &'a AuthEntry)> {
+    if let Some((key, entry)) = auths.get_key_value(host) {
+        return Some((key, entry));
+    }
+    auths.iter().find(|(key, _)| hostname_of(key) == host).map(|(key, entry)| (key.as_str(), entry))
+}
+
+fn hostname_of(key: &str) -> &str {
+    let rest = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+fn decode_entry(entry: &AuthEntry, key: &str) -> Result<Option<Stored>, String> {
+    if let Some(token) = entry.identitytoken.as_deref().filter(|t| !t.is_empty()) {
+        return Ok(Some(Stored::IdentityToken(IdentityToken(token.to_owned()))));
+    }
+    if let Some(auth) = entry.auth.as_deref().filter(|a| !a.trim().is_empty()) {
+        return decode_auth(auth)
+            .map(|c| Some(Stored::Password(c)))
+            .ok_or_else(|| format!("the auth entry for {key} is not base64 of user:password"));
+    }
+    match (&entry.username, &entry.password) {
+        (Some(user), Some(password)) if !user.is_empty() => {
+            Ok(Some(Stored::Password(Credentials::new(user.as_str(), password.as_str()))))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn decode_auth(auth: &str) -> Option<Credentials> {
+    let compact: String = auth.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let decoded = String::from_utf8(engine.decode(compact.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    (!user.is_empty()).then(|| Credentials::new(user, password))
+}
+
+#[derive(Deserialize)]
+struct HelperAnswer {
+    #[serde(rename = "Username")]
+    username: String,
+    #[serde(rename = "Secret")]
+    secret: String,
+}
+
+/// `docker-credential-NAME get`, the host on stdin. The helper's own output is never repeated:
+/// it may hold a secret.
+fn run_helper(name: &str, host: &str) -> Result<Option<Stored>, String> {
+    let program = format!("docker-credential-{name}");
+    let failed = || format!("the Docker credential helper \"{name}\" failed for {host}");
+    let mut child = Command::new(&program)
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("the Docker credential helper {program} could not be run ({e})"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(host.as_bytes()).map_err(|_| failed())?;
+    }
+    let output = child.wait_with_output().map_err(|_| failed())?;
+    if !output.status.success() {
+        // The helpers' protocol: "credentials not found" means nothing is stored.
+        let said = String::from_utf8_lossy(&output.stdout).to_lowercase();
+        return if said.contains("credentials not found") { Ok(None) } else { Err(failed()) };
+    }
+    let answer: HelperAnswer = serde_json::from_slice(&output.stdout)
+        .map_err(|_| format!("the Docker credential helper \"{name}\" answered something unreadable"))?;
+    Ok(Some(if answer.username == "<token>" {
+        Stored::IdentityToken(IdentityToken(answer.secret))
+    } else {
+        Stored::Password(Credentials::new(answer.username, answer.secret))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(config: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), config).unwrap();
+        file
+    }
+
+    fn password(user: &str, password: &str) -> Option<Stored> {
+        Some(Stored::Password(Credentials::new(user, password)))
+    }
+
+    #[test]
+    fn auth_is_decoded_as_docker_decodes_it() {
+        // base64 without -w0 breaks lines every 76 characters; docker reads it all the same.
+        let long = format!("robot$essregistry+mirror:{}", "p:w".repeat(30));
+        let wrapped = base64::engine::general_purpose::STANDARD.encode(&long);
+        let wrapped = format!("{}\n{}\n", &wrapped[..76], &wrapped[76..]);
+        let file = write(&serde_json::json!({"auths": {"registry.example:5000": {"auth": wrapped}}}).to_string());
+        let (user, pass) = long.split_once(':').unwrap();
+        assert_eq!(lookup(file.path(), "registry.example:5000").unwrap(), password(user, pass));
+        assert_eq!(lookup(file.path(), "other.example").unwrap(), None);
+    }
+
+    #[test]
+    fn keys_with_a_scheme_or_path_name_the_host() {
+        let file = write(r#"{"auths": {"https://registry.example/v1/": {"auth": "dTpwOnE="}}}"#);
+        assert_eq!(lookup(file.path(), "registry.example").unwrap(), password("u", "p:q"));
+    }
+
+    #[test]
+    fn username_and_password_fields_and_auth_first() {
+        let file = write(r#"{"auths": {"r.example": {"username": "u", "password": "p"}}}"#);
+        assert_eq!(lookup(file.path(), "r.example").unwrap(), password("u", "p"));
+        let both = write(r#"{"auths": {"r.example": {"auth": "YTpi", "username": "u", "password": "p"}}}"#);
+        assert_eq!(lookup(both.path(), "r.example").unwrap(), password("a", "b"));
+    }
+
+    #[test]
+    fn an_identity_token_is_kept_apart_and_never_printed() {
+        let file = write(r#"{"auths": {"r.example": {"auth": "dTo=", "identitytoken": "refresh-s3cret"}}}"#);
+        let found = lookup(file.path(), "r.example").unwrap().unwrap();
+        assert_eq!(found, Stored::IdentityToken(IdentityToken("refresh-s3cret".into())));
+        assert!(!format!("{found:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn broken_entries_say_which_without_the_secret() {
+        let file = write(r#"{"auths": {"r.example": {"auth": "bm9jb2xvbg=="}}}"#);
+        let error = lookup(file.path(), "r.example").unwrap_err();
+        assert!(error.contains("r.example") && !error.contains("bm9jb2xvbg"), "{error}");
+        assert!(lookup(write("{not json").path(), "r.example").unwrap_err().contains("not a Docker config"));
+    }
+
+    #[test]
+    fn a_pull_secret_reads_back() {
+        let json = crate::cluster::objects::docker_config_json("registry.local:5000", &Credentials::new("u", "p&q"));
+        assert_eq!(from_docker_config_json(&json, "registry.local:5000"), Some(Credentials::new("u", "p&q")));
+        let auth_only = br#"{"auths":{"https://registry.local:5000":{"auth":"dTpw"}}}"#;
+        assert_eq!(from_docker_config_json(auth_only, "registry.local:5000"), Some(Credentials::new("u", "p")));
+        assert_eq!(from_docker_config_json(b"{}", "registry.local:5000"), None);
+    }
+}

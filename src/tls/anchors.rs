@@ -1,0 +1,68 @@
+//! Trust anchors and where each came from, so that a refused certificate can say which trust
+//! sources were asked.
+
+use super::facts::CertificateFacts;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use std::path::Path;
+
+/// The certificates a server's chain may end in, with a line per source for messages.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    pub(super) certificates: Vec<CertificateDer<'static>>,
+    sources: Vec<String>,
+}
+
+impl TrustStore {
+    /// The system's trust store as Go reads it on Linux: `SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// when set, else the distribution's bundle (rustls-native-certs follows the same rules).
+    pub fn add_system(&mut self) {
+        let loaded = rustls_native_certs::load_native_certs();
+        let count = loaded.certs.len();
+        self.certificates.extend(loaded.certs);
+        let from = match (std::env::var_os("SSL_CERT_FILE"), std::env::var_os("SSL_CERT_DIR")) {
+            (Some(file), _) => format!(" from SSL_CERT_FILE={}", Path::new(&file).display()),
+            (None, Some(dir)) => format!(" from SSL_CERT_DIR={}", Path::new(&dir).display()),
+            (None, None) => String::new(),
+        };
+        self.sources.push(format!("the system trust store{from} ({count} certificates)"));
+    }
+
+    /// Every certificate of a PEM file. `label` says how the file was given (`--registry-ca-file
+    /// ca.pem`). Errors: unreadable, or no certificate in it.
+    pub fn add_pem_file(&mut self, path: &Path, label: &str) -> Result<(), String> {
+        let pem = std::fs::read(path).map_err(|e| format!("cannot read {label}: {e}"))?;
+        self.add_pem(&pem, label)
+    }
+
+    /// Every certificate of PEM text (a kubeconfig's `certificate-authority-data`).
+    pub fn add_pem(&mut self, pem: &[u8], label: &str) -> Result<(), String> {
+        let certificates: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().map_err(|e| format!("{label}: {e}"))?;
+        if certificates.is_empty() {
+            return Err(format!("{label} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+        }
+        self.add_der(certificates, label);
+        Ok(())
+    }
+
+    /// Certificates already decoded, named by their subjects in messages.
+    pub fn add_der(&mut self, certificates: Vec<CertificateDer<'static>>, label: &str) {
+        const SHOWN: usize = 3;
+        let mut subjects: Vec<String> = certificates
+            .iter()
+            .take(SHOWN)
+            .map(|c| CertificateFacts::of(c).map(|f| f.subject).unwrap_or_else(|| "unreadable".to_owned()))
+            .collect();
+        if certificates.len() > SHOWN {
+            subjects.push(format!("and {} more", certificates.len() - SHOWN));
+        }
+        self.sources.push(format!("{label} ({})", subjects.join("; ")));
+        self.certificates.extend(certificates);
+    }
+
+    /// One line per source, in the order they were added.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+}
