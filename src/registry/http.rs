@@ -84,7 +84,10 @@ impl HttpRegistry {
             connection,
         };
         let ping = format!("{}/v2/", this.base);
-        let response = this.send(|| this.client.get(&ping)).await.map_err(|e| this.unreachable(&e))?;
+        let response = match this.send(|| this.client.get(&ping)).await {
+            Ok(response) => response,
+            Err(transport) => return Err(this.unreachable(&this.connection.explain(transport).await)),
+        };
         this.scheme = match response.status() {
             status if status.is_success() => Scheme::Anonymous,
             StatusCode::UNAUTHORIZED => {

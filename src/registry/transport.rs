@@ -8,6 +8,9 @@ use crate::error::Error;
 use crate::proxy::Proxy;
 use crate::reference::RegistryHost;
 use crate::tls::{Peer, describe};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// What a failure message needs to know about how the registry is reached.
 #[derive(Debug, Clone)]
@@ -16,6 +19,9 @@ pub(super) struct Connection {
     client_certificate: bool,
     /// The proxy the registry's own URL goes through, if any.
     proxy: Option<Proxy>,
+    base: reqwest::Url,
+    tls: Arc<rustls::ClientConfig>,
+    timeout: Duration,
 }
 
 pub(super) fn build_client(
@@ -33,7 +39,7 @@ pub(super) fn build_client(
     // Every URL (registry, token service, redirect targets) is routed by the same rules.
     let route = reqwest::Proxy::custom(move |url| rules.route(url).ok().flatten().map(|proxy| proxy.url));
     let client = reqwest::Client::builder()
-        .use_preconfigured_tls(config)
+        .use_preconfigured_tls(config.clone())
         .no_proxy()
         .proxy(route)
         .timeout(options.timeout)
@@ -42,8 +48,53 @@ pub(super) fn build_client(
         .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}"), "check the TLS flags"))?;
-    let connection = Connection { host: registry.to_string(), client_certificate: tls.identity.is_some(), proxy };
+    let connection = Connection {
+        host: registry.to_string(),
+        client_certificate: tls.identity.is_some(),
+        proxy,
+        base: base.clone(),
+        tls: Arc::new(config),
+        timeout: options.timeout,
+    };
     Ok((client, connection))
+}
+
+impl Connection {
+    /// A connection closed without a TLS error may still have been refused by the server's
+    /// alert after the handshake (TLS 1.3 servers that require a client certificate check it
+    /// only then, and the HTTP client reports only "connection closed"). One direct handshake
+    /// and request of its own finds the alert and says what it means.
+    pub(super) async fn explain(&self, transport: Transport) -> Transport {
+        if transport.tls || self.proxy.is_some() || self.base.scheme() != "https" {
+            return transport;
+        }
+        match tokio::time::timeout(self.timeout, self.handshake_error()).await {
+            Ok(Some(tls)) => {
+                let peer = Peer::Registry { host: &self.host, client_certificate: self.client_certificate };
+                let (reason, hint) = describe(&tls, peer);
+                Transport { reason, hint, tls: true }
+            }
+            _ => transport,
+        }
+    }
+
+    async fn handshake_error(&self) -> Option<rustls::Error> {
+        let host = self.base.host_str()?.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let port = self.base.port_or_known_default()?;
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.ok()?;
+        let name = rustls::pki_types::ServerName::try_from(host.clone()).ok()?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&self.tls));
+        let mut tls = match connector.connect(name, stream).await {
+            Ok(tls) => tls,
+            Err(error) => return causes::find::<rustls::Error>(&error).cloned(),
+        };
+        let request = format!("GET /v2/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.host);
+        if let Err(error) = tls.write_all(request.as_bytes()).await {
+            return causes::find::<rustls::Error>(&error).cloned();
+        }
+        let mut answer = [0u8; 1];
+        tls.read(&mut answer).await.err().and_then(|error| causes::find::<rustls::Error>(&error).cloned())
+    }
 }
 
 /// A request that got no HTTP answer, described for a person.

@@ -178,7 +178,7 @@ fn alert_reason(alert: AlertDescription, server: &str, peer: Peer<'_>) -> (Strin
     };
     match alert {
         AlertDescription::CertificateRequired => (format!("TLS: {server} requires a client certificate"), client_hint),
-        AlertDescription::HandshakeFailure if !sent => {
+        AlertDescription::HandshakeFailure | AlertDescription::BadCertificate if !sent => {
             (format!("TLS: {server} ended the handshake; it probably requires a client certificate"), client_hint)
         }
         AlertDescription::BadCertificate

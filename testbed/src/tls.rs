@@ -48,6 +48,8 @@ pub enum CertKind {
     NotYetValid,
     /// CA-signed, but for the DNS name `other.example` only, not the names asked for.
     OtherName,
+    /// CA-signed with a SHA-1 signature (`openssl x509 -req -sha1`), which Go refuses since 1.18.
+    Sha1Signed,
 }
 
 impl CertKind {
@@ -61,6 +63,7 @@ impl CertKind {
             CertKind::Expired => "expired-",
             CertKind::NotYetValid => "not-yet-valid-",
             CertKind::OtherName => "other-name-",
+            CertKind::Sha1Signed => "sha1-",
         }
     }
 }
@@ -87,7 +90,55 @@ pub fn issue_kind(dir: &Path, names: &[&str], kind: CertKind) -> TlsFiles {
         CertKind::Expired => ca_signed(files, valid_for_days(server_params(names), -30, -1)),
         CertKind::NotYetValid => ca_signed(files, valid_for_days(server_params(names), 1, 365)),
         CertKind::OtherName => ca_signed(files, server_params(&["other.example"])),
+        CertKind::Sha1Signed => sha1_signed(files, names),
     }
+}
+
+/// A CA and a server certificate it signs with SHA-1, both by openssl (rcgen signs no SHA-1).
+fn sha1_signed(files: TlsFiles, names: &[&str]) -> TlsFiles {
+    let dir = files.ca.parent().expect("a folder");
+    let ca_key = dir.join("sha1-ca-key.pem");
+    let request = dir.join("sha1-server.csr");
+    let extensions = dir.join("sha1-extensions.cnf");
+    openssl(
+        Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+            .arg(&ca_key)
+            .arg("-out")
+            .arg(&files.ca)
+            .args(["-days", "30", "-subj", "/CN=essregistry test SHA-1 CA"]),
+    );
+    let subject = format!("/CN={}", names.first().copied().unwrap_or("localhost"));
+    openssl(
+        Command::new("openssl")
+            .args(["req", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+            .arg(&files.key)
+            .arg("-out")
+            .arg(&request)
+            .args(["-subj", &subject]),
+    );
+    let alt_names: Vec<String> = names
+        .iter()
+        .map(|name| match name.parse::<std::net::IpAddr>() {
+            Ok(_) => format!("IP:{name}"),
+            Err(_) => format!("DNS:{name}"),
+        })
+        .collect();
+    write(&extensions, &format!("subjectAltName={}\nextendedKeyUsage=serverAuth\n", alt_names.join(",")));
+    openssl(
+        Command::new("openssl")
+            .args(["x509", "-req", "-sha1", "-days", "30", "-in"])
+            .arg(&request)
+            .arg("-CA")
+            .arg(&files.ca)
+            .arg("-CAkey")
+            .arg(&ca_key)
+            .args(["-CAcreateserial", "-out"])
+            .arg(&files.cert)
+            .arg("-extfile")
+            .arg(&extensions),
+    );
+    files
 }
 
 fn ca_signed(files: TlsFiles, params: CertificateParams) -> TlsFiles {
