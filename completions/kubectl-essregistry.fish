@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_essregistry_global_optspecs
-    string join \n h/help V/version
+    string join \n registry-username= registry-password-stdin registry-ca-file= registry-cert-dir= registry-client-cert= registry-client-key= registry-insecure-skip-tls-verify registry-plain-http registry-timeout= concurrency= kubeconfig= context= n/namespace= request-timeout= cluster= user= s/server= token= as= as-group= as-uid= certificate-authority= client-certificate= client-key= tls-server-name= insecure-skip-tls-verify o/output= no-color h/help V/version
 end
 
 function __fish_kubectl_essregistry_needs_command
@@ -24,6 +24,36 @@ function __fish_kubectl_essregistry_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
@@ -32,8 +62,9 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s f -l digests -d 'The installer\'s images_digests.yml, or its ConfigMap string (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -42,6 +73,9 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -53,21 +87,31 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l context -d 'The kubeconfig context [default: the current context]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l request-timeout -d 'How long one Kubernetes API request may take' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l offline -d 'Do not read the cluster: no Kubernetes API call at all'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l offline -d 'Do not read the cluster: no Kubernetes API call at all'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s f -l digests -d 'The installer\'s images_digests.yml, or its ConfigMap string (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -76,6 +120,12 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l dry-run -d 'none: write; server: the API server validates and writes nothing; client: print the manifests only' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -87,25 +137,33 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l context -d 'The kubeconfig context [default: the current context]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l request-timeout -d 'How long one Kubernetes API request may take' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l dry-run -d 'none: write; server: the API server validates and writes nothing; client: print the manifests only' -r -f -a "none\t''
-client\t''
-server\t''"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l allow-incomplete -d 'Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns, instead of stopping on the conflict'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force -d 'Delete and re-create an object that cannot be updated in place (a Secret of another type, an immutable ConfigMap)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l allow-incomplete -d 'Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns, instead of stopping on the conflict'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s f -l digests -d 'The installer\'s images_digests.yml, or its ConfigMap string (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
@@ -115,6 +173,8 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -126,19 +186,89 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l context -d 'The kubeconfig context [default: the current context]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l request-timeout -d 'How long one Kubernetes API request may take' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s h -l help -d 'Print help'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'

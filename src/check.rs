@@ -69,13 +69,23 @@ pub async fn check_images<S: ManifestStore>(
 
 /// HEAD by tag; when the tag does not show the pinned digest, HEAD by digest too. An image that
 /// is right costs one request, and every registry request is an auth check on the server.
+/// An image that looks missing is read once with GET by tag before it is called missing:
+/// some registries (Nexus) answer HEAD with 404 for what GET finds.
 async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
-    let by_tag = store.head(&image.target, image.tag.as_str()).await;
-    let by_digest = match &by_tag {
+    let mut by_tag = store.head(&image.target, image.tag.as_str()).await;
+    let mut by_digest = match &by_tag {
         Ok(Some(head)) if head.digest == image.digest => Ok(Some(head.clone())),
         Ok(_) => store.head(&image.target, image.digest.as_str()).await,
         Err(error) => Err(error.clone()),
     };
+    if matches!((&by_digest, &by_tag), (Ok(None), Ok(None))) {
+        by_tag = store.get(&image.target, image.tag.as_str()).await;
+        if let Ok(Some(found)) = &by_tag
+            && found.digest == image.digest
+        {
+            by_digest = Ok(Some(found.clone()));
+        }
+    }
     classify(registry, image, by_digest, by_tag)
 }
 

@@ -18,8 +18,23 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ESSR
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-essregistry", bin_name = "kubectl essregistry", version = VERSION, after_help = exit::HELP_TABLE)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The flags that go before or after the command, as kubectl users type them
+/// (`kubectl essregistry -n NS --context C status`).
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,7 +103,7 @@ Examples:
   # In CI: fail the pipeline unless every image is mirrored, keep the report
   kubectl essregistry plan -f images_digests.yml --registry localregistry.local -o json > plan.json";
 
-/// The flags every command has: input, mapping, registry access, cluster, objects, output.
+/// The flags every command has besides the global ones: input, mapping, objects.
 #[derive(Debug, Args)]
 pub struct SharedArgs {
     #[command(flatten)]
@@ -96,13 +111,7 @@ pub struct SharedArgs {
     #[command(flatten)]
     pub mapping: MappingArgs,
     #[command(flatten)]
-    pub registry: RegistryArgs,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-    #[command(flatten)]
     pub objects: ObjectArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +142,10 @@ pub struct ApplyArgs {
     /// Take over fields another field manager owns, instead of stopping on the conflict
     #[arg(long, help_heading = "Apply")]
     pub force_conflicts: bool,
+
+    /// Delete and re-create an object that cannot be updated in place (a Secret of another type, an immutable ConfigMap)
+    #[arg(long, help_heading = "Apply")]
+    pub force: bool,
 }
 
 /// `--dry-run`, as kubectl has it.
@@ -153,20 +166,88 @@ pub struct StatusArgs {
 #[command(next_help_heading = "Cluster")]
 pub struct ClusterArgs {
     /// The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context [default: the current context]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
 
     /// The ESS namespace [default: the context's namespace, else element-onprem]
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    #[arg(short = 'n', long, value_name = "NAMESPACE", global = true)]
     pub namespace: Option<String>,
 
     /// How long one Kubernetes API request may take
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
     pub request_timeout: Duration,
+
+    /// The kubeconfig cluster to use [default: the context's]
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use [default: the context's]
+    #[arg(long, value_name = "NAME", global = true)]
+    pub user: Option<String>,
+
+    /// The API server's address, instead of the kubeconfig's
+    #[arg(long, short = 's', value_name = "URL", global = true)]
+    pub server: Option<String>,
+
+    /// A bearer token for the API server, instead of the kubeconfig user's credentials
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+
+    /// Act as this user (impersonation; needs the impersonate verb)
+    #[arg(long = "as", value_name = "USER", global = true)]
+    pub impersonate: Option<String>,
+
+    /// Act as a member of this group (repeatable; with --as)
+    #[arg(long = "as-group", value_name = "GROUP", global = true)]
+    pub impersonate_groups: Vec<String>,
+
+    /// Act as the user with this UID (with --as)
+    #[arg(long = "as-uid", value_name = "UID", global = true)]
+    pub impersonate_uid: Option<String>,
+
+    /// A CA file for the API server's certificate, instead of the kubeconfig's
+    #[arg(long, value_name = "FILE", global = true)]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// A client certificate file for the API server
+    #[arg(long, value_name = "FILE", global = true)]
+    pub client_certificate: Option<PathBuf>,
+
+    /// The key file of --client-certificate
+    #[arg(long, value_name = "FILE", global = true)]
+    pub client_key: Option<PathBuf>,
+
+    /// The name the API server's certificate is checked against, instead of the server's host
+    #[arg(long, value_name = "NAME", global = true)]
+    pub tls_server_name: Option<String>,
+
+    /// Do not verify the API server's certificate (insecure)
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+}
+
+impl ClusterArgs {
+    /// The connection flags that are laid over the kubeconfig.
+    pub fn overrides(&self) -> crate::cluster::Overrides {
+        crate::cluster::Overrides {
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            server: self.server.clone(),
+            certificate_authority: self.certificate_authority.clone(),
+            tls_server_name: self.tls_server_name.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            token: self.token.clone(),
+            client_certificate: self.client_certificate.clone(),
+            client_key: self.client_key.clone(),
+            impersonate: self.impersonate.clone(),
+            impersonate_groups: self.impersonate_groups.clone(),
+            impersonate_uid: self.impersonate_uid.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -188,13 +269,17 @@ pub struct ObjectArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Input")]
 pub struct InputArgs {
-    /// The installer's images_digests.yml, or its ConfigMap string ('-' reads stdin)
+    /// The installer's images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it ('-' reads stdin)
     #[arg(short = 'f', long = "digests", value_name = "FILE")]
     pub digests: Option<PathBuf>,
 
     /// The ESS installer's folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]
     #[arg(long, value_name = "DIR")]
     pub installer_dir: Option<PathBuf>,
+
+    /// Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context
+    #[arg(long, value_name = "NAME", conflicts_with = "digests")]
+    pub from_configmap: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -242,43 +327,43 @@ fn parse_prefix(text: &str) -> Result<RepoPath, String> {
 #[command(next_help_heading = "Registry access")]
 pub struct RegistryArgs {
     /// The registry user; the password is read from stdin with --registry-password-stdin
-    #[arg(long, value_name = "USER", requires = "registry_password_stdin")]
+    #[arg(long, value_name = "USER", requires = "registry_password_stdin", global = true)]
     pub registry_username: Option<String>,
 
     /// Read the registry password from stdin (there is no password flag: it would show in ps and shell history)
-    #[arg(long, requires = "registry_username")]
+    #[arg(long, requires = "registry_username", global = true)]
     pub registry_password_stdin: bool,
 
     /// A PEM file with a CA for the registry's certificate, trusted besides the system's and certs.d's (repeatable)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub registry_ca_file: Vec<PathBuf>,
 
     /// The registry's certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo's --cert-dir)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub registry_cert_dir: Option<PathBuf>,
 
     /// A client certificate (PEM) for registries that require mutual TLS
-    #[arg(long, value_name = "PATH", requires = "registry_client_key")]
+    #[arg(long, value_name = "PATH", requires = "registry_client_key", global = true)]
     pub registry_client_cert: Option<PathBuf>,
 
     /// The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert
-    #[arg(long, value_name = "PATH", requires = "registry_client_cert")]
+    #[arg(long, value_name = "PATH", requires = "registry_client_cert", global = true)]
     pub registry_client_key: Option<PathBuf>,
 
     /// Do not verify the registry's TLS certificate (for tests only)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub registry_insecure_skip_tls_verify: bool,
 
     /// Talk to the registry over plain HTTP
-    #[arg(long, conflicts_with_all = ["registry_ca_file", "registry_cert_dir", "registry_client_cert", "registry_insecure_skip_tls_verify"])]
+    #[arg(long, conflicts_with_all = ["registry_ca_file", "registry_cert_dir", "registry_client_cert", "registry_insecure_skip_tls_verify"], global = true)]
     pub registry_plain_http: bool,
 
     /// How long one registry request may take
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
     pub registry_timeout: Duration,
 
     /// How many images are checked at once
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub concurrency: u16,
 }
 
@@ -286,11 +371,11 @@ pub struct RegistryArgs {
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Table, global = true)]
     pub format: OutputFormat,
 
     /// No colours (also when NO_COLOR is set, or stdout is not a terminal)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_color: bool,
 }
 

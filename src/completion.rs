@@ -29,7 +29,9 @@ pub fn write_candidates(words: &[String], out: &mut dyn Write) -> io::Result<()>
 
 /// `words` are what follows `kubectl essregistry`; the last one is being completed.
 fn candidates(words: &[String]) -> (Vec<String>, u8) {
-    let root = Cli::command();
+    let mut root = Cli::command();
+    // Global flags reach the subcommands only once the command is built.
+    root.build();
     let (typed, current) = match words.split_last() {
         Some((current, typed)) => (typed, current.as_str()),
         None => (&[][..], ""),
@@ -75,7 +77,12 @@ fn candidates(words: &[String]) -> (Vec<String>, u8) {
             .collect();
         return (matching(flags), NO_FILE_COMPLETION);
     }
-    let subcommands = command.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| c.get_name().to_owned()).collect();
+    // Building adds clap's own `help` subcommand; `--help` is offered with the flags instead.
+    let subcommands = command
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+        .map(|c| c.get_name().to_owned())
+        .collect();
     (matching(subcommands), NO_FILE_COMPLETION)
 }
 

@@ -55,6 +55,8 @@ pub struct ClusterFailure {
     pub context: String,
     pub reason: String,
     pub hint: String,
+    /// Whether running again, unchanged, may succeed (a timeout may; a refusal will not).
+    pub rerun_helps: bool,
 }
 
 impl Error {

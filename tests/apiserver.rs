@@ -1,7 +1,7 @@
 //! kubectl, an independent client, judges the tests' API server: if kubectl cannot read, apply
 //! and patch through it as it would against a real cluster, the server is wrong.
 
-use essregistry_testbed::apiserver::{ApiServer, Role};
+use essregistry_testbed::apiserver::{ApiServer, MAX_DATA_BYTES, Role};
 use essregistry_testbed::kubectl::Kubectl;
 
 const CONFIGMAP: &str =
@@ -78,4 +78,81 @@ fn kubectl_sees_the_servers_errors_as_a_real_cluster_gives_them() {
     assert!(stderr.contains("configmaps \"missing\" not found"), "{stderr}");
     let (code, _, stderr) = reader.run(&["get", "elementdeployments", "-o", "json"], "");
     assert_eq!(code, 0, "the custom resource is discovered: {stderr}");
+}
+
+/// A manifest for kubectl's stdin.
+fn secret(name: &str, kind: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: element-onprem\ntype: {kind}\ndata:\n  .dockerconfigjson: e30=\n"
+    )
+}
+
+fn server_side_apply(kubectl: &Kubectl, manifest: &str) -> (i32, String) {
+    let (code, _, stderr) =
+        kubectl.run(&["apply", "--server-side", "--validate=false", "--field-manager", "gitops", "-f", "-"], manifest);
+    (code, stderr)
+}
+
+#[test]
+fn kubectl_is_refused_what_kube_apiserver_refuses() {
+    let server = ApiServer::start();
+    let kubectl = Kubectl::new(&server, Role::Admin);
+
+    let (code, stderr) = server_side_apply(&kubectl, &secret("pull", "Opaque"));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = server_side_apply(&kubectl, &secret("pull", "kubernetes.io/dockerconfigjson"));
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains(
+            "Secret \"pull\" is invalid: type: Invalid value: \"kubernetes.io/dockerconfigjson\": field is immutable"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(server.get("secrets", "element-onprem", "pull").unwrap()["type"], "Opaque");
+
+    let frozen = CONFIGMAP.replace("name: probe", "name: frozen").replace("\ndata:", "\nimmutable: true\ndata:");
+    let (code, stderr) = server_side_apply(&kubectl, &frozen);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = server_side_apply(&kubectl, &frozen.replace("key: one", "key: two"));
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("ConfigMap \"frozen\" is invalid: data: Forbidden: field is immutable when `immutable` is set"),
+        "{stderr}"
+    );
+
+    let big = CONFIGMAP
+        .replace("name: probe", "name: big")
+        .replace("key: one", &format!("key: {}", "x".repeat(MAX_DATA_BYTES + 1)));
+    let (code, stderr) = server_side_apply(&kubectl, &big);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("ConfigMap \"big\" is invalid: []: Too long: must have at most 1048576 bytes"), "{stderr}");
+    assert!(server.get("configmaps", "element-onprem", "big").is_none());
+}
+
+#[test]
+fn kubectl_deletes_and_prints_the_servers_warnings() {
+    let server = ApiServer::start();
+    let kubectl = Kubectl::new(&server, Role::Admin);
+    let (code, stderr) = server_side_apply(&kubectl, CONFIGMAP);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = kubectl.run(&["delete", "configmap", "probe"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("configmap \"probe\" deleted"), "{stdout}");
+    assert!(server.get("configmaps", "element-onprem", "probe").is_none());
+    let (code, _, stderr) = kubectl.run(&["delete", "configmap", "probe"], "");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("configmaps \"probe\" not found"), "{stderr}");
+
+    server.add_warning("policy ess-local-images: images should come from the \"local\" registry");
+    let (code, stderr) = server_side_apply(&kubectl, &secret("pull", "Opaque"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("Warning: policy ess-local-images: images should come from the \"local\" registry"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = kubectl.run(&["delete", "secret", "pull"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("Warning: policy ess-local-images"), "{stderr}");
+    let (_, _, stderr) = kubectl.run(&["get", "secrets"], "");
+    assert!(!stderr.contains("Warning:"), "reads carry no warning: {stderr}");
 }

@@ -1,4 +1,5 @@
-//! Bad input is refused with every problem named, exit 2, and not one request to the registry.
+//! Bad input is refused with every problem named, exit 2, and not one request to the registry;
+//! the file in every encoding kubectl reads gives the same plan.
 
 mod support;
 
@@ -42,8 +43,14 @@ fn the_shipped_file_has_30_entries_and_24_images() {
         (summary["entries"].as_u64(), summary["images"].as_u64(), summary["missing"].as_u64()),
         (Some(30), Some(24), Some(24))
     );
-    let manifest_requests = setup.registry.requests().iter().filter(|r| r.path.contains("/manifests/")).count();
-    assert_eq!(manifest_requests, 48, "a missing image costs a tag and a digest request");
+    let requests = setup.registry.requests();
+    let manifests: Vec<_> = requests.iter().filter(|r| r.path.contains("/manifests/")).collect();
+    let gets = manifests.iter().filter(|r| r.method == "GET").count();
+    assert_eq!(
+        (manifests.len(), gets),
+        (72, 24),
+        "a missing image costs a HEAD by tag, a HEAD by digest, and one GET that confirms it"
+    );
 }
 
 #[test]
@@ -206,4 +213,111 @@ fn flags_are_checked_before_anything_runs() {
     let run = plugin.run(&["plan", "-f", "/nonexistent/images_digests.yml", "--registry", "r.local"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cannot read /nonexistent/images_digests.yml"), "{}", run.stderr);
+}
+
+/// `text` in UTF-16 after its byte-order mark, as Windows editors save "Unicode" text.
+fn utf16(text: &str, bom: [u8; 2], unit: fn(u16) -> [u8; 2]) -> Vec<u8> {
+    bom.into_iter().chain(text.encode_utf16().flat_map(unit)).collect()
+}
+
+/// The shipped file as editors save it: line endings and byte-order marks kubectl reads.
+fn encodings(text: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let crlf = text.replace('\n', "\r\n");
+    vec![
+        ("crlf.yml", crlf.clone().into_bytes()),
+        ("utf8-bom.yml", [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat()),
+        ("utf8-bom-crlf.yml", [b"\xEF\xBB\xBF".as_slice(), crlf.as_bytes()].concat()),
+        ("utf16le.yml", utf16(text, [0xFF, 0xFE], u16::to_le_bytes)),
+        ("utf16be.yml", utf16(text, [0xFE, 0xFF], u16::to_be_bytes)),
+        ("utf16le-crlf.yml", utf16(&crlf, [0xFF, 0xFE], u16::to_le_bytes)),
+    ]
+}
+
+#[test]
+fn byte_order_marks_utf16_and_crlf_read_as_for_kubectl() {
+    let setup = setup();
+    let plain = setup.plan("plain.yml", FIXTURE.as_bytes(), &["-o", "json"]).json();
+    for (file, bytes) in encodings(FIXTURE) {
+        let run = setup.plan(file, &bytes, &["-o", "json"]);
+        assert_eq!(run.code, 1, "{file}: {}", run.stderr);
+        assert!(run.stderr.is_empty(), "{file}: {}", run.stderr);
+        let report = run.json();
+        assert_eq!(report["summary"], plain["summary"], "{file}");
+        assert_eq!(report["images"], plain["images"], "{file}");
+        assert_eq!(report["configMap"], plain["configMap"], "{file}");
+    }
+
+    // A byte-order mark shifts no place: not on line 1, where it used to be read as part of
+    // the first key, nor further down.
+    setup.registry.clear_requests();
+    let cases = [
+        ("images_digests: 3\n", "line 1, column 17: images_digests must be a mapping, found a string"),
+        (
+            &FIXTURE.replacen("image_tag: 2.8-alpine", "image_tag: -2.8", 1),
+            "line 17, column 18: adminbot/haproxy: image_tag \"-2.8\"",
+        ),
+    ];
+    for (text, expected) in cases {
+        for (file, bytes) in encodings(text) {
+            let run = setup.plan(file, &bytes, &[]);
+            assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+            let place = format!("{}: {expected}", setup.dir.path().join(file).display());
+            assert!(run.stderr.contains(&place), "{place}\n{}", run.stderr);
+        }
+    }
+    setup.assert_untouched();
+}
+
+#[test]
+fn what_is_not_utf8_utf16_or_yaml_is_refused_with_its_place_and_what_to_do() {
+    let setup = setup();
+    let lines = FIXTURE.lines().count();
+    let last = FIXTURE.lines().last().unwrap().chars().count();
+    let mut cut = utf16(FIXTURE, [0xFF, 0xFE], u16::to_le_bytes);
+    cut.pop();
+    let latin1 = FIXTURE.replacen("image_tag: 2.8-alpine", "image_tag: caf@", 1);
+    let latin1 = latin1.bytes().map(|b| if b == b'@' { 0xE9 } else { b });
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "latin1.yml",
+            latin1.collect(),
+            "line 17, column 21: the input is not UTF-8 text (byte 0xE9 here is not valid UTF-8)".into(),
+        ),
+        (
+            "utf16-without-bom.yml",
+            FIXTURE.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            "line 1, column 2: the input holds NUL characters: it looks like UTF-16 without a byte-order mark".into(),
+        ),
+        (
+            "logo.png",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec(),
+            "line 1, column 1: the input is not UTF-8 text (byte 0x89 here is not valid UTF-8)".into(),
+        ),
+        (
+            "images_digests.yml.gz",
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48".to_vec(),
+            "the input is a gzip archive, not YAML text: unpack it".into(),
+        ),
+        (
+            "nul.yml",
+            b"images_digests:\n  synapse:\x00\x01".to_vec(),
+            "line 2, column 11: the input holds a NUL character here: it is a binary file".into(),
+        ),
+        (
+            "cut-utf16.yml",
+            cut,
+            format!(
+                "line {lines}, column {}: the input starts with the UTF-16LE byte-order mark, but ends in half a character",
+                last + 1
+            ),
+        ),
+    ];
+    for (file, bytes, expected) in cases {
+        let run = setup.plan(file, &bytes, &[]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        let path = setup.dir.path().join(file);
+        assert!(run.stderr.contains(&format!("{}: {expected}", path.display())), "{file}: {}", run.stderr);
+        assert!(run.stderr.contains("hint: "), "{file}: {}", run.stderr);
+    }
+    setup.assert_untouched();
 }

@@ -1,7 +1,7 @@
 //! The Kubernetes API client, built here rather than by kube so that it shares the registry's
 //! TLS verifier (`crate::tls`) and routes as kubectl does: directly, through an HTTP(S) CONNECT
 //! proxy, or through SOCKS5. kube's own layers still add the server URL, the credentials and
-//! impersonation.
+//! impersonation; the API's warnings are printed as kubectl prints them.
 
 use super::config::ClusterConfig;
 use crate::proxy::Proxy;
@@ -100,6 +100,10 @@ where
         .option_layer(auth)
         .layer(headers)
         .map_err(BoxError::from)
+        .map_response(|response: http::Response<hyper::body::Incoming>| {
+            super::warnings::print(response.headers());
+            response
+        })
         .service(client);
     Ok(ClientBuilder::new(service, config.default_namespace.clone()).build())
 }

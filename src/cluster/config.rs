@@ -1,6 +1,7 @@
 //! Which cluster, as kubectl decides it: `--kubeconfig`, else every file of `KUBECONFIG` that
 //! exists (merged, first wins), else `~/.kube/config`; `--context`; and the namespace.
 
+use super::Overrides;
 use crate::error::Error;
 use crate::proxy::{Proxy, ProxyRules};
 use crate::tls::{ClientIdentity, TlsSettings, TrustStore};
@@ -30,6 +31,7 @@ pub async fn resolve(
     context: Option<&str>,
     namespace: Option<&str>,
     request_timeout: Duration,
+    overrides: &Overrides,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ClusterConfig, Error> {
     let files = kubeconfig_files(kubeconfig, &env)?;
@@ -44,8 +46,13 @@ pub async fn resolve(
             None => next,
         });
     }
-    let mut kc = merged
-        .ok_or_else(|| config_error("no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config)".to_owned()))?;
+    let Some(mut kc) = merged else {
+        return match &overrides.server {
+            // As kubectl: --server (with its credentials flags) needs no kubeconfig at all.
+            Some(_) => from_flags_alone(namespace, request_timeout, overrides, &env),
+            None => Err(config_error("no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config)".to_owned())),
+        };
+    };
     let context_name = context
         .map(str::to_owned)
         .or_else(|| kc.current_context.clone())
@@ -59,33 +66,66 @@ pub async fn resolve(
     if !kc.contexts.iter().any(|c| c.name == context_name) {
         return Err(config_error(format!("the context \"{context_name}\" is not in the kubeconfig")));
     }
-    let proxy_url = take_proxy_url(&mut kc, &context_name);
-    let options = KubeConfigOptions { context: Some(context_name.clone()), ..KubeConfigOptions::default() };
+    let proxy_url = take_proxy_url(&mut kc, &context_name, overrides.cluster.as_deref());
+    let options = KubeConfigOptions {
+        context: Some(context_name.clone()),
+        cluster: overrides.cluster.clone(),
+        user: overrides.user.clone(),
+    };
     let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
         .await
         .map_err(|e| config_error(format!("cannot use the context \"{context_name}\": {e}")))?;
     config.proxy_url = None;
+    overrides.apply(&mut config)?;
+    let namespace = namespace.map(str::to_owned).or(context_namespace);
+    finish(config, context_name, namespace, proxy_url, request_timeout, &env)
+}
+
+/// No kubeconfig, only `--server` and the other connection flags.
+fn from_flags_alone(
+    namespace: Option<&str>,
+    request_timeout: Duration,
+    overrides: &Overrides,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<ClusterConfig, Error> {
+    let mut config = kube::Config::new(http::Uri::from_static("https://kubernetes.invalid"));
+    overrides.apply(&mut config)?;
+    finish(config, "(--server)".to_owned(), namespace.map(str::to_owned), None, request_timeout, env)
+}
+
+/// The proxy, TLS and timeouts, for a context resolved either way.
+fn finish(
+    mut config: kube::Config,
+    context: String,
+    namespace: Option<String>,
+    proxy_url: Option<String>,
+    request_timeout: Duration,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<ClusterConfig, Error> {
     let proxy = match proxy_url {
         Some(url) => Some(Proxy::parse(&url, "the kubeconfig's proxy-url").map_err(config_error)?),
         None => {
             let server = reqwest::Url::parse(&config.cluster_url.to_string())
-                .map_err(|e| config_error(format!("the server of context \"{context_name}\" is not a URL: {e}")))?;
-            ProxyRules::from_env(&env).route(&server).map_err(config_error)?
+                .map_err(|e| config_error(format!("the server of context \"{context}\" is not a URL: {e}")))?;
+            ProxyRules::from_env(env).route(&server).map_err(config_error)?
         }
     };
-    let tls = tls_settings(&config, &context_name)?;
+    let tls = tls_settings(&config, &context)?;
     config.connect_timeout = Some(request_timeout);
     config.read_timeout = Some(request_timeout);
     config.write_timeout = Some(request_timeout);
-    let namespace = namespace.map(str::to_owned).or(context_namespace).unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
-    Ok(ClusterConfig { config, context: context_name, namespace, tls, proxy })
+    let namespace = namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+    Ok(ClusterConfig { config, context, namespace, tls, proxy })
 }
 
 /// Takes the context's cluster's `proxy-url` out of the kubeconfig, leaving a placeholder: kube
 /// would otherwise read `HTTPS_PROXY` itself and refuse values its features do not cover. The
 /// route is decided here instead (`ProxyRules`), and the placeholder is never used.
-fn take_proxy_url(kc: &mut Kubeconfig, context: &str) -> Option<String> {
-    let cluster_name = kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?.cluster.clone();
+fn take_proxy_url(kc: &mut Kubeconfig, context: &str, cluster: Option<&str>) -> Option<String> {
+    let cluster_name = match cluster {
+        Some(name) => name.to_owned(),
+        None => kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?.cluster.clone(),
+    };
     let cluster = kc.clusters.iter_mut().find(|c| c.name == cluster_name)?.cluster.as_mut()?;
     let url = cluster.proxy_url.take().filter(|url| !url.is_empty());
     cluster.proxy_url = Some("http://proxy-decided-by.kubectl-essregistry.invalid".to_owned());
@@ -177,15 +217,15 @@ mod tests {
         let list = format!("{}:{}", dir.path().join("absent").display(), file.display());
         let env = |key: &str| (key == "KUBECONFIG").then(|| list.clone());
         let timeout = Duration::from_secs(5);
-        let from_context = resolve(None, None, None, timeout, env).await.unwrap();
+        let from_context = resolve(None, None, None, timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!((from_context.context.as_str(), from_context.namespace.as_str()), ("with-ns", "ess"));
-        let fallback = resolve(None, Some("without-ns"), None, timeout, env).await.unwrap();
+        let fallback = resolve(None, Some("without-ns"), None, timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!(fallback.namespace, DEFAULT_NAMESPACE);
-        let flag = resolve(None, Some("without-ns"), Some("other"), timeout, env).await.unwrap();
+        let flag = resolve(None, Some("without-ns"), Some("other"), timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!(flag.namespace, "other");
-        let unknown = resolve(None, Some("nope"), None, timeout, env).await.err().unwrap();
+        let unknown = resolve(None, Some("nope"), None, timeout, &Overrides::default(), env).await.err().unwrap();
         assert!(unknown.to_string().contains("\"nope\" is not in the kubeconfig"));
-        let none = resolve(None, None, None, timeout, |_| None).await.err().unwrap();
+        let none = resolve(None, None, None, timeout, &Overrides::default(), |_| None).await.err().unwrap();
         assert!(none.to_string().contains("no kubeconfig found"));
     }
 }

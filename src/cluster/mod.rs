@@ -5,9 +5,12 @@ mod client;
 mod config;
 pub mod installer;
 pub mod objects;
+mod overrides;
 pub mod pods;
+mod warnings;
 
 pub use config::{ClusterConfig, DEFAULT_NAMESPACE, resolve};
+pub use overrides::Overrides;
 
 use crate::causes;
 use crate::error::{ClusterFailure, Error};
@@ -100,18 +103,48 @@ impl Cluster {
         }
     }
 
-    /// The error for a namespace that does not exist.
-    pub fn missing_namespace(&self) -> Error {
+    /// Deletes an object so that it can be re-created (`apply --force`), as kubectl's
+    /// `apply --force` does for what cannot be updated in place.
+    pub async fn delete(&self, name: &str, resource: &'static str, mode: WriteMode) -> Result<(), Error> {
+        let params = kube::api::DeleteParams { dry_run: mode.server_dry_run, ..kube::api::DeleteParams::default() };
+        let result = match resource {
+            "secrets" => {
+                Api::<Secret>::namespaced(self.client.clone(), &self.namespace).delete(name, &params).await.map(drop)
+            }
+            _ => {
+                Api::<ConfigMap>::namespaced(self.client.clone(), &self.namespace).delete(name, &params).await.map(drop)
+            }
+        };
+        result.map_err(|e| self.failure(&e, "delete", resource, Some(name)))
+    }
+
+    /// An error about `action` here (namespace and context named), for what this tool found
+    /// before asking the API.
+    pub fn refusal(&self, action: String, reason: String, hint: String) -> Error {
+        self.error_here(action, reason, hint, false)
+    }
+
+    fn error_here(&self, action: String, reason: String, hint: String, rerun_helps: bool) -> Error {
         Error::Cluster(Box::new(ClusterFailure {
-            action: format!("find namespace {}", self.namespace),
+            action,
             namespace: self.namespace.clone(),
             context: self.context.clone(),
-            reason: format!("namespaces \"{}\" not found", self.namespace),
-            hint: format!(
+            reason,
+            hint,
+            rerun_helps,
+        }))
+    }
+
+    /// The error for a namespace that does not exist.
+    pub fn missing_namespace(&self) -> Error {
+        self.refusal(
+            format!("find namespace {}", self.namespace),
+            format!("namespaces \"{}\" not found", self.namespace),
+            format!(
                 "the namespace {} does not exist in context \"{}\": pass -n NAMESPACE",
                 self.namespace, self.context
             ),
-        }))
+        )
     }
 
     pub async fn list_pods(&self) -> Result<Vec<Pod>, Error> {
@@ -188,6 +221,12 @@ impl Cluster {
                             ),
                         )
                     }
+                    code @ (400 | 422) => (
+                        format!("{message} ({code})"),
+                        "the API server refuses the object itself, so a rerun alone cannot help: fix what the \
+                         message names first"
+                            .to_owned(),
+                    ),
                     code => (format!("{message} ({code})"), "check the API server's health and rerun".to_owned()),
                 }
             }
@@ -225,13 +264,8 @@ impl Cluster {
                 (reason, hint)
             }
         };
-        Error::Cluster(Box::new(ClusterFailure {
-            action,
-            namespace: self.namespace.clone(),
-            context: self.context.clone(),
-            reason,
-            hint,
-        }))
+        let rerun_helps = !matches!(error, kube::Error::Api(status) if matches!(status.code, 400 | 403 | 409 | 422));
+        self.error_here(action, reason, hint, rerun_helps)
     }
 }
 

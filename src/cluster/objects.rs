@@ -79,6 +79,9 @@ pub fn docker_config_json(server: &str, credentials: &Credentials) -> Vec<u8> {
 pub enum Action {
     Create,
     Update,
+    /// The live object cannot be updated in place (a Secret's type, an immutable ConfigMap):
+    /// only deleting and re-creating it (`apply --force`) writes it.
+    Replace,
     Unchanged,
 }
 
@@ -87,6 +90,7 @@ impl Action {
         match self {
             Action::Create => "create",
             Action::Update => "update",
+            Action::Replace => "replace",
             Action::Unchanged => "unchanged",
         }
     }
@@ -100,6 +104,9 @@ pub struct Change {
     pub namespace: String,
     pub action: Action,
     pub diff: Option<String>,
+    /// Why the live object cannot be updated in place (with `Action::Replace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocker: Option<String>,
 }
 
 /// Labels and annotations this tool sets are there with its values (others may add more).
@@ -115,11 +122,15 @@ pub fn configmap_change(live: Option<&ConfigMap>, desired: &ConfigMap) -> Change
         cm.and_then(|c| c.data.as_ref()).and_then(|d| d.get(DATA_KEY)).cloned().unwrap_or_default()
     };
     let (old, new) = (text(live), text(Some(desired)));
+    let immutable = live.is_some_and(|live| live.immutable == Some(true));
     let action = match live {
         None => Action::Create,
         Some(live) if old == new && holds(&live.metadata, &desired.metadata) => Action::Unchanged,
+        Some(_) if immutable && old != new => Action::Replace,
         Some(_) => Action::Update,
     };
+    let blocker =
+        (action == Action::Replace).then(|| "it is marked immutable: true, so its data cannot change".to_owned());
     let diff = (action != Action::Unchanged && old != new).then(|| {
         similar::TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header("live", "planned").to_string()
     });
@@ -129,6 +140,7 @@ pub fn configmap_change(live: Option<&ConfigMap>, desired: &ConfigMap) -> Change
         namespace: namespace_of(&desired.metadata),
         action,
         diff,
+        blocker,
     }
 }
 
@@ -139,15 +151,31 @@ pub fn secret_change(live: Option<&Secret>, desired: &Secret) -> Change {
         Some(live) if content(live) == content(desired) && holds(&live.metadata, &desired.metadata) => {
             Action::Unchanged
         }
+        Some(live) if live.type_ != desired.type_ => Action::Replace,
         Some(_) => Action::Update,
     };
+    let blocker = live.filter(|_| action == Action::Replace).map(|live| {
+        format!("its type is {}, and a Secret's type cannot change", live.type_.as_deref().unwrap_or("Opaque"))
+    });
     Change {
         kind: "Secret",
         name: name_of(&desired.metadata),
         namespace: namespace_of(&desired.metadata),
         action,
         diff: None,
+        blocker,
     }
+}
+
+/// The API's limit on a ConfigMap's or Secret's data (`MaxSecretSize`, also applied to
+/// ConfigMaps by kube-apiserver's validation): 1 MiB, keys and values together.
+pub const MAX_DATA_BYTES: usize = 1024 * 1024;
+
+/// The size the API counts for a ConfigMap's data: every key and value, in bytes.
+pub fn configmap_data_bytes(configmap: &ConfigMap) -> usize {
+    let text = configmap.data.iter().flatten().map(|(k, v)| k.len() + v.len());
+    let binary = configmap.binary_data.iter().flatten().map(|(k, v)| k.len() + v.0.len());
+    text.chain(binary).sum()
 }
 
 fn name_of(metadata: &ObjectMeta) -> String {
@@ -187,5 +215,26 @@ mod tests {
         let rotated = pull_secret("s", "ns", "reg", &Credentials::new("u", "new"));
         let change = secret_change(Some(&secret), &rotated);
         assert_eq!((change.action, change.diff), (Action::Update, None));
+    }
+
+    #[test]
+    fn objects_that_cannot_change_in_place_are_replaced_and_say_why() {
+        let secret = pull_secret("s", "ns", "reg", &Credentials::new("u", "p"));
+        let opaque = Secret { type_: Some("Opaque".into()), ..secret.clone() };
+        let change = secret_change(Some(&opaque), &secret);
+        assert_eq!(change.action, Action::Replace);
+        assert_eq!(change.blocker.as_deref(), Some("its type is Opaque, and a Secret's type cannot change"));
+
+        let desired = configmap("cm", "ns", "a: 2\n", "sha256:x");
+        let frozen = ConfigMap { immutable: Some(true), ..configmap("cm", "ns", "a: 1\n", "sha256:x") };
+        assert_eq!(configmap_change(Some(&frozen), &desired).action, Action::Replace);
+        let same = ConfigMap { immutable: Some(true), ..desired.clone() };
+        assert_eq!(configmap_change(Some(&same), &desired).action, Action::Unchanged);
+    }
+
+    #[test]
+    fn data_size_counts_keys_and_values_as_the_api_does() {
+        let cm = configmap("cm", "ns", &"x".repeat(100), "sha256:x");
+        assert_eq!(configmap_data_bytes(&cm), DATA_KEY.len() + 100);
     }
 }

@@ -34,9 +34,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Err
         .build()
         .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}"), "check the process limits"))?;
     match cli.command {
-        Command::Plan(args) => runtime.block_on(plan::run(args, out, err)),
-        Command::Apply(args) => runtime.block_on(apply::run(args, out, err)),
-        Command::Status(args) => runtime.block_on(status::run(args, out, err)),
+        Command::Plan(args) => runtime.block_on(plan::run(args, &cli.global, out, err)),
+        Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
+        Command::Status(args) => runtime.block_on(status::run(args, &cli.global, out, err)),
         Command::Completion { .. } | Command::Complete { .. } => unreachable!("answered above, without a runtime"),
     }
 }

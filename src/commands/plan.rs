@@ -1,16 +1,24 @@
 //! `plan`: images_digests -> targets -> registry checks -> plan -> (live objects) -> output.
 
 use super::steps::{changes, connect_cluster, desired, plan_images};
+use crate::cli::GlobalArgs;
 use crate::cli::PlanArgs;
 use crate::error::Error;
 use crate::output::{color_enabled, io_error};
 use crate::report::write_plan;
 use std::io::Write;
 
-pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    let mut planned = plan_images(&args.shared.input, &args.shared.mapping, &args.shared.registry, err).await?;
+pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    let mut planned = plan_images(
+        &args.shared.input,
+        (!args.offline).then_some(&global.cluster),
+        &args.shared.mapping,
+        &global.registry,
+        err,
+    )
+    .await?;
     if !args.offline {
-        let cluster = connect_cluster(&args.shared.cluster).await?;
+        let cluster = connect_cluster(&global.cluster).await?;
         match desired(&planned, &args.shared.objects, &cluster.namespace) {
             Ok(desired) => planned.plan.resources = Some(changes(&cluster, &desired).await?),
             // The checks still stand; only what apply would write cannot be shown.
@@ -22,7 +30,6 @@ pub async fn run(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             }
         }
     }
-    write_plan(&planned.plan, args.shared.output.format, color_enabled(args.shared.output.no_color), out)
-        .map_err(io_error)?;
+    write_plan(&planned.plan, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     Ok(planned.plan.exit_code())
 }

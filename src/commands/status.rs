@@ -4,6 +4,7 @@
 use super::evidence::{installer_dir, installer_report};
 use super::steps::{connect_cluster, input_error, read_input, registry_options, resolve_auth};
 use crate::check::{ImageState, check_pinned};
+use crate::cli::GlobalArgs;
 use crate::cli::StatusArgs;
 use crate::cluster::Cluster;
 use crate::cluster::objects::{DATA_KEY, SECRET_KEY, SECRET_TYPE};
@@ -19,10 +20,10 @@ use crate::report::write_status;
 use crate::status::{ObjectStatus, PinnedImage, StatusReport, drift, live_registry, still_upstream};
 use std::io::Write;
 
-pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     // The installer's file is read first: bad input stops before anything is contacted.
-    let upstream = read_upstream(&args, err)?;
-    let cluster = connect_cluster(&args.shared.cluster).await?;
+    let upstream = read_upstream(&args, global, err).await?;
+    let cluster = connect_cluster(&global.cluster).await?;
     let mut report = StatusReport {
         context: cluster.context.clone(),
         namespace: cluster.namespace.clone(),
@@ -37,7 +38,7 @@ pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         _ => None,
     };
     if let Some(registry) = &registry {
-        check_registry(&args, registry, &live, secret_credentials, &mut report, err).await?;
+        check_registry(&args, global, registry, &live, secret_credentials, &mut report, err).await?;
         for entry in live.iter().filter(|l| &l.server != registry) {
             report.problems.push(format!(
                 "{} points at {}, not at the local registry {registry}",
@@ -94,8 +95,7 @@ pub async fn run(args: StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         report.problems.push(format!("pod {} container {}: image {} {what}", pod.pod, pod.container, pod.image));
     }
 
-    write_status(&report, args.shared.output.format, color_enabled(args.shared.output.no_color), out)
-        .map_err(io_error)?;
+    write_status(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     Ok(report.exit_code())
 }
 
@@ -106,11 +106,11 @@ struct Upstream {
     explicit: bool,
 }
 
-/// With `-f`, the file (its errors stop the run); else the one in the installer's folder if it
-/// is there, only to name the entries still pulling from upstream.
-fn read_upstream(args: &StatusArgs, err: &mut dyn Write) -> Result<Option<Upstream>, Error> {
-    let explicit = args.shared.input.digests.is_some();
-    let input = match read_input(&args.shared.input, &args.shared.registry, err) {
+/// With `-f` or `--from-configmap`, that input (its errors stop the run); else the file in the
+/// installer's folder if it is there, only to name the entries still pulling from upstream.
+async fn read_upstream(args: &StatusArgs, global: &GlobalArgs, err: &mut dyn Write) -> Result<Option<Upstream>, Error> {
+    let explicit = args.shared.input.digests.is_some() || args.shared.input.from_configmap.is_some();
+    let input = match read_input(&args.shared.input, Some(&global.cluster), &global.registry, err).await {
         Ok(input) => input,
         Err(error) if explicit => return Err(error),
         Err(_) => return Ok(None),
@@ -188,14 +188,15 @@ async fn read_secret(
 /// Every pinned image is in the registry; the Secret's credentials really log in.
 async fn check_registry(
     args: &StatusArgs,
+    global: &GlobalArgs,
     registry: &RegistryHost,
     live: &[LiveEntry],
     secret_credentials: Option<Credentials>,
     report: &mut StatusReport,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
-    let options = registry_options(&args.shared.registry);
-    let given = resolve_auth(&args.shared.registry, registry, err)?;
+    let options = registry_options(&global.registry);
+    let given = resolve_auth(&global.registry, registry, err)?;
     let secret_source =
         CredentialSource::PullSecret(format!("{}/{}", report.namespace, args.shared.objects.secret_name));
     let secret_auth = secret_credentials.map(|c| RegistryAuth {

@@ -6,7 +6,7 @@ use crate::cluster::objects::{self, Change};
 use crate::cluster::{self, Cluster};
 use crate::digests::{self, Problem};
 use crate::error::Error;
-use crate::input::{DigestsInput, read_digests};
+use crate::input::{DigestsInput, read_configmap, read_digests};
 use crate::mapping::map_images;
 use crate::output::io_error;
 use crate::plan::Plan;
@@ -24,15 +24,20 @@ pub struct Planned {
     pub auth: RegistryAuth,
 }
 
-/// images_digests -> targets -> credentials -> registry checks -> plan.
+/// images_digests -> targets -> credentials -> registry checks -> plan. `cluster` is None where
+/// no API call may be made (`plan --offline`).
 pub async fn plan_images(
     input: &InputArgs,
+    cluster: Option<&ClusterArgs>,
     mapping_args: &MappingArgs,
     registry: &RegistryArgs,
     err: &mut dyn Write,
 ) -> Result<Planned, Error> {
-    let input = read_input(input, registry, err)?;
+    let input = read_input(input, cluster, registry, err).await?;
     let parsed = digests::parse(&input.bytes).map_err(|problems| input_error(&input, problems))?;
+    if let Some(origin) = &parsed.origin {
+        writeln!(err, "Using {origin} in {}", input.name).map_err(io_error)?;
+    }
     for warning in &parsed.warnings {
         writeln!(err, "warning: {}: {warning}", input.name).map_err(io_error)?;
     }
@@ -48,7 +53,26 @@ pub async fn plan_images(
     Ok(Planned { input, plan, auth })
 }
 
-pub fn read_input(input: &InputArgs, registry: &RegistryArgs, err: &mut dyn Write) -> Result<DigestsInput, Error> {
+/// The input the flags name: `--from-configmap` reads the cluster through `cluster`, which is
+/// None where no API call may be made.
+pub async fn read_input(
+    input: &InputArgs,
+    cluster: Option<&ClusterArgs>,
+    registry: &RegistryArgs,
+    err: &mut dyn Write,
+) -> Result<DigestsInput, Error> {
+    if let Some(name) = &input.from_configmap {
+        let Some(cluster) = cluster else {
+            return Err(Error::usage(
+                "--from-configmap reads the ConfigMap from the cluster, and --offline makes no Kubernetes API call",
+                format!(
+                    "drop --offline, or save the ConfigMap first (kubectl get configmap {name} -o yaml > {name}.yaml) \
+                     and pass -f {name}.yaml"
+                ),
+            ));
+        };
+        return read_configmap(&connect_cluster(cluster).await?, name).await;
+    }
     if registry.registry_password_stdin && input.digests.as_deref() == Some("-".as_ref()) {
         return Err(Error::usage(
             "-f - and --registry-password-stdin cannot both read stdin",
@@ -114,6 +138,7 @@ pub async fn cluster_config(args: &ClusterArgs) -> Result<cluster::ClusterConfig
         args.context.as_deref(),
         args.namespace.as_deref(),
         args.request_timeout,
+        &args.overrides(),
         |key| std::env::var(key).ok(),
     )
     .await
@@ -131,7 +156,8 @@ pub struct Desired {
 }
 
 /// Errors: the registry's only credential is an identity token, which cannot become a pull
-/// secret (kubelet pulls with a password), and `--no-secret` was not given.
+/// secret (kubelet pulls with a password), and `--no-secret` was not given; or the ConfigMap
+/// would be over the API's 1 MiB limit.
 pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) -> Result<Desired, Error> {
     if planned.auth.credentials.is_none() && planned.auth.identity_token.is_some() && !objects_args.no_secret {
         return Err(Error::usage(
@@ -146,6 +172,18 @@ pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) ->
     }
     let input_sha256 = crate::reference::Digest::of(&planned.input.bytes).to_string();
     let configmap = objects::configmap(&objects_args.configmap_name, namespace, &planned.plan.configmap, &input_sha256);
+    let bytes = objects::configmap_data_bytes(&configmap);
+    if bytes > objects::MAX_DATA_BYTES {
+        return Err(Error::usage(
+            format!(
+                "the ConfigMap {} would hold {bytes} bytes of data, over the API's limit of {} bytes (1 MiB); \
+                 nothing was sent to the cluster",
+                objects_args.configmap_name,
+                objects::MAX_DATA_BYTES
+            ),
+            "an images_digests this large is not an ESS release: check the file given with -f",
+        ));
+    }
     let secret = match (&planned.auth.credentials, objects_args.no_secret) {
         (Some(credentials), false) => Some(objects::pull_secret(
             &objects_args.secret_name,

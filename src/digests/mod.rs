@@ -1,6 +1,9 @@
-//! The installer's images_digests: its model, the parser for both shapes, and the writer of the
-//! ConfigMap string. Pure: text in, values out.
+//! The installer's images_digests: its model, the parser for both shapes (and for the manifests
+//! that carry them, in any text encoding kubectl reads), and the writer of the ConfigMap string.
+//! Pure: text in, values out.
 
+mod decode;
+mod manifest;
 mod parse;
 mod write;
 
@@ -60,6 +63,9 @@ pub struct ImagesDigests {
     pub entries: Vec<Entry>,
     /// Things worth saying that do not stop the work (ignored top-level keys).
     pub warnings: Vec<String>,
+    /// Which ConfigMap's string was read, when the input was a manifest: a List or a file of
+    /// several documents may hold more objects than the user remembers.
+    pub origin: Option<String>,
 }
 
 /// One thing wrong with the input, located as precisely as the parser knows.

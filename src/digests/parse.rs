@@ -1,6 +1,6 @@
 //! Reads images_digests text into validated entries, collecting every problem it finds.
 
-use super::{Entry, ImagesDigests, LiveEntry, Problem};
+use super::{Entry, ImagesDigests, LiveEntry, Problem, decode, manifest};
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use crate::sanitize::printable;
 use marked_yaml::{LoadError, LoaderOptions, Node, Span};
@@ -31,9 +31,16 @@ struct RawEntry {
     line: usize,
 }
 
-/// Parses the installer's images_digests (either shape): every entry pins a tag and a digest.
+/// The entries of one images_digests, and what is worth saying about it.
+struct Components {
+    entries: Vec<RawEntry>,
+    warnings: Vec<String>,
+}
+
+/// Parses the installer's images_digests (either shape, or a ConfigMap manifest holding it):
+/// every entry pins a tag and a digest.
 pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
-    let (raw, warnings) = parse_with(bytes, Mode::Upstream)?;
+    let (Components { entries: raw, warnings }, origin) = read_input(bytes)?;
     let entries = raw
         .into_iter()
         .filter_map(|r| {
@@ -49,13 +56,19 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
             })
         })
         .collect();
-    Ok(ImagesDigests { entries, warnings })
+    Ok(ImagesDigests { entries, warnings, origin })
 }
 
 /// Parses a ConfigMap's images_digests string as the Operator reads it: tags are ignored and
 /// a digest is optional.
 pub fn parse_live(bytes: &[u8]) -> Result<Vec<LiveEntry>, Vec<Problem>> {
-    let (raw, _) = parse_with(bytes, Mode::Live)?;
+    check_size(bytes)?;
+    let text = decode::text(bytes).map_err(|problem| vec![problem])?;
+    if is_blank(&text) {
+        return Err(vec![empty_input()]);
+    }
+    let root = load(&text, &Place::START)?;
+    let raw = read_components(&root, Mode::Live, &Place::START)?.entries;
     Ok(raw
         .into_iter()
         .map(|r| LiveEntry {
@@ -69,11 +82,77 @@ pub fn parse_live(bytes: &[u8]) -> Result<Vec<LiveEntry>, Vec<Problem>> {
         .collect())
 }
 
-/// Anchors and aliases are refused outright, which rules out alias bombs and keeps every
-/// value where its line number says it is.
-/// Two shapes are accepted: the installer's file (everything under a top-level
-/// `images_digests:` key) and the ConfigMap's string (components at the root).
-fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), Vec<Problem>> {
+/// Where a text parsed on its own lies in the input, so that every line named is the input's.
+#[derive(Debug)]
+pub(super) enum Place {
+    /// The text's lines are the input's from line `lines + 1` on, each indented by `columns`
+    /// more: a document after a `---` line, or a ConfigMap string written as a `|` block.
+    Shifted { lines: usize, columns: usize },
+    /// A string whose lines are not the input's (quoted, or folded): places are inside the
+    /// string, which starts on the input's `line`.
+    Inside { line: usize, what: String },
+}
+
+impl Place {
+    pub(super) const START: Place = Place::Shifted { lines: 0, columns: 0 };
+
+    /// The input's line for a line of the text.
+    pub(super) fn line(&self, line: usize) -> usize {
+        match self {
+            Place::Shifted { lines, .. } => line + lines,
+            Place::Inside { line, .. } => *line,
+        }
+    }
+
+    pub(super) fn problem(&self, problem: Problem) -> Problem {
+        match self {
+            Place::Shifted { lines, columns } => Problem {
+                line: problem.line.map(|line| line + lines),
+                column: problem.column.map(|column| column + columns),
+                ..problem
+            },
+            Place::Inside { line, what } => {
+                let place = match (problem.line, problem.column) {
+                    (Some(line), Some(column)) => format!(", line {line} of the string, column {column}"),
+                    (Some(line), None) => format!(", line {line} of the string"),
+                    _ => String::new(),
+                };
+                let entry = problem.entry.map(|entry| format!("{entry}: ")).unwrap_or_default();
+                Problem {
+                    line: Some(*line),
+                    column: None,
+                    entry: None,
+                    message: format!("in {what}{place}: {entry}{}", problem.message),
+                }
+            }
+        }
+    }
+}
+
+/// The input as kubectl reads a manifest file: decoded, split into documents, and images_digests
+/// taken from the one document that is it, or from the ConfigMap that holds it.
+fn read_input(bytes: &[u8]) -> Result<(Components, Option<String>), Vec<Problem>> {
+    check_size(bytes)?;
+    let text = decode::text(bytes).map_err(|problem| vec![problem])?;
+    let documents = manifest::documents(&text).map_err(|problem| vec![problem])?;
+    if documents.is_empty() {
+        return Err(vec![empty_input()]);
+    }
+    match manifest::find(&documents, load)? {
+        manifest::Found::Document { root, place } => Ok((read_components(&root, Mode::Upstream, &place)?, None)),
+        manifest::Found::ConfigMap(embedded) => {
+            let place = embedded.place();
+            if is_blank(&embedded.value) {
+                let message = format!("{} holds no images_digests: it is empty or only comments", embedded.what());
+                return Err(vec![problem_at(Some(embedded.line), None, message)]);
+            }
+            let root = load(&embedded.value, &place)?;
+            Ok((read_components(&root, Mode::Upstream, &place)?, Some(embedded.origin())))
+        }
+    }
+}
+
+fn check_size(bytes: &[u8]) -> Result<(), Vec<Problem>> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(vec![problem_at(
             None,
@@ -85,41 +164,50 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), 
             ),
         )]);
     }
-    let text = std::str::from_utf8(bytes).map_err(|error| {
-        let offset = error.valid_up_to();
-        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        vec![problem_at(Some(line), None, "the input is not UTF-8 text (an invalid byte sequence starts here)".into())]
-    })?;
-    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Err(vec![problem_at(
-            None,
-            None,
-            "the input is empty: expected images_digests with at least one component".into(),
-        )]);
-    }
-    check_depth(text)?;
+    Ok(())
+}
+
+/// Only blank lines and comments.
+pub(super) fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+fn empty_input() -> Problem {
+    problem_at(None, None, "the input is empty: expected images_digests with at least one component".into())
+}
+
+/// One YAML document as a tree whose root is a mapping, with its problems placed by `place`.
+/// Anchors and aliases are refused outright, which rules out alias bombs and keeps every value
+/// where its line number says it is.
+fn load(text: &str, place: &Place) -> Result<Node, Vec<Problem>> {
+    let shifted = |problems: Vec<Problem>| problems.into_iter().map(|p| place.problem(p)).collect::<Vec<_>>();
+    check_depth(text).map_err(shifted)?;
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
-    let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|error| vec![load_problem(&error)])?;
-    let root = root.as_mapping().ok_or_else(|| vec![not_a_mapping(&root, None, "the document")])?;
+    marked_yaml::parse_yaml_with_options(0, text, options).map_err(|error| vec![place.problem(load_problem(&error))])
+}
+
+/// Two shapes are accepted: the installer's file (everything under a top-level
+/// `images_digests:` key) and the ConfigMap's string (components at the root).
+fn read_components(root: &Node, mode: Mode, place: &Place) -> Result<Components, Vec<Problem>> {
+    let shifted = |problems: Vec<Problem>| problems.into_iter().map(|p| place.problem(p)).collect::<Vec<_>>();
+    let root = root.as_mapping().ok_or_else(|| shifted(vec![not_a_mapping(root, None, "the document")]))?;
 
     let mut warnings = Vec::new();
     let components = match root.get_node(INSTALLER_KEY) {
         Some(inner) => {
             for key in root.keys().filter(|k| k.as_str() != INSTALLER_KEY) {
-                warnings.push(format!(
-                    "line {}: ignored the top-level key \"{}\" next to images_digests",
-                    line_of(key.span()).unwrap_or(0),
-                    key.as_str()
-                ));
+                let message = format!("ignored the top-level key \"{}\" next to images_digests", key.as_str());
+                warnings.push(place.problem(problem_at(line_of(key.span()), None, message)).to_string());
             }
-
-            inner.as_mapping().ok_or_else(|| vec![not_a_mapping(inner, None, "images_digests")])?
+            inner.as_mapping().ok_or_else(|| shifted(vec![not_a_mapping(inner, None, "images_digests")]))?
         }
         None => root,
     };
 
     let mut problems = Vec::new();
     let mut entries = Vec::new();
+    let mut untagged = 0;
+    let mut all = 0;
     if components.is_empty() {
         problems.push(problem_at(line_of(components.span()), None, "images_digests has no components".into()));
     }
@@ -135,9 +223,12 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), 
             let name = format!("{}/{}", component.as_str(), sub.as_str());
             match fields.as_mapping() {
                 Some(fields) => {
-                    if let Some(entry) =
+                    all += 1;
+                    untagged += usize::from(fields.get_node("image_tag").is_none());
+                    if let Some(mut entry) =
                         read_entry(component.as_str(), sub.as_str(), sub.span(), fields, mode, &mut problems)
                     {
+                        entry.line = place.line(entry.line);
                         entries.push(entry);
                     }
                 }
@@ -145,7 +236,17 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), 
             }
         }
     }
-    if problems.is_empty() { Ok((entries, warnings)) } else { Err(problems) }
+    if mode == Mode::Upstream && all > 0 && untagged == all {
+        problems.push(problem_at(
+            None,
+            None,
+            "no entry has an image_tag: this is images_digests as written for the Operator, which drops the tags; \
+             plan and apply need the installer's images_digests.yml, whose entries pin them (status checks a live \
+             ConfigMap as it is)"
+                .into(),
+        ));
+    }
+    if problems.is_empty() { Ok(Components { entries, warnings }) } else { Err(shifted(problems)) }
 }
 
 /// images_digests is four levels deep. A document nested far deeper is refused before any tree
@@ -153,12 +254,25 @@ fn parse_with(bytes: &[u8], mode: Mode) -> Result<(Vec<RawEntry>, Vec<String>), 
 /// iterative, so this scan itself is safe at any depth.
 const MAX_DEPTH: usize = 32;
 
+/// The same scan refuses a second document after a `...` line: the loader would silently read
+/// only the first, and kubectl splits documents at `---` lines only.
 fn check_depth(text: &str) -> Result<(), Vec<Problem>> {
     use yaml_rust2::parser::{Event, Parser};
     let mut parser = Parser::new_from_str(text);
     let mut depth = 0usize;
+    let mut documents = 0usize;
     loop {
         match parser.next_token() {
+            Ok((Event::DocumentStart, mark)) => {
+                documents += 1;
+                if documents > 1 {
+                    let message = "a second YAML document starts here, after a `...` line: separate documents with a \
+                                   `---` line, as kubectl reads them"
+                        .to_owned();
+                    // The mark is past the document's first token: the line is right, the column is not.
+                    return Err(vec![problem_at(Some(mark.line()), None, message)]);
+                }
+            }
             Ok((Event::MappingStart(..) | Event::SequenceStart(..), mark)) => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -295,7 +409,7 @@ fn not_a_mapping(node: &Node, entry: Option<&str>, what: &str) -> Problem {
     located(node.span(), entry.map(str::to_owned), format!("{what} must be a mapping, found {}", kind_of(node)))
 }
 
-fn kind_of(node: &Node) -> &'static str {
+pub(super) fn kind_of(node: &Node) -> &'static str {
     match node {
         Node::Scalar(_) => "a string",
         Node::Mapping(_) => "a mapping",

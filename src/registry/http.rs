@@ -1,25 +1,22 @@
-//! The registry over HTTP: one connection pool, auth negotiated once, retries with backoff.
+//! The registry over HTTP: one connection pool, auth negotiated once. Sending and retries are
+//! in `send`, manifest lookups in `manifests`, tokens in `token`.
 
+use super::LookupError;
 use super::auth::RegistryAuth;
 use super::challenge::Challenge;
+use super::send::Throttle;
+use super::token::CachedToken;
 use super::transport::{Connection, Transport, build_client};
-use super::{LookupError, MANIFEST_MEDIA_TYPES, ManifestHead, ManifestStore};
 use crate::error::Error;
 use crate::proxy::ProxyRules;
-use crate::reference::{Digest, RegistryHost, RepoPath};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use crate::reference::{RegistryHost, RepoPath};
+use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-
-/// Attempts per request (the first and three retries), for connection errors, 429 and 5xx.
-const MAX_ATTEMPTS: u32 = 4;
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-/// A `Retry-After` longer than this is cut short, so a confused registry cannot stall a run.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// How to reach the registry, from the command line.
 #[derive(Debug, Clone)]
@@ -49,15 +46,18 @@ pub(super) enum Scheme {
 
 pub struct HttpRegistry {
     pub(super) client: reqwest::Client,
-    base: String,
-    registry: RegistryHost,
+    pub(super) base: String,
+    pub(super) registry: RegistryHost,
     pub(super) auth: RegistryAuth,
     pub(super) scheme: Scheme,
     /// Bearer tokens per repository, so each repository costs at most one token request; the
     /// repositories of one batch share its token.
-    pub(super) tokens: Mutex<HashMap<String, Arc<str>>>,
+    pub(super) tokens: Mutex<HashMap<String, CachedToken>>,
     pub(super) concurrency: usize,
     connection: Connection,
+    pub(super) throttle: Throttle,
+    /// Set once the registry answered a HEAD with 405: manifests are read with GET.
+    pub(super) head_refused: AtomicBool,
 }
 
 impl HttpRegistry {
@@ -82,6 +82,8 @@ impl HttpRegistry {
             tokens: Mutex::new(HashMap::new()),
             concurrency: options.concurrency.max(1),
             connection,
+            throttle: Throttle::new(options.concurrency.max(1)),
+            head_refused: AtomicBool::new(false),
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {
@@ -182,158 +184,21 @@ impl HttpRegistry {
         }
     }
 
-    async fn authorised(&self, request: RequestBuilder, repo: &RepoPath) -> Result<RequestBuilder, LookupError> {
+    pub(super) async fn authorised(
+        &self,
+        request: RequestBuilder,
+        repo: &RepoPath,
+    ) -> Result<RequestBuilder, LookupError> {
         Ok(match (&self.scheme, &self.auth.credentials) {
             (Scheme::Basic, Some(c)) => request.basic_auth(&c.username, Some(c.password())),
             (Scheme::Bearer(_), _) => request.bearer_auth(&*self.token(repo).await?),
             _ => request,
         })
     }
-
-    /// Sends one manifest request; a Bearer token refused once (it may have expired) is renewed.
-    async fn manifest_request(
-        &self,
-        method: reqwest::Method,
-        repo: &RepoPath,
-        reference: &str,
-    ) -> Result<Response, LookupError> {
-        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
-        let accept = MANIFEST_MEDIA_TYPES.join(", ");
-        for renewal in [false, true] {
-            let request =
-                self.authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo).await?;
-            let response = self
-                .send(|| request.try_clone().expect("no streaming body"))
-                .await
-                .map_err(|t| LookupError::Failed(t.reason))?;
-            if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
-                self.forget_token(repo);
-                continue;
-            }
-            return Ok(response);
-        }
-        unreachable!("the loop returns on its second pass")
-    }
-
-    /// Sends with retries on connection errors, 429 (after its Retry-After) and 5xx.
-    pub(super) async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
-        let request = &request;
-        with_retries(|last| async move {
-            match request().send().await {
-                Ok(response) if !last && is_retryable(response.status()) => {
-                    ControlFlow::Continue(retry_after(&response))
-                }
-                Ok(response) => ControlFlow::Break(Ok(response)),
-                Err(error) => {
-                    let transport = Transport::of(&error, &self.connection);
-                    if last || transport.tls { ControlFlow::Break(Err(transport)) } else { ControlFlow::Continue(None) }
-                }
-            }
-        })
-        .await
-    }
-}
-
-/// Runs `attempt` up to MAX_ATTEMPTS times (it is told when it is the last), waiting between
-/// tries as long as it asks, else with a doubling backoff.
-async fn with_retries<T, Attempt>(mut attempt: impl FnMut(bool) -> Attempt) -> T
-where
-    Attempt: Future<Output = ControlFlow<T, Option<Duration>>>,
-{
-    let mut backoff = FIRST_BACKOFF;
-    for number in 1..=MAX_ATTEMPTS {
-        match attempt(number == MAX_ATTEMPTS).await {
-            ControlFlow::Break(done) => return done,
-            ControlFlow::Continue(wait) => tokio::time::sleep(wait.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await,
-        }
-        backoff *= 2;
-    }
-    unreachable!("the last attempt breaks")
 }
 
 impl HttpRegistry {
     pub(super) fn transport_error(&self, error: &reqwest::Error) -> Transport {
         Transport::of(error, &self.connection)
     }
-
-    /// GET of the manifest and the sha256 of its bytes. A body cut off mid-way is fetched
-    /// again, like any other failed attempt.
-    async fn manifest_digest_by_get(&self, repo: &RepoPath, reference: &str) -> Result<Digest, LookupError> {
-        with_retries(|last| async move {
-            let response = match self.manifest_request(reqwest::Method::GET, repo, reference).await {
-                Ok(response) if response.status() == StatusCode::OK => response,
-                Ok(response) => {
-                    let status = response.status();
-                    return ControlFlow::Break(Err(LookupError::Failed(format!(
-                        "GET of {repo}:{reference} answered {status}"
-                    ))));
-                }
-                Err(error) => return ControlFlow::Break(Err(error)),
-            };
-            match response.bytes().await {
-                Ok(body) => ControlFlow::Break(Ok(Digest::of(&body))),
-                Err(error) if last => {
-                    ControlFlow::Break(Err(LookupError::Failed(Transport::of(&error, &self.connection).reason)))
-                }
-                Err(_) => ControlFlow::Continue(None),
-            }
-        })
-        .await
-    }
-}
-
-impl ManifestStore for HttpRegistry {
-    async fn prepare(&self, repos: &[&RepoPath]) {
-        self.prefetch_pull_tokens(repos).await;
-    }
-
-    async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
-        let response = self.manifest_request(reqwest::Method::HEAD, repo, reference).await?;
-        match response.status() {
-            StatusCode::OK => {}
-            StatusCode::NOT_FOUND => return Ok(None),
-            StatusCode::UNAUTHORIZED => {
-                return Err(LookupError::Unauthorized(format!(
-                    "{} answered 401 for {repo} with {}",
-                    self.registry, self.auth.source
-                )));
-            }
-            StatusCode::FORBIDDEN => {
-                return Err(LookupError::Unauthorized(format!(
-                    "{} denied access to {repo} (403) for {}",
-                    self.registry, self.auth.source
-                )));
-            }
-            status if is_retryable(status) => {
-                return Err(LookupError::Failed(format!(
-                    "{} answered {status} after {MAX_ATTEMPTS} attempts",
-                    self.registry
-                )));
-            }
-            status => {
-                return Err(LookupError::Failed(format!("{} answered {status} for {repo}:{reference}", self.registry)));
-            }
-        }
-        let media_type = header(&response, CONTENT_TYPE.as_str());
-        let digest = match header(&response, "docker-content-digest").map(|d| Digest::parse(&d)) {
-            Some(Ok(digest)) => digest,
-            // Some registries omit the header on HEAD: the digest is the sha256 of the body.
-            _ => self.manifest_digest_by_get(repo, reference).await?,
-        };
-        Ok(Some(ManifestHead { digest, media_type }))
-    }
-}
-
-fn header(response: &Response, name: &str) -> Option<String> {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).map(crate::sanitize::printable)
-}
-
-fn is_retryable(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
-}
-
-/// `Retry-After` in seconds (the HTTP-date form is rare from registries and falls back to backoff).
-fn retry_after(response: &Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }

@@ -5,6 +5,8 @@ mod auth;
 mod challenge;
 mod docker_config;
 mod http;
+mod manifests;
+mod send;
 mod tls;
 mod token;
 mod transport;
@@ -40,6 +42,14 @@ pub trait ManifestStore: Sync {
     fn prepare(&self, repos: &[&RepoPath]) -> impl Future<Output = ()> + Send;
 
     fn head(
+        &self,
+        repo: &RepoPath,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<ManifestHead>, LookupError>> + Send;
+
+    /// The manifest read whole, its digest computed: to confirm that a manifest HEAD called
+    /// missing really is (Nexus answers HEAD by tag with 404 while GET finds it).
+    fn get(
         &self,
         repo: &RepoPath,
         reference: &str,

@@ -12,6 +12,7 @@ use futures::StreamExt;
 use reqwest::{Response, StatusCode};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Scope bytes per token request. The token carries one access entry per scope, and the proxies
 /// in front of registries refuse long header lines (nginx: 8 KiB by default), so tokens stay small.
@@ -34,7 +35,7 @@ impl HttpRegistry {
                 let Ok(token) = read_token(response, &batch).await else { return };
                 let mut cache = self.tokens.lock().expect("token cache");
                 for repo in batch {
-                    cache.insert(repo.to_string(), Arc::clone(&token));
+                    cache.insert(repo.to_string(), token.clone());
                 }
             })
             .await;
@@ -42,51 +43,58 @@ impl HttpRegistry {
 
     /// Asks the token service for the pull scope of `repos` (none: just to log in), with
     /// retries when `retry`: a GET with the password, or, with an identity token, the OAuth2
-    /// refresh-token grant (a form POST, as docker sends it).
+    /// refresh-token grant (a form POST, as docker sends it). A service that refuses the POST
+    /// (404, 405) is asked with GET, the refresh token as the password, as containerd falls back.
     pub(super) async fn token_request(&self, repos: &[&RepoPath], retry: bool) -> Result<Response, Transport> {
         let Scheme::Bearer(Challenge::Bearer { realm, service }) = &self.scheme else {
             unreachable!("token requests are only made for Bearer registries")
         };
-        let scopes = repos.iter().map(|repo| pull_scope(repo));
-        let request = || match &self.auth.identity_token {
-            Some(token) => {
-                let mut form = vec![
-                    ("grant_type", "refresh_token".to_owned()),
-                    ("refresh_token", token.secret().to_owned()),
-                    ("client_id", "kubectl-essregistry".to_owned()),
-                ];
-                form.extend(service.iter().map(|service| ("service", service.clone())));
-                let scope = scopes.clone().collect::<Vec<_>>().join(" ");
-                if !scope.is_empty() {
-                    form.push(("scope", scope));
-                }
-                self.client.post(realm).form(&form)
+        let scopes: Vec<String> = repos.iter().map(|repo| pull_scope(repo)).collect();
+        let get = || {
+            let mut query: Vec<(&str, String)> = Vec::new();
+            query.extend(service.iter().map(|service| ("service", service.clone())));
+            query.extend(scopes.iter().map(|scope| ("scope", scope.clone())));
+            if let Some(credentials) = &self.auth.credentials {
+                query.push(("account", credentials.username.clone()));
             }
-            None => {
-                let mut query: Vec<(&str, String)> = Vec::new();
-                query.extend(service.iter().map(|service| ("service", service.clone())));
-                query.extend(scopes.clone().map(|scope| ("scope", scope)));
-                if let Some(credentials) = &self.auth.credentials {
-                    query.push(("account", credentials.username.clone()));
-                }
-                let request = self.client.get(realm).query(&query);
-                match &self.auth.credentials {
-                    Some(c) => request.basic_auth(&c.username, Some(c.password())),
-                    None => request,
-                }
+            let request = self.client.get(realm).query(&query);
+            match (&self.auth.credentials, &self.auth.identity_token) {
+                (Some(c), _) => request.basic_auth(&c.username, Some(c.password())),
+                (None, Some(token)) => request.basic_auth("<token>", Some(token.secret())),
+                (None, None) => request,
             }
         };
-        if retry { self.send(request).await } else { request().send().await.map_err(|e| self.transport_error(&e)) }
+        let Some(token) = &self.auth.identity_token else { return self.send_retrying_if(retry, get).await };
+        let post = || {
+            let mut form = vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", token.secret().to_owned()),
+                ("client_id", "kubectl-essregistry".to_owned()),
+            ];
+            form.extend(service.iter().map(|service| ("service", service.clone())));
+            if !scopes.is_empty() {
+                form.push(("scope", scopes.join(" ")));
+            }
+            self.client.post(realm).form(&form)
+        };
+        let response = self.send_retrying_if(retry, post).await?;
+        if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
+            return self.send_retrying_if(retry, get).await;
+        }
+        Ok(response)
     }
 
     /// The pull token for one repository, from the cache or from the token service.
     pub(super) async fn token(&self, repo: &RepoPath) -> Result<Arc<str>, LookupError> {
-        if let Some(token) = self.tokens.lock().expect("token cache").get(repo.as_str()) {
-            return Ok(Arc::clone(token));
+        if let Some(cached) = self.tokens.lock().expect("token cache").get(repo.as_str())
+            && cached.expires > Instant::now()
+        {
+            return Ok(Arc::clone(&cached.token));
         }
         let response = self.token_request(&[repo], true).await.map_err(|t| LookupError::Failed(t.reason))?;
-        let token = read_token(response, &[repo]).await?;
-        self.tokens.lock().expect("token cache").insert(repo.to_string(), Arc::clone(&token));
+        let cached = read_token(response, &[repo]).await?;
+        let token = Arc::clone(&cached.token);
+        self.tokens.lock().expect("token cache").insert(repo.to_string(), cached);
         Ok(token)
     }
 
@@ -100,7 +108,16 @@ fn pull_scope(repo: &RepoPath) -> String {
     format!("repository:{repo}:pull")
 }
 
-async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<Arc<str>, LookupError> {
+/// A pull token and when to stop using it.
+#[derive(Debug, Clone)]
+pub(super) struct CachedToken {
+    token: Arc<str>,
+    expires: Instant,
+}
+
+/// Token services answer `token` or `access_token` (OAuth2), and `expires_in` in seconds, 60
+/// when absent (distribution's token specification).
+async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<CachedToken, LookupError> {
     match response.status() {
         status if status.is_success() => {}
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
@@ -115,11 +132,15 @@ async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<Arc<str>,
     let unreadable = |_| LookupError::Failed("the token service sent an unreadable answer".into());
     let bytes = response.bytes().await.map_err(|e| unreadable(e.to_string()))?;
     let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
-    body.get("token")
+    let token = body
+        .get("token")
         .or_else(|| body.get("access_token"))
         .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty())
         .map(Arc::from)
-        .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))
+        .ok_or_else(|| LookupError::Failed("the token service sent no token".into()))?;
+    let lifetime = body.get("expires_in").and_then(serde_json::Value::as_u64).filter(|s| *s > 0).unwrap_or(60);
+    Ok(CachedToken { token, expires: Instant::now() + Duration::from_secs(lifetime) })
 }
 
 /// Splits repositories, in order, into batches whose pull scopes add up to at most `budget`

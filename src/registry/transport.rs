@@ -42,6 +42,8 @@ pub(super) fn build_client(
         .use_preconfigured_tls(config.clone())
         .no_proxy()
         .proxy(route)
+        // Redirects are followed by `send`, which decides where credentials may go.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
         .pool_max_idle_per_host(options.concurrency)

@@ -60,6 +60,7 @@ fn write_apply_table(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
         let done = match change.action {
             Action::Create => "created",
             Action::Update => "configured",
+            Action::Replace => "replaced (deleted and re-created)",
             Action::Unchanged => "unchanged",
         };
         writeln!(out, "{}/{} {done}{suffix}", change.kind.to_lowercase(), change.name)?;

@@ -87,6 +87,9 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
                 if change.kind == "Secret" && change.action == Action::Update {
                     writeln!(out, "  (its content differs; a Secret's content is never shown)")?;
                 }
+                if let Some(blocker) = &change.blocker {
+                    writeln!(out, "  ({blocker}: apply refuses unless --force deletes and re-creates it)")?;
+                }
             }
         }
     }

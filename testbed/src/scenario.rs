@@ -124,12 +124,17 @@ impl Scenario {
 
     /// `COMMAND -f FILE --registry HOST --path-prefix ess` and the TLS flags the registry needs.
     pub fn args(&self, command: &str, extra: &[&str]) -> Vec<String> {
-        let host = self.registry.host();
-        let mut args: Vec<String> = [command, "-f", self.digests_arg(), "--registry", &host, "--path-prefix", "ess"]
+        self.args_at(&self.registry.host(), self.registry_flags(), command, extra)
+    }
+
+    /// As `args` for what stands in front of the registry (a proxy, say): `host` as
+    /// `--registry`, and `flags` to reach it instead of the registry's own.
+    pub fn args_at(&self, host: &str, flags: Vec<String>, command: &str, extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [command, "-f", self.digests_arg(), "--registry", host, "--path-prefix", "ess"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        args.extend(self.registry_flags());
+        args.extend(flags);
         args.extend(extra.iter().map(|s| s.to_string()));
         args
     }

@@ -94,6 +94,18 @@ pub fn issue_kind(dir: &Path, names: &[&str], kind: CertKind) -> TlsFiles {
     }
 }
 
+/// `IP:127.0.0.1,DNS:localhost`, as openssl's subjectAltName takes names.
+fn openssl_alt_names(names: &[&str]) -> String {
+    let names: Vec<String> = names
+        .iter()
+        .map(|name| match name.parse::<std::net::IpAddr>() {
+            Ok(_) => format!("IP:{name}"),
+            Err(_) => format!("DNS:{name}"),
+        })
+        .collect();
+    names.join(",")
+}
+
 /// A CA and a server certificate it signs with SHA-1, both by openssl (rcgen signs no SHA-1).
 fn sha1_signed(files: TlsFiles, names: &[&str]) -> TlsFiles {
     let dir = files.ca.parent().expect("a folder");
@@ -117,14 +129,8 @@ fn sha1_signed(files: TlsFiles, names: &[&str]) -> TlsFiles {
             .arg(&request)
             .args(["-subj", &subject]),
     );
-    let alt_names: Vec<String> = names
-        .iter()
-        .map(|name| match name.parse::<std::net::IpAddr>() {
-            Ok(_) => format!("IP:{name}"),
-            Err(_) => format!("DNS:{name}"),
-        })
-        .collect();
-    write(&extensions, &format!("subjectAltName={}\nextendedKeyUsage=serverAuth\n", alt_names.join(",")));
+    let alt_names = openssl_alt_names(names);
+    write(&extensions, &format!("subjectAltName={alt_names}\nextendedKeyUsage=serverAuth\n"));
     openssl(
         Command::new("openssl")
             .args(["x509", "-req", "-sha1", "-days", "30", "-in"])
@@ -153,15 +159,9 @@ fn ca_signed(files: TlsFiles, params: CertificateParams) -> TlsFiles {
 /// The guides' command, run as they give it, so the certificate has exactly what openssl puts
 /// in (CA:TRUE, no extended key usage, an RSA key in PKCS#8).
 fn self_signed_by_openssl(files: TlsFiles, names: &[&str]) -> TlsFiles {
-    let alt_names: Vec<String> = names
-        .iter()
-        .map(|name| match name.parse::<std::net::IpAddr>() {
-            Ok(_) => format!("IP:{name}"),
-            Err(_) => format!("DNS:{name}"),
-        })
-        .collect();
+    let alt_names = openssl_alt_names(names);
     let subject = format!("/CN={}", names.first().copied().unwrap_or("localhost"));
-    let alt_names = format!("subjectAltName={}", alt_names.join(","));
+    let alt_names = format!("subjectAltName={alt_names}");
     openssl(
         Command::new("openssl")
             .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-keyout"])

@@ -2,7 +2,8 @@
 //! GitLab and Artifactory run) are tested against the real registry. Tokens are ES256 JWTs whose
 //! `kid` is the libtrust key ID of the signing certificate in the registry's `rootcertbundle`.
 //! Both of distribution's token grants are served: GET with Basic credentials, and the OAuth2
-//! refresh-token POST that docker uses once it holds a refresh token (an identity token).
+//! refresh-token POST that docker uses once it holds a refresh token (an identity token). Other
+//! products' token services differ from distribution's reference one: `TokenQuirks`.
 
 use crate::loopback::LoopbackServer;
 use crate::timestamp;
@@ -35,6 +36,23 @@ pub struct TokenPolicy {
     /// The refresh token that the OAuth2 POST grant takes for `user` (the same repositories
     /// are denied and failed); None: every refresh token is refused.
     pub refresh_token: Option<String>,
+    /// Where this service answers otherwise than distribution's.
+    pub quirks: TokenQuirks,
+}
+
+/// How a product's token service answers otherwise than distribution's reference one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenQuirks {
+    /// POST answers 405 (Quay's `/v2/auth` is a GET-only route): a client holding a refresh
+    /// token must send it by GET, as the password of Basic credentials (any user name), the
+    /// way Artifactory and ACR take tokens as passwords.
+    pub get_only: bool,
+    /// Answers are `{"access_token": ...}` alone, as OAuth2 servers give them: no `token`, no
+    /// `expires_in` (the token spec names `access_token` as the alias a client must accept).
+    pub access_token_only: bool,
+    /// A GET without credentials gets a pull token, as for a public project: a client whose
+    /// credentials were rightly left behind (a redirect to another host) still gets in.
+    pub anonymous_pull: bool,
 }
 
 pub struct TokenServer {
@@ -80,7 +98,11 @@ impl TokenServer {
                     let form = request.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
                     let form = String::from_utf8_lossy(&form).into_owned();
                     log.lock().expect("requests").push(format!("POST {}", without_refresh_token(&form)));
-                    refresh_grant(&issuer, &form)
+                    if issuer.policy.quirks.get_only {
+                        (405, json!({"error": "method not allowed"}).to_string())
+                    } else {
+                        refresh_grant(&issuer, &form)
+                    }
                 } else {
                     let query = request.uri().query().unwrap_or_default().to_owned();
                     log.lock().expect("requests").push(query.clone());
@@ -102,20 +124,26 @@ impl TokenServer {
     }
 }
 
-/// GET with Basic credentials and the scopes in the query: `{"token", "expires_in"}`.
+/// GET with Basic credentials (none, where anonymous pulls are allowed) and the scopes in the
+/// query: `{"token", "expires_in"}`, or `{"access_token"}` alone.
 fn basic_grant(issuer: &Issuer, authorization: Option<&str>, query: &str) -> (u16, String) {
-    let authorised = authorization
+    let policy = &issuer.policy;
+    let credentials = authorization
         .and_then(|value| value.strip_prefix("Basic "))
         .and_then(|encoded| BASE64.decode(encoded.as_bytes()).ok())
         .and_then(|decoded| String::from_utf8(decoded).ok())
-        .and_then(|pair| pair.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
-        .is_some_and(|(user, password)| {
-            user == issuer.policy.user && bcrypt::verify(password, &issuer.hash).unwrap_or(false)
+        .and_then(|pair| pair.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
+    let anonymous = authorization.is_none() && policy.quirks.anonymous_pull;
+    let authorised = anonymous
+        || credentials.is_some_and(|(user, password)| {
+            (user == policy.user && bcrypt::verify(&password, &issuer.hash).unwrap_or(false))
+                || (policy.quirks.get_only && policy.refresh_token.as_ref() == Some(&password))
         });
     if !authorised {
         return (401, r#"{"details":"invalid credentials"}"#.into());
     }
-    match access_token(issuer, query) {
+    match access_token(issuer, query, anonymous) {
+        Ok((token, _)) if policy.quirks.access_token_only => (200, json!({"access_token": token}).to_string()),
         Ok((token, _)) => (200, json!({"token": token, "expires_in": EXPIRES_IN}).to_string()),
         Err(failure) => failure,
     }
@@ -135,7 +163,7 @@ fn refresh_grant(issuer: &Issuer, form: &str) -> (u16, String) {
     if issuer.policy.refresh_token.is_none() || value("refresh_token") != issuer.policy.refresh_token {
         return error(401, "invalid_grant");
     }
-    match access_token(issuer, form) {
+    match access_token(issuer, form, false) {
         Ok((token, scope)) => (
             200,
             json!({"access_token": token, "scope": scope, "expires_in": EXPIRES_IN, "issued_at": timestamp::now()})
@@ -149,8 +177,8 @@ fn refresh_grant(issuer: &Issuer, form: &str) -> (u16, String) {
 const EXPIRES_IN: u64 = 300;
 
 /// A token for the scopes in `parameters` (a query or a form), and the scope it grants; or the
-/// failure the policy asks for.
-fn access_token(issuer: &Issuer, parameters: &str) -> Result<(String, String), (u16, String)> {
+/// failure the policy asks for. An anonymous client is granted pulls only.
+fn access_token(issuer: &Issuer, parameters: &str, anonymous: bool) -> Result<(String, String), (u16, String)> {
     let Issuer { policy, signer, kid, .. } = issuer;
     // Each scope is `repository:NAME:ACTIONS` (a form puts several in one parameter, apart by
     // spaces); every requested action is granted, except on the repositories the policy
@@ -159,7 +187,8 @@ fn access_token(issuer: &Issuer, parameters: &str) -> Result<(String, String), (
         .flat_map(|scope| scope.split(' ').map(str::to_owned).collect::<Vec<_>>())
         .filter_map(|scope| {
             let (name, actions) = scope.strip_prefix("repository:")?.rsplit_once(':')?;
-            Some((name.to_owned(), actions.split(',').map(str::to_owned).collect()))
+            let actions = actions.split(',').filter(|action| !anonymous || *action == "pull").map(str::to_owned);
+            Some((name.to_owned(), actions.collect::<Vec<_>>())).filter(|(_, actions)| !actions.is_empty())
         })
         .collect();
     // Pushes (pull,push) are always granted, so a test can seed a repository it then denies.

@@ -2,7 +2,7 @@
 
 use super::resources::{self, Resource};
 use super::ssa::{self, Conflict};
-use super::{Logged, Role, State};
+use super::{Logged, Role, State, validation};
 use crate::timestamp;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -71,11 +71,18 @@ pub async fn handle(
         status: status.as_u16(),
     });
     let media_type = if value["kind"] == "APIGroupDiscoveryList" { resources::AGGREGATED } else { "application/json" };
-    Response::builder()
-        .status(status)
-        .header("content-type", media_type)
-        .body(Full::new(Bytes::from(value.to_string())))
-        .expect("response")
+    let mut response = Response::builder().status(status).header("content-type", media_type);
+    if !matches!(method, Method::GET | Method::HEAD) {
+        for text in &state.lock().expect("state").warnings {
+            response = response.header("warning", warning(text));
+        }
+    }
+    response.body(Full::new(Bytes::from(value.to_string()))).expect("response")
+}
+
+/// A `Warning` header as kube-apiserver writes it: code 299, no agent, the text quoted.
+fn warning(text: &str) -> String {
+    format!("299 - \"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// What a path names.
@@ -183,10 +190,19 @@ fn route(state: &mut State, port: u16, call: &Call) -> Reply {
                     Some(object) => (StatusCode::OK, object.clone()),
                     None => not_found(&resource, &name),
                 },
-                "delete" => match state.objects.remove(&key) {
-                    Some(_) => (StatusCode::OK, json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})),
-                    None => not_found(&resource, &name),
-                },
+                "delete" => {
+                    let deleted =
+                        if call.dry_run() { state.objects.get(&key).cloned() } else { state.objects.remove(&key) };
+                    match deleted {
+                        Some(object) => (
+                            StatusCode::OK,
+                            json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                   "details": {"name": name, "group": resource.group, "kind": resource.plural,
+                                               "uid": object["metadata"]["uid"]}}),
+                        ),
+                        None => not_found(&resource, &name),
+                    }
+                }
                 _ => patch(state, &resource, &namespace, &name, call),
             }
         }
@@ -289,6 +305,15 @@ fn patch(state: &mut State, resource: &Resource, namespace: &str, name: &str, ca
             None,
         );
     };
+    let mut result = result;
+    if live.is_none() && resource.kind == "Secret" && result["type"].is_null() {
+        // As kube-apiserver defaults it.
+        result["type"] = json!("Opaque");
+    }
+    let errors = validation::check(resource, live.as_ref(), &result);
+    if !errors.is_empty() {
+        return (StatusCode::UNPROCESSABLE_ENTITY, validation::invalid(resource, name, &errors));
+    }
     if live.as_ref() == Some(&result) {
         return (StatusCode::OK, result);
     }

@@ -1,16 +1,19 @@
 //! A Kubernetes API server of the tests' own, over HTTPS with a certificate of any kind, bearer
 //! tokens and, when asked, client certificates. It speaks the real wire protocol (discovery,
-//! GET, LIST, server-side apply with field ownership and conflicts, merge patch, dryRun,
-//! `kind: Status` errors) for the resources the plugin touches, so that kube-rs and kubectl can
-//! both be pointed at it, and kubectl judges it.
+//! GET, LIST, DELETE, server-side apply with field ownership and conflicts, merge patch, dryRun,
+//! `kind: Status` errors, `Warning` headers) for the resources the plugin touches, and refuses
+//! what kube-apiserver refuses of them (`validation`), so that kube-rs and kubectl can both be
+//! pointed at it, and kubectl judges it.
 
 mod fields;
 mod handler;
 mod resources;
 mod ssa;
 mod transport;
+mod validation;
 
 pub use resources::{ELEMENT_GROUP, ELEMENT_VERSION};
+pub use validation::MAX_DATA_BYTES;
 
 use crate::tls::{self, CertKind, ClientCa, ClientFiles, TlsFiles};
 use serde_json::{Value, json};
@@ -67,6 +70,8 @@ struct State {
     hang: bool,
     /// Answer discovery as a server older than Kubernetes 1.26: no aggregated discovery.
     legacy_discovery: bool,
+    /// Sent as `Warning` headers with every answer to a write.
+    warnings: Vec<String>,
 }
 
 /// How the server does TLS.
@@ -196,6 +201,10 @@ impl ApiServer {
         } else {
             String::new()
         };
+        let mut object = object;
+        if resource.kind == "Secret" && object["type"].is_null() {
+            object["type"] = json!("Opaque");
+        }
         let mut state = self.state.lock().expect("state");
         let object = handler::stamp(&mut state, object, &namespace, None);
         state.objects.insert((resource.plural.to_owned(), namespace, name), object);
@@ -217,6 +226,12 @@ impl ApiServer {
     /// While on, discovery is answered as by a server without aggregated discovery.
     pub fn set_legacy_discovery(&self, legacy: bool) {
         self.state.lock().expect("state").legacy_discovery = legacy;
+    }
+
+    /// From now on every answer to a write (PATCH, DELETE) carries `Warning: 299 - "TEXT"`, as
+    /// admission policies in warn mode and deprecated APIs make kube-apiserver answer.
+    pub fn add_warning(&self, text: &str) {
+        self.state.lock().expect("state").warnings.push(text.to_owned());
     }
 
     /// While on, the server accepts every request and never answers it.

@@ -7,8 +7,8 @@ use super::{Role, State, handler};
 use crate::tls::TlsFiles;
 use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -47,19 +47,7 @@ pub async fn serve(state: Arc<Mutex<State>>, tls: &TlsFiles, client_ca: Option<&
 
 fn server_config(tls: &TlsFiles, client_ca: Option<&Path>) -> rustls::ServerConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let certs: Vec<CertificateDer> =
-        CertificateDer::pem_file_iter(&tls.cert).expect("cert").collect::<Result<_, _>>().expect("cert");
-    let key = PrivateKeyDer::from_pem_file(&tls.key).expect("key");
-    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
-        .with_safe_default_protocol_versions()
-        .expect("protocols");
-    let builder = match client_ca {
-        None => builder.with_no_client_auth(),
-        Some(ca) => builder.with_client_cert_verifier(client_verifier(ca, provider)),
-    };
-    let mut config = builder.with_single_cert(certs, key).expect("server config");
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config
+    crate::loopback::server_config(tls, client_ca.map(|ca| client_verifier(ca, provider)))
 }
 
 /// Takes clients signed by `ca` and clients without a certificate; refuses any other.
