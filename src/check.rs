@@ -72,14 +72,22 @@ pub async fn check_images<S: ManifestStore>(
 /// An image that looks missing is read once with GET by tag before it is called missing:
 /// some registries (Nexus) answer HEAD with 404 for what GET finds.
 async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
-    let mut by_tag = store.head(&image.target, image.tag.as_str()).await;
+    let Some(tag) = &image.tag else {
+        // Known by its digest alone: there or not, confirmed with GET before it is called missing.
+        let mut by_digest = store.head(&image.target, image.digest.as_str()).await;
+        if matches!(by_digest, Ok(None)) {
+            by_digest = store.get(&image.target, image.digest.as_str()).await;
+        }
+        return classify(registry, image, by_digest, Ok(None));
+    };
+    let mut by_tag = store.head(&image.target, tag.as_str()).await;
     let mut by_digest = match &by_tag {
         Ok(Some(head)) if head.digest == image.digest => Ok(Some(head.clone())),
         Ok(_) => store.head(&image.target, image.digest.as_str()).await,
         Err(error) => Err(error.clone()),
     };
     if matches!((&by_digest, &by_tag), (Ok(None), Ok(None))) {
-        by_tag = store.get(&image.target, image.tag.as_str()).await;
+        by_tag = store.get(&image.target, tag.as_str()).await;
         if let Ok(Some(found)) = &by_tag
             && found.digest == image.digest
         {
@@ -118,23 +126,29 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
         LookupError::Unauthorized(why) => finding(ImageState::Unauthorized, None, Some(why), None),
         LookupError::Failed(why) => finding(ImageState::Error, None, Some(why), None),
     };
+    // Without a tag the copy is pushed under one made of its digest: older skopeo cannot push
+    // to a digest reference, and the Operator pulls by digest anyway.
+    let destination = match &image.tag {
+        Some(_) => image.to_string(),
+        None => format!("{}:{}", image.target, image.digest.as_str().replace(':', "-")),
+    };
     let copy = format!(
-        "skopeo copy --all --preserve-digests docker://{}@{} docker://{registry}/{image}",
+        "skopeo copy --all --preserve-digests docker://{}@{} docker://{registry}/{destination}",
         image.upstream, image.digest
     );
+    let tag_name = image.tag.as_ref().map_or("", |tag| tag.as_str());
     let with_fix = |finding: Finding| Finding { fix: Some(copy.clone()), ..finding };
     match (by_digest, by_tag) {
         (Err(error), _) => failed(error),
         (Ok(Some(_)), tag) => {
             let warning = match tag {
                 Ok(Some(head)) if head.digest != image.digest => Some(format!(
-                    "the tag {} points at {}, not at the pinned digest; the Operator pulls by digest, \
+                    "the tag {tag_name} points at {}, not at the pinned digest; the Operator pulls by digest, \
                      but re-tag it to avoid confusion",
-                    image.tag,
                     head.digest.short()
                 )),
                 Err(LookupError::Failed(why) | LookupError::Unauthorized(why)) => {
-                    Some(format!("the tag {} could not be read: {why}", image.tag))
+                    Some(format!("the tag {tag_name} could not be read: {why}"))
                 }
                 _ => None,
             };
@@ -143,12 +157,12 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
         (Ok(None), Ok(None)) => with_fix(finding(
             ImageState::Missing,
             None,
-            Some(format!(
-                "neither {} nor the tag {} is in {registry}/{}",
-                image.digest.short(),
-                image.tag,
-                image.target
-            )),
+            Some(match &image.tag {
+                Some(tag) => {
+                    format!("neither {} nor the tag {tag} is in {registry}/{}", image.digest.short(), image.target)
+                }
+                None => format!("{} is not in {registry}/{}", image.digest.short(), image.target),
+            }),
             None,
         )),
         (Ok(None), Err(error)) => failed(error),
@@ -179,7 +193,7 @@ mod tests {
         Image {
             upstream: "docker.io/library/haproxy".into(),
             target: RepoPath::parse("ess/library/haproxy").unwrap(),
-            tag: Tag::parse("2.8-alpine").unwrap(),
+            tag: Some(Tag::parse("2.8-alpine").unwrap()),
             digest: Digest::of(b"index"),
             entries: vec![0],
         }

@@ -95,22 +95,30 @@ pub struct Image {
     /// `server/path` upstream.
     pub upstream: String,
     pub target: RepoPath,
-    pub tag: Tag,
+    /// None for an entry written for the Operator: the image is known by its digest alone.
+    pub tag: Option<Tag>,
     pub digest: Digest,
     /// Indexes into the entry list, in file order.
     pub entries: Vec<usize>,
 }
 
 impl Image {
-    /// `server/path:tag`, the upstream image as administrators name it.
+    /// `server/path:tag` (or `server/path@digest`), the upstream image as administrators name it.
     pub fn source(&self) -> String {
-        format!("{}:{}", self.upstream, self.tag)
+        match &self.tag {
+            Some(tag) => format!("{}:{tag}", self.upstream),
+            None => format!("{}@{}", self.upstream, self.digest),
+        }
     }
 }
 
+/// `target:tag`, or `target@digest` for an image without a tag.
 impl fmt::Display for Image {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.target, self.tag)
+        match &self.tag {
+            Some(tag) => write!(f, "{}:{tag}", self.target),
+            None => write!(f, "{}@{}", self.target, self.digest),
+        }
     }
 }
 
@@ -137,8 +145,10 @@ pub fn map_images(entries: &[Entry], mapping: &Mapping) -> Result<Vec<Image>, Ve
     }
     let mut problems = Vec::new();
     let mut by_target: HashMap<(&RepoPath, &Tag), &Image> = HashMap::new();
-    for image in &images {
-        if let Some(first) = by_target.insert((&image.target, &image.tag), image) {
+    // Images without a tag never collide: each is known by its own digest.
+    for image in images.iter().filter(|image| image.tag.is_some()) {
+        let tag = image.tag.as_ref().expect("filtered above");
+        if let Some(first) = by_target.insert((&image.target, tag), image) {
             let a = &entries[first.entries[0]];
             let b = &entries[image.entries[0]];
             problems.push(Problem {
@@ -216,7 +226,7 @@ mod tests {
             sub: "main".into(),
             server: RegistryHost::parse(server).unwrap(),
             path: RepoPath::parse(path).unwrap(),
-            tag: Tag::parse(tag).unwrap(),
+            tag: Some(Tag::parse(tag).unwrap()),
             digest: Digest::of(path.as_bytes()),
             extra: vec![],
             line,

@@ -116,3 +116,78 @@ fn global_flags_go_before_or_after_the_command() {
     let elsewhere = plugin.run(&["-n", "elsewhere", "--kubeconfig", path, "-o", "json", "status", "--no-secret"]);
     assert_eq!(elsewhere.json()["namespace"], "elsewhere", "-n before the command is honoured: {}", elsewhere.stderr);
 }
+
+#[test]
+fn impersonation_flags_act_as_another_user_as_for_kubectl() {
+    let api = ApiServer::start();
+    let admin = api.kubeconfig(Role::Admin);
+    let path = admin.to_str().unwrap();
+    // The admin acting as a user the cluster gives no role: refused for both.
+    let as_nobody = ["--as", "nobody", "--as-group", "ess-viewers", "--as-uid", "1234"];
+    assert!(!kubectl(&[&["get", "ns"], &as_nobody[..]].concat(), Some(&admin)).0);
+    let run = Plugin::new().run(&[&["status", "--no-secret", "--kubeconfig", path], &as_nobody[..]].concat());
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("forbidden"), "{}", run.stderr);
+    // Acting as the read-only user: reads work, writes do not, for both.
+    let as_reader = ["--as", "essregistry-readonly"];
+    assert!(kubectl(&[&["get", "ns"], &as_reader[..]].concat(), Some(&admin)).0);
+    assert!(
+        !kubectl(&[&["apply", "--server-side", "--validate=false", "-f", "-"], &as_reader[..]].concat(), Some(&admin))
+            .0
+    );
+    let run = Plugin::new().run(&[&["status", "--no-secret", "--kubeconfig", path], &as_reader[..]].concat());
+    assert!(connected(&run), "{}", run.stderr);
+    // A read-only identity may not impersonate at all.
+    let reader = api.kubeconfig(Role::ReadOnly);
+    let as_admin = ["--as", "essregistry-admin"];
+    assert!(!kubectl(&[&["get", "ns"], &as_admin[..]].concat(), Some(&reader)).0);
+    let run = Plugin::new()
+        .run(&[&["status", "--no-secret", "--kubeconfig", reader.to_str().unwrap()], &as_admin[..]].concat());
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot impersonate"), "{}", run.stderr);
+}
+
+#[test]
+fn tls_server_name_cluster_and_client_certificate_flags() {
+    let api = ApiServer::start_with(essregistry_testbed::apiserver::ServerTls {
+        names: vec!["api.cluster.example".into()],
+        client_ca: true,
+        ..Default::default()
+    });
+    let ca = api.trust_file();
+    let dir = tempfile::tempdir().unwrap();
+    let client =
+        api.client_ca().unwrap().client(dir.path(), "essregistry-admin", essregistry_testbed::tls::KeyAlgorithm::Ec);
+    let base = ["--server", &api.url(), "--certificate-authority", ca.to_str().unwrap()];
+    let cert = ["--client-certificate", client.cert.to_str().unwrap(), "--client-key", client.key.to_str().unwrap()];
+    let named = ["--tls-server-name", "api.cluster.example"];
+    let without_name = [&base[..], &cert[..]].concat();
+    assert!(!kubectl(&[&without_name[..], &["get", "ns"]].concat(), None).0);
+    assert!(!connected(&Plugin::new().run(&[&["status", "--no-secret"], &without_name[..]].concat())));
+    let full = [&base[..], &cert[..], &named[..]].concat();
+    assert!(kubectl(&[&full[..], &["get", "ns"]].concat(), None).0);
+    let run = Plugin::new().run(&[&["status", "--no-secret"], &full[..]].concat());
+    assert!(connected(&run), "{}", run.stderr);
+
+    // --cluster: another cluster entry of the kubeconfig than the context's.
+    let kubeconfig = dir.path().join("kubeconfig");
+    let data = |path: &Path| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(path).unwrap())
+    };
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: wrong\n  cluster:\n    server: https://127.0.0.1:1\n- name: right\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n    tls-server-name: api.cluster.example\nusers:\n- name: u\n  user:\n    token: essregistry-admin-token\ncontexts:\n- name: c\n  context: {{cluster: wrong, user: u}}\ncurrent-context: c\n",
+            api.url(),
+            data(&ca)
+        ),
+    )
+    .unwrap();
+    assert!(!kubectl(&["get", "ns"], Some(&kubeconfig)).0);
+    assert!(kubectl(&["get", "ns", "--cluster", "right"], Some(&kubeconfig)).0);
+    let path = kubeconfig.to_str().unwrap();
+    assert!(!connected(&Plugin::new().run(&["status", "--no-secret", "--kubeconfig", path])));
+    let run = Plugin::new().run(&["status", "--no-secret", "--kubeconfig", path, "--cluster", "right"]);
+    assert!(connected(&run), "{}", run.stderr);
+}

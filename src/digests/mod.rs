@@ -20,7 +20,9 @@ pub struct Entry {
     pub sub: String,
     pub server: RegistryHost,
     pub path: RepoPath,
-    pub tag: Tag,
+    /// None in images_digests written for the Operator, which drops the tags: the image is
+    /// then known by its digest alone.
+    pub tag: Option<Tag>,
     pub digest: Digest,
     /// Fields this tool does not know, kept verbatim so a newer installer's additions survive.
     pub extra: Vec<(String, String)>,
@@ -34,9 +36,12 @@ impl Entry {
         format!("{}/{}", self.component, self.sub)
     }
 
-    /// `server/path:tag@digest`, the upstream image exactly as pinned.
+    /// `server/path:tag@digest` (or `server/path@digest`), the upstream image exactly as pinned.
     pub fn source(&self) -> String {
-        format!("{}/{}:{}@{}", self.server, self.path, self.tag, self.digest)
+        match &self.tag {
+            Some(tag) => format!("{}/{}:{tag}@{}", self.server, self.path, self.digest),
+            None => format!("{}/{}@{}", self.server, self.path, self.digest),
+        }
     }
 }
 

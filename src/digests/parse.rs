@@ -38,7 +38,7 @@ struct Components {
 }
 
 /// Parses the installer's images_digests (either shape, or a ConfigMap manifest holding it):
-/// every entry pins a tag and a digest.
+/// every entry pins a digest, and a tag unless it was written for the Operator.
 pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
     let (Components { entries: raw, warnings }, origin) = read_input(bytes)?;
     let entries = raw
@@ -49,7 +49,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImagesDigests, Vec<Problem>> {
                 sub: r.sub,
                 server: r.server,
                 path: r.path,
-                tag: r.tag?,
+                tag: r.tag,
                 digest: r.digest?,
                 extra: r.extra,
                 line: r.line,
@@ -193,6 +193,7 @@ fn read_components(root: &Node, mode: Mode, place: &Place) -> Result<Components,
     let root = root.as_mapping().ok_or_else(|| shifted(vec![not_a_mapping(root, None, "the document")]))?;
 
     let mut warnings = Vec::new();
+    let installer_file = root.get_node(INSTALLER_KEY).is_some();
     let components = match root.get_node(INSTALLER_KEY) {
         Some(inner) => {
             for key in root.keys().filter(|k| k.as_str() != INSTALLER_KEY) {
@@ -204,10 +205,18 @@ fn read_components(root: &Node, mode: Mode, place: &Place) -> Result<Components,
         None => root,
     };
 
+    // The ConfigMap string written for the Operator (no top-level images_digests key) drops
+    // every tag: its images are known by their digests. In the installer's file, or where
+    // some entries have a tag, an entry without one is a mistake.
+    let tagless = mode == Mode::Upstream
+        && !installer_file
+        && components
+            .iter()
+            .filter_map(|(_, subs)| subs.as_mapping())
+            .flat_map(|subs| subs.iter().filter_map(|(_, fields)| fields.as_mapping()))
+            .all(|fields| fields.get_node("image_tag").is_none());
     let mut problems = Vec::new();
     let mut entries = Vec::new();
-    let mut untagged = 0;
-    let mut all = 0;
     if components.is_empty() {
         problems.push(problem_at(line_of(components.span()), None, "images_digests has no components".into()));
     }
@@ -223,10 +232,8 @@ fn read_components(root: &Node, mode: Mode, place: &Place) -> Result<Components,
             let name = format!("{}/{}", component.as_str(), sub.as_str());
             match fields.as_mapping() {
                 Some(fields) => {
-                    all += 1;
-                    untagged += usize::from(fields.get_node("image_tag").is_none());
                     if let Some(mut entry) =
-                        read_entry(component.as_str(), sub.as_str(), sub.span(), fields, mode, &mut problems)
+                        read_entry(component.as_str(), sub.as_str(), sub.span(), fields, mode, tagless, &mut problems)
                     {
                         entry.line = place.line(entry.line);
                         entries.push(entry);
@@ -236,15 +243,12 @@ fn read_components(root: &Node, mode: Mode, place: &Place) -> Result<Components,
             }
         }
     }
-    if mode == Mode::Upstream && all > 0 && untagged == all {
-        problems.push(problem_at(
-            None,
-            None,
-            "no entry has an image_tag: this is images_digests as written for the Operator, which drops the tags; \
-             plan and apply need the installer's images_digests.yml, whose entries pin them (status checks a live \
-             ConfigMap as it is)"
+    if tagless && !entries.is_empty() {
+        warnings.push(
+            "no entry has an image_tag (images_digests as written for the Operator): every image is checked \
+             by its digest alone"
                 .into(),
-        ));
+        );
     }
     if problems.is_empty() { Ok(Components { entries, warnings }) } else { Err(shifted(problems)) }
 }
@@ -297,6 +301,7 @@ fn read_entry(
     at: &Span,
     fields: &marked_yaml::types::MarkedMappingNode,
     mode: Mode,
+    tagless: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<RawEntry> {
     let name = format!("{component}/{sub}");
@@ -331,7 +336,7 @@ fn read_entry(
     let digest = text("image_digest", pinned);
     let path = text("image_repository_path", true);
     let server = text("image_repository_server", true);
-    let tag = text("image_tag", pinned);
+    let tag = text("image_tag", pinned && !tagless);
 
     let mut check = |field: &str, value: Option<(&str, &Span)>, parse: &dyn Fn(&str) -> Result<(), String>| {
         if let Some((value, span)) = value
@@ -451,7 +456,7 @@ mod tests {
         let names: Vec<_> = parsed.entries.iter().map(Entry::name).collect();
         assert_eq!(names, ["synapse/haproxy", "adminbot/haproxy"]);
         assert_eq!(parsed.entries[0].line, 3);
-        assert_eq!(parsed.entries[1].tag.as_str(), "2.8-alpine");
+        assert_eq!(parsed.entries[1].tag.as_ref().map(|t| t.as_str()), Some("2.8-alpine"));
     }
 
     #[test]
@@ -519,7 +524,10 @@ mod tests {
         let live = parse_live(text.as_bytes()).unwrap();
         assert_eq!(live.len(), 2);
         assert!(live[0].digest.is_some() && live[1].digest.is_none());
-        assert!(parse(text.as_bytes()).unwrap_err()[0].message.contains("missing field image_tag"));
+        // As input, the entry without a digest cannot be checked: the one with a digest can.
+        let problems = parse(text.as_bytes()).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("missing field image_digest"), "{problems:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use reqwest::{Method, Request, RequestBuilder, Response, StatusCode};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Attempts per request (the first and three retries), for connection errors, 429 and 5xx.
 pub(super) const MAX_ATTEMPTS: u32 = 4;
@@ -25,8 +25,9 @@ impl HttpRegistry {
     pub(super) async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
         let request = &request;
         with_retries(|last| async move {
-            let _permit = self.throttle.acquire().await;
-            match self.follow(request()).await {
+            let permit = self.throttle.acquire().await;
+            let sent = self.follow(request()).await;
+            let flow = match sent {
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
                     self.throttle.pushed_back();
                     if last { ControlFlow::Break(Ok(response)) } else { ControlFlow::Continue(retry_after(&response)) }
@@ -42,7 +43,9 @@ impl HttpRegistry {
                     let transport = self.transport_error(&error);
                     if last || transport.tls { ControlFlow::Break(Err(transport)) } else { ControlFlow::Continue(None) }
                 }
-            }
+            };
+            self.throttle.release(permit);
+            flow
         })
         .await
     }
@@ -133,38 +136,54 @@ fn retry_after(response: &Response) -> Option<Duration> {
 }
 
 /// How many requests may be in flight: `--concurrency`, halved at each 429, and given back one
-/// at a time as requests succeed again.
+/// at a time as requests succeed again. Permits held when the registry pushes back are owed,
+/// and paid back as they are released.
 pub(super) struct Throttle {
     permits: Semaphore,
     allowed: AtomicUsize,
+    /// Permits to forget as they come back, rather than release.
+    owed: AtomicUsize,
     most: usize,
 }
 
 impl Throttle {
     pub(super) fn new(most: usize) -> Self {
-        Self { permits: Semaphore::new(most), allowed: AtomicUsize::new(most), most }
+        Self { permits: Semaphore::new(most), allowed: AtomicUsize::new(most), owed: AtomicUsize::new(0), most }
     }
 
-    async fn acquire(&self) -> tokio::sync::SemaphorePermit<'_> {
+    async fn acquire(&self) -> SemaphorePermit<'_> {
         self.permits.acquire().await.expect("the semaphore is never closed")
     }
 
-    fn pushed_back(&self) {
-        let allowed = self.allowed.load(Ordering::Relaxed);
-        if allowed > 1 {
-            let forgotten = self.permits.forget_permits(allowed / 2);
-            self.allowed.fetch_sub(forgotten, Ordering::Relaxed);
+    fn release(&self, permit: SemaphorePermit<'_>) {
+        if take_one(&self.owed) {
+            permit.forget();
         }
+    }
+
+    fn pushed_back(&self) {
+        let cut = self.allowed.load(Ordering::Relaxed) / 2;
+        if cut == 0 {
+            return;
+        }
+        self.allowed.fetch_sub(cut, Ordering::Relaxed);
+        let forgotten = self.permits.forget_permits(cut);
+        self.owed.fetch_add(cut - forgotten, Ordering::Relaxed);
     }
 
     fn eased(&self) {
         let grew = self
             .allowed
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |allowed| (allowed < self.most).then_some(allowed + 1));
-        if grew.is_ok() {
+        if grew.is_ok() && !take_one(&self.owed) {
             self.permits.add_permits(1);
         }
     }
+}
+
+/// Decrements `counter` when it is above zero; true when it did.
+fn take_one(counter: &AtomicUsize) -> bool {
+    counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
 }
 
 #[cfg(test)]
@@ -208,5 +227,19 @@ mod tests {
             throttle.eased();
         }
         assert_eq!((throttle.allowed.load(Ordering::Relaxed), throttle.permits.available_permits()), (8, 8));
+    }
+
+    #[tokio::test]
+    async fn permits_in_flight_when_pushed_back_are_not_given_back() {
+        let throttle = Throttle::new(8);
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            held.push(throttle.acquire().await);
+        }
+        throttle.pushed_back();
+        for permit in held {
+            throttle.release(permit);
+        }
+        assert_eq!((throttle.allowed.load(Ordering::Relaxed), throttle.permits.available_permits()), (4, 4));
     }
 }

@@ -150,10 +150,16 @@ impl Scenario {
     /// Mirrors every image again the right way (`skopeo copy --all --preserve-digests`), as
     /// the fixes `plan` prints would.
     pub fn mirror_all(&self, mirrored: &[Mirrored]) {
+        self.mirror_to(&self.registry, mirrored);
+    }
+
+    /// The same images, the right way, into another registry at the same paths (a move to a
+    /// new registry).
+    pub fn mirror_to(&self, registry: &Registry, mirrored: &[Mirrored]) {
         let mut done: Vec<&str> = Vec::new();
         for m in mirrored {
             if !done.contains(&m.path) {
-                self.images[done.len()].push(&self.registry, &format!("ess/{}", m.path), m.tag, Copy::All);
+                self.images[done.len()].push(registry, &format!("ess/{}", m.path), m.tag, Copy::All);
                 done.push(m.path);
             }
         }

@@ -35,6 +35,7 @@ pub async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
+    let impersonate = request.headers().get("impersonate-user").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
 
     if state.lock().expect("state").hang {
@@ -44,14 +45,30 @@ pub async fn handle(
         let mut state = state.lock().expect("state");
         // As kube-apiserver's authenticators: the client certificate first, then the token.
         let role = client.or_else(|| token.and_then(|t| state.tokens.get(&t).copied()));
-        match role {
-            None => status_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None),
-            Some(_)
+        match (role, impersonate.as_deref()) {
+            (None, _) => status_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None),
+            // As kube-apiserver: only who may impersonate (the admin here) acts as another user,
+            // and then with that user's permissions; a user the server has no role for may do
+            // nothing.
+            (Some(role), Some(user)) if role != Role::Admin || Role::ALL.iter().all(|r| r.user() != user) => {
+                let message = if role == Role::Admin {
+                    format!("users \"{user}\" is forbidden: the user has no role")
+                } else {
+                    format!(
+                        "users \"{user}\" is forbidden: User \"{}\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
+                        role.user()
+                    )
+                };
+                status_error(StatusCode::FORBIDDEN, "Forbidden", &message, None)
+            }
+            (Some(_), _)
                 if aggregated && !state.legacy_discovery && matches!(path.trim_end_matches('/'), "/api" | "/apis") =>
             {
                 (StatusCode::OK, resources::aggregated(path.trim_end_matches('/') == "/api"))
             }
-            Some(role) => {
+            (Some(role), impersonated) => {
+                let role =
+                    impersonated.and_then(|user| Role::ALL.into_iter().find(|r| r.user() == user)).unwrap_or(role);
                 let call = Call {
                     role,
                     method: &method,

@@ -33,9 +33,9 @@ pub enum Role {
 }
 
 impl Role {
-    const ALL: [Role; 3] = [Role::Admin, Role::ReadOnly, Role::NoSecretWrites];
+    pub(crate) const ALL: [Role; 3] = [Role::Admin, Role::ReadOnly, Role::NoSecretWrites];
 
-    fn user(self) -> &'static str {
+    pub fn user(self) -> &'static str {
         match self {
             Role::Admin => "essregistry-admin",
             Role::ReadOnly => "essregistry-readonly",
