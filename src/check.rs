@@ -75,7 +75,7 @@ async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image
     let Some(tag) = &image.tag else {
         // Known by its digest alone: there or not, confirmed with GET before it is called missing.
         let mut by_digest = store.head(&image.target, image.digest.as_str()).await;
-        if matches!(by_digest, Ok(None)) {
+        if matches!(by_digest, Ok(None)) && !store.head_reads_whole() {
             by_digest = store.get(&image.target, image.digest.as_str()).await;
         }
         return classify(registry, image, by_digest, Ok(None));
@@ -86,7 +86,7 @@ async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image
         Ok(_) => store.head(&image.target, image.digest.as_str()).await,
         Err(error) => Err(error.clone()),
     };
-    if matches!((&by_digest, &by_tag), (Ok(None), Ok(None))) {
+    if matches!((&by_digest, &by_tag), (Ok(None), Ok(None))) && !store.head_reads_whole() {
         by_tag = store.get(&image.target, tag.as_str()).await;
         if let Ok(Some(found)) = &by_tag
             && found.digest == image.digest

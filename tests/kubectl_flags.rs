@@ -55,6 +55,22 @@ fn server_token_and_certificate_authority_need_no_kubeconfig() {
     assert_eq!(run.json()["namespace"], "element-onprem");
     assert!(!run.stderr.contains("essregistry-admin-token"), "the token never shows");
 
+    // Another CA given by the flag: both refuse, and the plugin names the flag as the trust.
+    let other = ApiServer::start();
+    let other_ca = other.trust_file();
+    let wrong = [
+        "--server",
+        &api.url(),
+        "--token",
+        "essregistry-admin-token",
+        "--certificate-authority",
+        other_ca.to_str().unwrap(),
+    ];
+    assert!(!kubectl(&[&wrong[..], &["get", "ns"]].concat(), None).0);
+    let run = Plugin::new().run(&[&["status", "--no-secret"], &wrong[..]].concat());
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("trusted: --certificate-authority {}", other_ca.display())), "{}", run.stderr);
+
     // Without the CA both refuse; with --insecure-skip-tls-verify both go on.
     let bare = ["--server", &api.url(), "--token", "essregistry-admin-token"];
     assert!(!kubectl(&[&bare[..], &["get", "ns"]].concat(), None).0);
@@ -145,6 +161,7 @@ fn impersonation_flags_act_as_another_user_as_for_kubectl() {
         .run(&[&["status", "--no-secret", "--kubeconfig", reader.to_str().unwrap()], &as_admin[..]].concat());
     assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(run.stderr.contains("cannot impersonate"), "{}", run.stderr);
+    assert!(run.stderr.contains("this identity may not impersonate"), "{}", run.stderr);
 }
 
 #[test]

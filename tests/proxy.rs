@@ -149,9 +149,7 @@ fn a_dead_proxy_url_is_named_for_the_api_server() {
     assert!(!kubectl(&kubeconfig, &[]).0);
     let run = status(&Plugin::new(), &kubeconfig);
     assert_eq!(run.code, 5, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!("through the proxy {dead} (from the kubeconfig's proxy-url)")),
-        "{}",
-        run.stderr
-    );
+    let named = format!("through the proxy {dead} (from the kubeconfig's proxy-url): it refused the connection");
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert!(run.stderr.contains("remove proxy-url"), "NO_PROXY cannot help with proxy-url: {}", run.stderr);
 }

@@ -320,3 +320,18 @@ fn zot_access_token_only_and_retry_after_as_an_http_date() {
     // The date is two seconds ahead, in whole seconds: at least one second to wait.
     assert_retry_after_honoured(&seen, Duration::from_secs(1));
 }
+
+#[test]
+fn ecr_a_missing_image_is_read_once_per_reference_when_head_is_refused() {
+    let field = Field::new(Profile::Ecr);
+    let run = field.plan(&with_credentials());
+    assert_eq!(states(&run.json()), TRUTH, "{}", run.stderr);
+    // Once HEAD is refused every lookup is a GET: the missing image's tag and digest are each
+    // read once (after any 429), and no confirming GET repeats the tag.
+    let mut answered: HashMap<String, usize> = HashMap::new();
+    for seen in field.proxy.requests().iter().filter(|r| r.path.contains(HOOKSHOT) && r.status != 429) {
+        *answered.entry(format!("{} {}", seen.method, seen.path)).or_default() += 1;
+    }
+    assert!(answered.values().all(|n| *n == 1), "{answered:#?}");
+    assert!(answered.len() <= 3, "at most the refused HEAD, the tag and the digest: {answered:#?}");
+}

@@ -7,7 +7,7 @@ use crate::proxy::{Proxy, ProxyRules};
 use crate::tls::{ClientIdentity, TlsSettings, TrustStore};
 use base64::Engine as _;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The ESS deployment namespace, when neither the flag nor the context names one.
@@ -78,7 +78,8 @@ pub async fn resolve(
     config.proxy_url = None;
     overrides.apply(&mut config)?;
     let namespace = namespace.map(str::to_owned).or(context_namespace);
-    finish(config, context_name, namespace, proxy_url, request_timeout, &env)
+    let ca_flag = overrides.certificate_authority.as_deref();
+    finish(config, context_name, namespace, proxy_url, ca_flag, request_timeout, &env)
 }
 
 /// No kubeconfig, only `--server` and the other connection flags.
@@ -90,7 +91,8 @@ fn from_flags_alone(
 ) -> Result<ClusterConfig, Error> {
     let mut config = kube::Config::new(http::Uri::from_static("https://kubernetes.invalid"));
     overrides.apply(&mut config)?;
-    finish(config, "(--server)".to_owned(), namespace.map(str::to_owned), None, request_timeout, env)
+    let ca_flag = overrides.certificate_authority.as_deref();
+    finish(config, "(--server)".to_owned(), namespace.map(str::to_owned), None, ca_flag, request_timeout, env)
 }
 
 /// The proxy, TLS and timeouts, for a context resolved either way.
@@ -99,6 +101,7 @@ fn finish(
     context: String,
     namespace: Option<String>,
     proxy_url: Option<String>,
+    ca_flag: Option<&Path>,
     request_timeout: Duration,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<ClusterConfig, Error> {
@@ -110,7 +113,7 @@ fn finish(
             ProxyRules::from_env(env).route(&server).map_err(config_error)?
         }
     };
-    let tls = tls_settings(&config, &context)?;
+    let tls = tls_settings(&config, &context, ca_flag)?;
     config.connect_timeout = Some(request_timeout);
     config.read_timeout = Some(request_timeout);
     config.write_timeout = Some(request_timeout);
@@ -134,13 +137,14 @@ fn take_proxy_url(kc: &mut Kubeconfig, context: &str, cluster: Option<&str>) -> 
 
 /// TLS as client-go sets it up: the cluster's CA alone when one is given (data before file),
 /// else the system's trust store; the user's client certificate and key (data before file).
-fn tls_settings(config: &kube::Config, context: &str) -> Result<TlsSettings, Error> {
+fn tls_settings(config: &kube::Config, context: &str, ca_flag: Option<&Path>) -> Result<TlsSettings, Error> {
     let mut trust = TrustStore::default();
+    let label = match ca_flag {
+        Some(path) => format!("--certificate-authority {}", path.display()),
+        None => format!("the certificate-authority of context \"{context}\""),
+    };
     match &config.root_cert {
-        Some(certificates) => trust.add_der(
-            certificates.iter().map(|der| der.clone().into()).collect(),
-            &format!("the certificate-authority of context \"{context}\""),
-        ),
+        Some(certificates) => trust.add_der(certificates.iter().map(|der| der.clone().into()).collect(), &label),
         None => trust.add_system(),
     }
     let user = &config.auth_info;

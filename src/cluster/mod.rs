@@ -197,6 +197,13 @@ impl Cluster {
                             self.context
                         ),
                     ),
+                    403 if status.message.contains("cannot impersonate") => (
+                        message,
+                        "this identity may not impersonate: drop --as/--as-group/--as-uid, or ask for a ClusterRole \
+                         with the impersonate verb on users and groups (check with: kubectl auth can-i impersonate \
+                         users)"
+                            .to_owned(),
+                    ),
                     403 => (
                         message,
                         format!(
@@ -238,12 +245,21 @@ impl Cluster {
             }
             other if self.proxy.is_some() && through_proxy_failed(other) => {
                 let proxy = self.proxy.as_ref().expect("checked above");
-                let chain = crate::sanitize::error_chain(other);
-                (
-                    format!("cannot reach the API server {} through {proxy} ({chain})", self.server),
-                    "check the proxy, or set NO_PROXY (or the kubeconfig's proxy-url) as kubectl would need it"
-                        .to_owned(),
-                )
+                let refused = causes::find::<std::io::Error>(other)
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+                let what = if refused {
+                    "refused the connection".to_owned()
+                } else {
+                    format!("could not open a tunnel ({})", crate::sanitize::error_chain(other))
+                };
+                let hint = if proxy.source.starts_with("the kubeconfig") {
+                    "check the proxy, or remove proxy-url from the context's cluster entry if the API server is \
+                     reached directly"
+                } else {
+                    "check the proxy, or add the API server's host to NO_PROXY if it is reached directly (as for \
+                     kubectl)"
+                };
+                (format!("cannot reach the API server {} through {proxy}: it {what}", self.server), hint.to_owned())
             }
             other => {
                 let chain = crate::sanitize::error_chain(other);

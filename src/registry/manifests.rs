@@ -113,6 +113,10 @@ impl ManifestStore for HttpRegistry {
         }
     }
 
+    fn head_reads_whole(&self) -> bool {
+        self.head_refused.load(Ordering::Relaxed)
+    }
+
     async fn get(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {
         self.get_manifest(repo, reference).await
     }

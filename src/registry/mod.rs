@@ -47,6 +47,12 @@ pub trait ManifestStore: Sync {
         reference: &str,
     ) -> impl Future<Output = Result<Option<ManifestHead>, LookupError>> + Send;
 
+    /// Whether `head` reads manifests whole already (a registry that refuses HEAD): then a
+    /// GET would only repeat it.
+    fn head_reads_whole(&self) -> bool {
+        false
+    }
+
     /// The manifest read whole, its digest computed: to confirm that a manifest HEAD called
     /// missing really is (Nexus answers HEAD by tag with 404 while GET finds it).
     fn get(

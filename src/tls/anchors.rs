@@ -21,7 +21,12 @@ impl TrustStore {
         let count = loaded.certs.len();
         self.certificates.extend(loaded.certs);
         let from = match (std::env::var_os("SSL_CERT_FILE"), std::env::var_os("SSL_CERT_DIR")) {
-            (Some(file), _) => format!(" from SSL_CERT_FILE={}", Path::new(&file).display()),
+            (Some(file), Some(dir)) => format!(
+                " from SSL_CERT_FILE={} and SSL_CERT_DIR={}",
+                Path::new(&file).display(),
+                Path::new(&dir).display()
+            ),
+            (Some(file), None) => format!(" from SSL_CERT_FILE={}", Path::new(&file).display()),
             (None, Some(dir)) => format!(" from SSL_CERT_DIR={}", Path::new(&dir).display()),
             (None, None) => String::new(),
         };
