@@ -37,13 +37,8 @@ impl TrustStore {
     /// ca.pem`). Errors: unreadable, or no certificate in it.
     pub fn add_pem_file(&mut self, path: &Path, label: &str) -> Result<(), String> {
         let pem = std::fs::read(path).map_err(|e| format!("cannot read {label}: {e}"))?;
-        self.add_pem(&pem, label)
-    }
-
-    /// Every certificate of PEM text (a kubeconfig's `certificate-authority-data`).
-    pub fn add_pem(&mut self, pem: &[u8], label: &str) -> Result<(), String> {
         let certificates: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().map_err(|e| format!("{label}: {e}"))?;
+            CertificateDer::pem_slice_iter(&pem).collect::<Result<_, _>>().map_err(|e| format!("{label}: {e}"))?;
         if certificates.is_empty() {
             return Err(format!("{label} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
         }

@@ -14,7 +14,6 @@ pub const TEST_ROOT_ENV: &str = "ESSREGISTRY_TEST_FS_ROOT";
 /// What one registry's folder holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertsDir {
-    pub path: PathBuf,
     pub cas: Vec<PathBuf>,
     /// (certificate, key)
     pub client: Option<(PathBuf, PathBuf)>,
@@ -45,7 +44,7 @@ pub fn read(dir: &Path) -> Result<CertsDir, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     names.sort();
-    let mut found = CertsDir { path: dir.to_owned(), cas: Vec::new(), client: None };
+    let mut found = CertsDir { cas: Vec::new(), client: None };
     for path in &names {
         match path.extension().and_then(|e| e.to_str()) {
             Some("crt") => found.cas.push(path.clone()),
