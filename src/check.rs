@@ -1,7 +1,7 @@
 //! Checks each distinct image in the local registry and says, for a person, what it found.
 
 use crate::mapping::Image;
-use crate::reference::{Digest, RegistryHost, RepoPath};
+use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use crate::registry::{LookupError, ManifestHead, ManifestStore, is_index};
 use futures::StreamExt;
 use serde::Serialize;
@@ -38,7 +38,8 @@ impl ImageState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub state: ImageState,
-    /// The digest the local tag points at, when it differs from the pinned one.
+    /// The digest the local tag points at, when it differs from the pinned one, or when only
+    /// the tag is pinned (a chart's image block): then it is the digest the overlay pins.
     pub observed: Option<Digest>,
     pub reason: Option<String>,
     /// The command that puts it right, where there is one.
@@ -72,29 +73,42 @@ pub async fn check_images<S: ManifestStore>(
 /// An image that looks missing is read once with GET by tag before it is called missing:
 /// some registries (Nexus) answer HEAD with 404 for what GET finds.
 async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
-    let Some(tag) = &image.tag else {
-        // Known by its digest alone: there or not, confirmed with GET before it is called missing.
-        let mut by_digest = store.head(&image.target, image.digest.as_str()).await;
-        if matches!(by_digest, Ok(None)) && !store.head_reads_whole() {
-            by_digest = store.get(&image.target, image.digest.as_str()).await;
+    let (tag, digest) = match (&image.tag, &image.digest) {
+        (Some(tag), None) => {
+            // Pinned by tag alone (a chart's block): the tag is there or not, and what it holds is
+            // the digest to pin.
+            let mut by_tag = store.head(&image.target, tag.as_str()).await;
+            if matches!(by_tag, Ok(None)) && !store.head_reads_whole() {
+                by_tag = store.get(&image.target, tag.as_str()).await;
+            }
+            return classify_tag(registry, image, tag, by_tag);
         }
-        return classify(registry, image, by_digest, Ok(None));
+        (tag, Some(digest)) => (tag, digest),
+        (None, None) => unreachable!("map_images refuses an entry that pins neither a tag nor a digest"),
+    };
+    let Some(tag) = tag else {
+        // Known by its digest alone: there or not, confirmed with GET before it is called missing.
+        let mut by_digest = store.head(&image.target, digest.as_str()).await;
+        if matches!(by_digest, Ok(None)) && !store.head_reads_whole() {
+            by_digest = store.get(&image.target, digest.as_str()).await;
+        }
+        return classify(registry, image, digest, by_digest, Ok(None));
     };
     let mut by_tag = store.head(&image.target, tag.as_str()).await;
     let mut by_digest = match &by_tag {
-        Ok(Some(head)) if head.digest == image.digest => Ok(Some(head.clone())),
-        Ok(_) => store.head(&image.target, image.digest.as_str()).await,
+        Ok(Some(head)) if &head.digest == digest => Ok(Some(head.clone())),
+        Ok(_) => store.head(&image.target, digest.as_str()).await,
         Err(error) => Err(error.clone()),
     };
     if matches!((&by_digest, &by_tag), (Ok(None), Ok(None))) && !store.head_reads_whole() {
         by_tag = store.get(&image.target, tag.as_str()).await;
         if let Ok(Some(found)) = &by_tag
-            && found.digest == image.digest
+            && &found.digest == digest
         {
             by_digest = Ok(Some(found.clone()));
         }
     }
-    classify(registry, image, by_digest, by_tag)
+    classify(registry, image, digest, by_digest, by_tag)
 }
 
 /// Whether each pinned manifest is in the registry (for a ConfigMap, which has no tags).
@@ -114,7 +128,7 @@ pub async fn check_pinned<S: ManifestStore>(
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.
-pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_tag: Lookup) -> Finding {
+pub fn classify(registry: &RegistryHost, image: &Image, digest: &Digest, by_digest: Lookup, by_tag: Lookup) -> Finding {
     let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding {
         state,
         observed,
@@ -130,11 +144,11 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
     // to a digest reference, and the Operator pulls by digest anyway.
     let destination = match &image.tag {
         Some(_) => image.to_string(),
-        None => format!("{}:{}", image.target, image.digest.as_str().replace(':', "-")),
+        None => format!("{}:{}", image.target, digest.as_str().replace(':', "-")),
     };
     let copy = format!(
-        "skopeo copy --all --preserve-digests docker://{}@{} docker://{registry}/{destination}",
-        image.upstream, image.digest
+        "skopeo copy --all --preserve-digests docker://{}@{digest} docker://{registry}/{destination}",
+        image.upstream
     );
     let tag_name = image.tag.as_ref().map_or("", |tag| tag.as_str());
     let with_fix = |finding: Finding| Finding { fix: Some(copy.clone()), ..finding };
@@ -142,7 +156,7 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
         (Err(error), _) => failed(error),
         (Ok(Some(_)), tag) => {
             let warning = match tag {
-                Ok(Some(head)) if head.digest != image.digest => Some(format!(
+                Ok(Some(head)) if &head.digest != digest => Some(format!(
                     "the tag {tag_name} points at {}, not at the pinned digest; the Operator pulls by digest, \
                      but re-tag it to avoid confusion",
                     head.digest.short()
@@ -159,9 +173,9 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
             None,
             Some(match &image.tag {
                 Some(tag) => {
-                    format!("neither {} nor the tag {tag} is in {registry}/{}", image.digest.short(), image.target)
+                    format!("neither {} nor the tag {tag} is in {registry}/{}", digest.short(), image.target)
                 }
-                None => format!("{} is not in {registry}/{}", image.digest.short(), image.target),
+                None => format!("{} is not in {registry}/{}", digest.short(), image.target),
             }),
             None,
         )),
@@ -184,17 +198,42 @@ pub fn classify(registry: &RegistryHost, image: &Image, by_digest: Lookup, by_ta
     }
 }
 
+/// Pure: what the local tag says of an image pinned by its tag alone. There, the digest it holds
+/// is what the overlay pins (`observed`); not there, the copy that puts it there.
+pub fn classify_tag(registry: &RegistryHost, image: &Image, tag: &Tag, by_tag: Lookup) -> Finding {
+    let finding = |state, observed, reason: Option<String>, fix: Option<String>| Finding {
+        state,
+        observed,
+        reason,
+        fix,
+        warning: None,
+    };
+    match by_tag {
+        Ok(Some(head)) => finding(ImageState::Present, Some(head.digest), None, None),
+        Ok(None) => finding(
+            ImageState::Missing,
+            None,
+            Some(format!("the tag {tag} is not in {registry}/{}", image.target)),
+            Some(format!(
+                "skopeo copy --all --preserve-digests docker://{}:{tag} docker://{registry}/{image}",
+                image.upstream
+            )),
+        ),
+        Err(LookupError::Unauthorized(why)) => finding(ImageState::Unauthorized, None, Some(why), None),
+        Err(LookupError::Failed(why)) => finding(ImageState::Error, None, Some(why), None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::Tag;
 
     fn image() -> Image {
         Image {
             upstream: "docker.io/library/haproxy".into(),
             target: RepoPath::parse("ess/library/haproxy").unwrap(),
             tag: Some(Tag::parse("2.8-alpine").unwrap()),
-            digest: Digest::of(b"index"),
+            digest: Some(Digest::of(b"index")),
             entries: vec![0],
         }
     }
@@ -204,7 +243,7 @@ mod tests {
     }
 
     fn classify_with(by_digest: Lookup, by_tag: Lookup) -> Finding {
-        classify(&RegistryHost::parse("reg.local").unwrap(), &image(), by_digest, by_tag)
+        classify(&RegistryHost::parse("reg.local").unwrap(), &image(), &Digest::of(b"index"), by_digest, by_tag)
     }
 
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";

@@ -2,6 +2,8 @@
 
 use crate::exit;
 use crate::mapping::{Layout, MapRule, Mapping};
+use crate::mirror::SourceMirror;
+use crate::oci::Platform;
 use crate::plan::MismatchPolicy;
 use crate::reference::{RegistryHost, RepoPath};
 use crate::report::OutputFormat;
@@ -48,6 +50,9 @@ pub enum Command {
     /// Verify the live state end to end: ConfigMap, registry, secret, installer, pods
     #[command(after_help = format!("{STATUS_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
     Status(StatusArgs),
+    /// Copy every image into the local registry or a bundle, digests preserved byte for byte
+    #[command(after_help = format!("{MIRROR_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
+    Mirror(MirrorArgs),
     /// Print a shell completion script
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
@@ -90,6 +95,18 @@ Examples:
 
   # In CI, against a new installer release: also report drift from its images_digests
   kubectl essregistry status -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment -o json";
+
+const MIRROR_EXAMPLES: &str = "\
+Examples:
+  # Connected side: every image of the release into one archive to carry across
+  kubectl essregistry mirror -f images_digests.yml --to-bundle ess-images.tar.zst
+
+  # Air-gapped side: push the bundle where `plan` looks for the images
+  kubectl essregistry mirror --from-bundle ess-images.tar.zst --registry localregistry.local --path-prefix elementdeployment
+
+  # Both at once, upstream read through an Artifactory remote repository
+  kubectl essregistry mirror -f images_digests.yml --registry localregistry.local \\
+      --source-mirror docker.io=https://artifactory.example/docker-remote";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
@@ -146,6 +163,35 @@ pub struct ApplyArgs {
     /// Delete and re-create an object that cannot be updated in place (a Secret of another type, an immutable ConfigMap)
     #[arg(long, help_heading = "Apply")]
     pub force: bool,
+
+    /// With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE
+    #[arg(long, value_name = "FILE", help_heading = "Apply")]
+    pub values_out: Option<PathBuf>,
+}
+
+/// `mirror`: from upstream or a bundle, to the local registry or a bundle.
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+
+    /// Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["from_bundle", "registry"], help_heading = "Mirror")]
+    pub to_bundle: Option<PathBuf>,
+
+    /// Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none
+    #[arg(long, value_name = "PATH", help_heading = "Mirror")]
+    pub from_bundle: Option<PathBuf>,
+
+    /// Read UPSTREAM's images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)
+    #[arg(long = "source-mirror", value_name = "UPSTREAM=URL", help_heading = "Mirror")]
+    pub source_mirrors: Vec<SourceMirror>,
+
+    /// Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest
+    #[arg(long = "platform", value_name = "OS/ARCH", value_parser = Platform::parse, help_heading = "Mirror")]
+    pub platforms: Vec<Platform>,
 }
 
 /// `--dry-run`, as kubectl has it.
@@ -280,6 +326,25 @@ pub struct InputArgs {
     /// Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context
     #[arg(long, value_name = "NAME", conflicts_with = "digests")]
     pub from_configmap: Option<String>,
+
+    /// The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["digests", "from_configmap", "installer_dir"])]
+    pub chart: Option<PathBuf>,
+
+    /// Your own values file, laid over the chart's as helm -f lays it (repeatable: later files win)
+    #[arg(long = "values", value_name = "FILE", requires = "chart")]
+    pub values: Vec<PathBuf>,
+
+    /// The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart's values with its user values over them
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["digests", "from_configmap", "installer_dir", "chart"])]
+    pub release: Option<String>,
+}
+
+impl InputArgs {
+    /// Whether the input is a Helm chart's values (`--chart` or `--release`), not images_digests.
+    pub fn is_chart(&self) -> bool {
+        self.chart.is_some() || self.release.is_some()
+    }
 }
 
 #[derive(Debug, Args)]

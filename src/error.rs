@@ -20,6 +20,13 @@ pub enum Error {
         list = problems.iter().map(|p| format!("  {source_name}: {p}")).collect::<Vec<_>>().join("\n"))]
     Input { source_name: String, problems: Vec<Problem> },
 
+    /// A chart's values (or what they map to) cannot be used; every problem is listed.
+    #[error("{source_name} cannot be used ({count} problem{s}):\n{list}",
+        count = problems.len(),
+        s = if problems.len() == 1 { "" } else { "s" },
+        list = problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Values { source_name: String, problems: Vec<Problem> },
+
     #[error("the registry {registry} refused the credentials from {credentials}")]
     RegistryAuth { registry: String, credentials: String, hint: String },
 
@@ -66,7 +73,11 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage { .. } | Error::ReadInput { .. } | Error::Input { .. } | Error::Output(_) => exit::USAGE,
+            Error::Usage { .. }
+            | Error::ReadInput { .. }
+            | Error::Input { .. }
+            | Error::Values { .. }
+            | Error::Output(_) => exit::USAGE,
             Error::RegistryAuth { .. } => exit::REGISTRY_AUTH,
             Error::RegistryUnreachable { .. } => exit::REGISTRY_UNREACHABLE,
             Error::ClusterConfig { .. } | Error::Cluster(_) | Error::PartlyApplied { .. } => exit::KUBE_API,
@@ -80,6 +91,7 @@ impl Error {
             Error::Usage { hint, .. } => Some(hint),
             Error::ReadInput { .. } => Some("pass the installer's images_digests.yml with -f FILE"),
             Error::Input { .. } => Some("fix the entries above and run again; nothing was contacted or written"),
+            Error::Values { .. } => Some("fix the values named above and run again; nothing was written"),
             Error::RegistryAuth { hint, .. }
             | Error::RegistryUnreachable { hint, .. }
             | Error::ClusterConfig { hint, .. } => Some(hint),

@@ -97,6 +97,11 @@ pub async fn read_configmap(cluster: &Cluster, name: &str) -> Result<DigestsInpu
 }
 
 fn read_file(path: &Path, found_in: Option<PathBuf>) -> Result<DigestsInput, Error> {
+    // A bundle written by `mirror --to-bundle` carries the images_digests it was made from.
+    if let Some(bytes) = crate::bundle::digests_in(path, MAX_INPUT_BYTES as u64 + 1)? {
+        let name = format!("{} (in the bundle {})", crate::bundle::layout::DIGESTS_FILE, path.display());
+        return Ok(DigestsInput { name, bytes, found_in });
+    }
     let file = std::fs::File::open(path).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
     let bytes = read_limited(file).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
     Ok(DigestsInput { name: path.display().to_string(), bytes, found_in })

@@ -4,6 +4,7 @@
 //! registry checks (`check`, over the `registry` adapter) -> a plan (`plan`) -> output
 //! (`report`). Everything but `registry`, `input` and `commands` is free of I/O.
 
+pub mod bundle;
 mod causes;
 pub mod check;
 pub mod cli;
@@ -13,8 +14,11 @@ pub mod completion;
 pub mod digests;
 pub mod error;
 pub mod exit;
+pub mod helm;
 mod input;
 pub mod mapping;
+pub mod mirror;
+pub mod oci;
 mod output;
 pub mod plan;
 pub mod proxy;

@@ -89,6 +89,47 @@ fn host_as_path(server: &RegistryHost) -> RepoPath {
     RepoPath::parse(&text.to_ascii_lowercase()).unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
 }
 
+/// An input's entry as the mapping sees it, whichever input it came from: an images_digests
+/// entry pins a digest (and mostly a tag), a chart's image block mostly a tag alone.
+pub trait Pinned {
+    /// The name messages and reports give it: `component/sub`, or a values path.
+    fn name(&self) -> String;
+    fn server(&self) -> &RegistryHost;
+    fn path(&self) -> &RepoPath;
+    fn tag(&self) -> Option<&Tag>;
+    fn digest(&self) -> Option<&Digest>;
+    /// Where it starts in its file, when the input has lines to point at.
+    fn line(&self) -> Option<usize>;
+
+    /// `server/path:tag@digest` (or without the part not pinned), the upstream image exactly as pinned.
+    fn source(&self) -> String {
+        let tag = self.tag().map(|tag| format!(":{tag}")).unwrap_or_default();
+        let digest = self.digest().map(|digest| format!("@{digest}")).unwrap_or_default();
+        format!("{}/{}{tag}{digest}", self.server(), self.path())
+    }
+}
+
+impl Pinned for Entry {
+    fn name(&self) -> String {
+        Entry::name(self)
+    }
+    fn server(&self) -> &RegistryHost {
+        &self.server
+    }
+    fn path(&self) -> &RepoPath {
+        &self.path
+    }
+    fn tag(&self) -> Option<&Tag> {
+        self.tag.as_ref()
+    }
+    fn digest(&self) -> Option<&Digest> {
+        Some(&self.digest)
+    }
+    fn line(&self) -> Option<usize> {
+        Some(self.line)
+    }
+}
+
 /// One upstream image (server, path, tag, digest) and the entries that use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
@@ -97,7 +138,9 @@ pub struct Image {
     pub target: RepoPath,
     /// None for an entry written for the Operator: the image is known by its digest alone.
     pub tag: Option<Tag>,
-    pub digest: Digest,
+    /// None for a chart's image block that pins only a tag: the local registry's tag decides
+    /// the digest.
+    pub digest: Option<Digest>,
     /// Indexes into the entry list, in file order.
     pub entries: Vec<usize>,
 }
@@ -105,9 +148,10 @@ pub struct Image {
 impl Image {
     /// `server/path:tag` (or `server/path@digest`), the upstream image as administrators name it.
     pub fn source(&self) -> String {
-        match &self.tag {
-            Some(tag) => format!("{}:{tag}", self.upstream),
-            None => format!("{}@{}", self.upstream, self.digest),
+        match (&self.tag, &self.digest) {
+            (Some(tag), _) => format!("{}:{tag}", self.upstream),
+            (None, Some(digest)) => format!("{}@{digest}", self.upstream),
+            (None, None) => self.upstream.clone(),
         }
     }
 }
@@ -115,35 +159,45 @@ impl Image {
 /// `target:tag`, or `target@digest` for an image without a tag.
 impl fmt::Display for Image {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.tag {
-            Some(tag) => write!(f, "{}:{tag}", self.target),
-            None => write!(f, "{}@{}", self.target, self.digest),
+        match (&self.tag, &self.digest) {
+            (Some(tag), _) => write!(f, "{}:{tag}", self.target),
+            (None, Some(digest)) => write!(f, "{}@{digest}", self.target),
+            (None, None) => write!(f, "{}", self.target),
         }
     }
 }
 
 /// Groups entries by upstream image in order of first appearance, and refuses two different
 /// upstream images that would share one target tag: one of them would silently be lost.
-pub fn map_images(entries: &[Entry], mapping: &Mapping) -> Result<Vec<Image>, Vec<Problem>> {
+pub fn map_images<E: Pinned>(entries: &[E], mapping: &Mapping) -> Result<Vec<Image>, Vec<Problem>> {
     let mut images: Vec<Image> = Vec::new();
     let mut by_source: HashMap<String, usize> = HashMap::new();
+    let mut problems = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
+        if entry.tag().is_none() && entry.digest().is_none() {
+            problems.push(Problem {
+                line: entry.line(),
+                column: None,
+                entry: Some(entry.name()),
+                message: "pins neither a tag nor a digest: there is nothing to look up".to_owned(),
+            });
+            continue;
+        }
         let source = entry.source();
         match by_source.get(&source) {
             Some(&image) => images[image].entries.push(index),
             None => {
                 by_source.insert(source.clone(), images.len());
                 images.push(Image {
-                    upstream: format!("{}/{}", entry.server, entry.path),
-                    target: mapping.target_path(&entry.server, &entry.path),
-                    tag: entry.tag.clone(),
-                    digest: entry.digest.clone(),
+                    upstream: format!("{}/{}", entry.server(), entry.path()),
+                    target: mapping.target_path(entry.server(), entry.path()),
+                    tag: entry.tag().cloned(),
+                    digest: entry.digest().cloned(),
                     entries: vec![index],
                 });
             }
         }
     }
-    let mut problems = Vec::new();
     let mut by_target: HashMap<(&RepoPath, &Tag), &Image> = HashMap::new();
     // Images without a tag never collide: each is known by its own digest.
     for image in images.iter().filter(|image| image.tag.is_some()) {
@@ -152,7 +206,7 @@ pub fn map_images(entries: &[Entry], mapping: &Mapping) -> Result<Vec<Image>, Ve
             let a = &entries[first.entries[0]];
             let b = &entries[image.entries[0]];
             problems.push(Problem {
-                line: Some(b.line),
+                line: b.line(),
                 column: None,
                 entry: Some(b.name()),
                 message: format!(

@@ -12,3 +12,16 @@ pub fn color_enabled(no_color_flag: bool) -> bool {
 pub fn io_error(error: std::io::Error) -> Error {
     Error::Output(error)
 }
+
+/// A file-system failure in words, with what to do where the cause is the machine's: a full
+/// disk, a read-only or permission-denied folder.
+pub fn describe_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::StorageFull => {
+            format!("the disk is full ({error}): free space and run again; the run resumes")
+        }
+        std::io::ErrorKind::PermissionDenied => format!("{error}: check the folder's permissions"),
+        std::io::ErrorKind::ReadOnlyFilesystem => format!("{error}: the folder is on a read-only file system"),
+        _ => error.to_string(),
+    }
+}

@@ -5,6 +5,7 @@ use crate::check::{Finding, ImageState};
 use crate::cluster::objects::Change;
 use crate::digests::{Entry, Rewritten, configmap_string};
 use crate::exit;
+use crate::helm::{ImageBlock, Overlay};
 use crate::mapping::Image;
 use crate::reference::{Digest, RegistryHost};
 use serde::Serialize;
@@ -59,23 +60,32 @@ impl ImagePlan {
         self.action != DigestAction::Skip
     }
 
-    /// The digest the ConfigMap carries, if any.
-    fn written_digest(&self) -> Option<&Digest> {
+    /// The digest written for the image, if any.
+    pub fn written_digest(&self) -> Option<&Digest> {
         match self.action {
-            DigestAction::Keep => Some(&self.image.digest),
+            DigestAction::Keep => self.image.digest.as_ref(),
             DigestAction::UseLocal => self.finding.observed.as_ref(),
             DigestAction::Drop | DigestAction::Skip => None,
         }
     }
 }
 
+/// What `apply` writes for the ready images.
+#[derive(Debug, Clone)]
+pub enum Written {
+    /// The string the ConfigMap's `data.images_digests` will hold: the ready entries, in file order.
+    ConfigMap(String),
+    /// The values overlay for a chart: every ready block pointed at the local registry.
+    HelmValues(Overlay),
+}
+
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub registry: RegistryHost,
-    pub entries: Vec<Entry>,
+    /// Every entry's name, in input order: `component/sub`, or a chart block's values path.
+    pub entries: Vec<String>,
     pub images: Vec<ImagePlan>,
-    /// The string `data.images_digests` will hold: the ready entries, in file order.
-    pub configmap: String,
+    pub written: Written,
     /// What applying would change in the cluster; None when the cluster was not read.
     pub resources: Option<Vec<Change>>,
 }
@@ -90,8 +100,38 @@ pub struct Summary {
     pub missing: usize,
     pub unauthorized: usize,
     pub error: usize,
-    /// Images the ConfigMap points at the local registry.
+    /// Images pointed at the local registry (by the ConfigMap, or by the overlay).
     pub ready: usize,
+}
+
+/// Each image's digest action, from its finding and the policy. An image pinned by tag alone
+/// that is present takes the digest its local tag holds.
+pub fn decide(images: Vec<Image>, findings: Vec<Finding>, policy: MismatchPolicy) -> Vec<ImagePlan> {
+    images
+        .into_iter()
+        .zip(findings)
+        .map(|(image, finding)| {
+            let action = match (finding.state, policy) {
+                (ImageState::Present, _) if image.digest.is_none() => DigestAction::UseLocal,
+                (ImageState::Present, _) => DigestAction::Keep,
+                (ImageState::Mismatch, MismatchPolicy::UseLocal) => DigestAction::UseLocal,
+                (ImageState::Mismatch, MismatchPolicy::Drop) => DigestAction::Drop,
+                _ => DigestAction::Skip,
+            };
+            ImagePlan { image, finding, action }
+        })
+        .collect()
+}
+
+/// For each of `entries` entries, the index of the image it uses.
+pub fn image_of_entry(entries: usize, images: &[ImagePlan]) -> Vec<usize> {
+    let mut found = vec![0; entries];
+    for (index, plan) in images.iter().enumerate() {
+        for &entry in &plan.image.entries {
+            found[entry] = index;
+        }
+    }
+    found
 }
 
 impl Plan {
@@ -103,25 +143,8 @@ impl Plan {
         findings: Vec<Finding>,
         policy: MismatchPolicy,
     ) -> Self {
-        let images: Vec<ImagePlan> = images
-            .into_iter()
-            .zip(findings)
-            .map(|(image, finding)| {
-                let action = match (finding.state, policy) {
-                    (ImageState::Present, _) => DigestAction::Keep,
-                    (ImageState::Mismatch, MismatchPolicy::UseLocal) => DigestAction::UseLocal,
-                    (ImageState::Mismatch, MismatchPolicy::Drop) => DigestAction::Drop,
-                    _ => DigestAction::Skip,
-                };
-                ImagePlan { image, finding, action }
-            })
-            .collect();
-        let mut image_of_entry = vec![0; entries.len()];
-        for (index, plan) in images.iter().enumerate() {
-            for &entry in &plan.image.entries {
-                image_of_entry[entry] = index;
-            }
-        }
+        let images = decide(images, findings, policy);
+        let image_of_entry = image_of_entry(entries.len(), &images);
         let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(|(entry, &index)| {
             let plan = &images[index];
             plan.ready().then(|| Rewritten {
@@ -131,7 +154,40 @@ impl Plan {
                 digest: plan.written_digest(),
             })
         }));
-        Self { registry, entries, images, configmap, resources: None }
+        let entries = entries.iter().map(Entry::name).collect();
+        Self { registry, entries, images, written: Written::ConfigMap(configmap), resources: None }
+    }
+
+    /// For a chart's values: its blocks are the entries, and the overlay is what is written.
+    /// `pull_secrets` is the `image.pullSecrets` list the overlay sets, if any.
+    pub fn for_chart(
+        registry: RegistryHost,
+        blocks: &[ImageBlock],
+        images: Vec<Image>,
+        findings: Vec<Finding>,
+        policy: MismatchPolicy,
+        pull_secrets: Option<serde_yaml::Value>,
+    ) -> Self {
+        let images = decide(images, findings, policy);
+        let overlay = Overlay::new(blocks, &images, &image_of_entry(blocks.len(), &images), &registry, pull_secrets);
+        let entries = blocks.iter().map(|block| block.path.clone()).collect();
+        Self { registry, entries, images, written: Written::HelmValues(overlay), resources: None }
+    }
+
+    /// The ConfigMap's string, when the input was images_digests.
+    pub fn configmap(&self) -> Option<&str> {
+        match &self.written {
+            Written::ConfigMap(text) => Some(text),
+            Written::HelmValues(_) => None,
+        }
+    }
+
+    /// The values overlay, when the input was a chart's values.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        match &self.written {
+            Written::HelmValues(overlay) => Some(overlay),
+            Written::ConfigMap(_) => None,
+        }
     }
 
     pub fn summary(&self) -> Summary {
@@ -155,7 +211,7 @@ impl Plan {
             .images
             .iter()
             .filter(|plan| !plan.ready())
-            .flat_map(|plan| plan.image.entries.iter().map(|&i| (i, self.entries[i].name())))
+            .flat_map(|plan| plan.image.entries.iter().map(|&i| (i, self.entries[i].clone())))
             .collect();
         names.sort();
         names.into_iter().map(|(_, name)| name).collect()
@@ -218,7 +274,7 @@ mod tests {
     fn a_shared_image_counts_once_and_writes_every_entry() {
         let plan = plan(ImageState::Present, MismatchPolicy::Fail);
         assert_eq!(plan.summary(), Summary { entries: 3, images: 2, present: 2, ready: 2, ..Summary::default() });
-        assert_eq!(plan.configmap.matches("image_repository_server: reg.local").count(), 3);
+        assert_eq!(plan.configmap().unwrap().matches("image_repository_server: reg.local").count(), 3);
         assert_eq!(plan.exit_code(), exit::READY);
     }
 
@@ -226,7 +282,7 @@ mod tests {
     fn a_missing_image_is_left_out_and_named() {
         let plan = plan(ImageState::Missing, MismatchPolicy::UseLocal);
         assert_eq!(plan.still_upstream(), ["element_web/element_web"]);
-        assert!(!plan.configmap.contains("element_web"));
+        assert!(!plan.configmap().unwrap().contains("element_web"));
         assert_eq!(plan.exit_code(), exit::NOT_READY);
     }
 
@@ -236,10 +292,10 @@ mod tests {
         assert_eq!(fail.images[1].action, DigestAction::Skip);
         assert_eq!(fail.exit_code(), exit::NOT_READY);
         let local = plan(ImageState::Mismatch, MismatchPolicy::UseLocal);
-        assert!(local.configmap.contains(Digest::of(b"local").as_str()));
+        assert!(local.configmap().unwrap().contains(Digest::of(b"local").as_str()));
         assert_eq!(local.exit_code(), exit::READY);
         let dropped = plan(ImageState::Mismatch, MismatchPolicy::Drop);
-        assert_eq!(dropped.configmap.matches("image_digest").count(), 2);
-        assert!(dropped.configmap.contains("element_web:\n  element_web:\n    image_repository_path"));
+        assert_eq!(dropped.configmap().unwrap().matches("image_digest").count(), 2);
+        assert!(dropped.configmap().unwrap().contains("element_web:\n  element_web:\n    image_repository_path"));
     }
 }

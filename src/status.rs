@@ -26,6 +26,9 @@ pub struct StatusReport {
     pub pods: Vec<PodProblem>,
     /// One line per problem; empty when everything holds.
     pub problems: Vec<String>,
+    /// The values overlay as `apply` would write it now (`--release`), for `-o values`.
+    #[serde(skip)]
+    pub overlay: Option<String>,
     pub warnings: Vec<String>,
 }
 

@@ -147,10 +147,28 @@ impl Cluster {
         )
     }
 
-    pub async fn list_pods(&self) -> Result<Vec<Pod>, Error> {
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
-        let pods = api.list(&ListParams::default()).await.map_err(|e| self.failure(&e, "list", "pods", None))?;
-        Ok(pods.items)
+    /// The namespace's pods; with a label `selector`, those it selects.
+    pub async fn list_pods(&self, selector: Option<&str>) -> Result<Vec<Pod>, Error> {
+        self.list(selector, "pods").await
+    }
+
+    /// The namespace's Secrets that `selector` selects (Helm's releases, by their labels).
+    pub async fn list_secrets(&self, selector: &str) -> Result<Vec<Secret>, Error> {
+        self.list(Some(selector), "secrets").await
+    }
+
+    async fn list<K>(&self, selector: Option<&str>, resource: &'static str) -> Result<Vec<K>, Error>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
+        K::DynamicType: Default,
+    {
+        let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        let params = match selector {
+            Some(selector) => ListParams::default().labels(selector),
+            None => ListParams::default(),
+        };
+        let list = api.list(&params).await.map_err(|e| self.failure(&e, "list", resource, None))?;
+        Ok(list.items)
     }
 
     /// ElementDeployment objects, found by kind through discovery: the group is not published.

@@ -1,20 +1,31 @@
 //! `apply`: the plan, then server-side apply of the ConfigMap and the pull secret, then what
-//! the ESS installer still needs.
+//! the ESS installer still needs; for a chart's values, the pull secret, the values overlay
+//! written to a file, and the helm command that uses it.
 
 use super::evidence::{installer_dir, installer_report};
-use super::steps::{Desired, changes, cluster_config, connect_cluster, desired, plan_images};
+use super::steps::{Desired, Source, changes, cluster_config, connect_cluster, desired, plan_images};
 use crate::cli::GlobalArgs;
 use crate::cli::{ApplyArgs, DryRun};
 use crate::cluster::objects::{Action, Change};
 use crate::cluster::{DEFAULT_NAMESPACE, WriteMode};
 use crate::error::Error;
 use crate::output::{color_enabled, io_error};
-use crate::report::{ApplyReport, write_apply, write_manifests, write_plan};
+use crate::helm;
+use crate::report::{ApplyReport, HelmNext, write_apply, write_manifests, write_plan};
 use std::io::Write;
+use std::path::Path;
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    let planned =
-        plan_images(&args.shared.input, Some(&global.cluster), &args.shared.mapping, &global.registry, err).await?;
+    check_values_out(&args)?;
+    let planned = plan_images(
+        &args.shared.input,
+        Some(&global.cluster),
+        &args.shared.mapping,
+        &args.shared.objects,
+        &global.registry,
+        err,
+    )
+    .await?;
     let color = color_enabled(global.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
@@ -33,7 +44,8 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             Err(_) => global.cluster.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         };
         let desired = desired(&planned, &args.shared.objects, &namespace)?;
-        write_manifests(&desired.configmap, desired.secret.as_ref(), global.output.format, out).map_err(io_error)?;
+        write_manifests(&planned.plan, desired.configmap.as_ref(), desired.secret.as_ref(), global.output.format, out)
+            .map_err(io_error)?;
         return Ok(planned.plan.exit_code());
     }
 
@@ -54,30 +66,103 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     let mode = WriteMode { server_dry_run: args.dry_run == DryRun::Server, force: args.force_conflicts };
     write_changes(&cluster, &desired, &changes, mode, err).await?;
 
-    let mut warnings = Vec::new();
-    let secret_name = desired.secret.as_ref().map(|_| args.shared.objects.secret_name.as_str());
-    let installer = installer_report(
-        &cluster,
-        &installer_dir(args.shared.input.installer_dir.as_deref()),
-        &args.shared.objects.configmap_name,
-        secret_name,
-        planned.plan.still_upstream(),
-        &mut warnings,
-    )
-    .await;
-    for warning in &warnings {
-        writeln!(err, "warning: {warning}").map_err(io_error)?;
-    }
+    let (installer, helm) = match &planned.source {
+        Source::Digests(_) => {
+            let mut warnings = Vec::new();
+            let secret_name = desired.secret.as_ref().map(|_| args.shared.objects.secret_name.as_str());
+            let installer = installer_report(
+                &cluster,
+                &installer_dir(args.shared.input.installer_dir.as_deref()),
+                &args.shared.objects.configmap_name,
+                secret_name,
+                planned.plan.still_upstream(),
+                &mut warnings,
+            )
+            .await;
+            for warning in &warnings {
+                writeln!(err, "warning: {warning}").map_err(io_error)?;
+            }
+            (Some(installer), None)
+        }
+        Source::Chart(chart) => {
+            let path = args.values_out.as_deref().expect("checked before planning");
+            if !mode.server_dry_run {
+                write_overlay(path, &planned.plan, &changes)?;
+            }
+            let command = helm::command(&chart.origin, &cluster.namespace, path);
+            (None, Some(HelmNext { values_out: path.display().to_string(), written: !mode.server_dry_run, command }))
+        }
+    };
     let report = ApplyReport {
         plan: &planned.plan,
         context: &cluster.context,
         namespace: &cluster.namespace,
         server_dry_run: mode.server_dry_run,
         resources: &changes,
-        installer: &installer,
+        installer: installer.as_ref(),
+        helm: helm.as_ref(),
     };
     write_apply(&report, global.output.format, out).map_err(io_error)?;
     Ok(planned.plan.exit_code())
+}
+
+/// `--values-out` goes with a chart's values, and must be a file that can be written: checked
+/// before anything is contacted, so that a wrong path changes nothing anywhere.
+fn check_values_out(args: &ApplyArgs) -> Result<(), Error> {
+    let chart = args.shared.input.is_chart();
+    let path = match (chart, &args.values_out) {
+        (true, None) => {
+            return Err(Error::usage(
+                "apply with --chart or --release writes the values overlay to a file: --values-out FILE is missing",
+                "pass --values-out FILE, then run the helm command apply prints (it lays FILE over your values)",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(Error::usage(
+                "--values-out writes the overlay of a chart's values, and the input is images_digests",
+                "drop --values-out (apply writes the ConfigMap), or pass the chart with --chart or --release",
+            ));
+        }
+        (false, None) => return Ok(()),
+        (true, Some(path)) => path,
+    };
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if path.is_dir() || !folder.is_dir() {
+        return Err(Error::usage(
+            format!("--values-out {}: {}", path.display(), if path.is_dir() { "is a folder" } else { "its folder does not exist" }),
+            "name a file in an existing folder; nothing was contacted or written",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the overlay whole or not at all (a file beside it, renamed over it). A failure after
+/// the Secret was written says so.
+fn write_overlay(path: &Path, plan: &crate::plan::Plan, changes: &[Change]) -> Result<(), Error> {
+    let text = plan.overlay().map(|overlay| overlay.render()).unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.essregistry-{}", std::process::id()));
+    let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
+    let Err(error) = result else { return Ok(()) };
+    let _ = std::fs::remove_file(&temporary);
+    let failure = Error::usage(
+        format!("cannot write the values overlay to {}: {}", path.display(), crate::output::describe_io(&error)),
+        "fix that and run apply again, or print the overlay with plan ... -o values",
+    );
+    let written: Vec<String> = changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .map(|c| format!("{}/{}", c.kind.to_lowercase(), c.name))
+        .collect();
+    if written.is_empty() {
+        return Err(failure);
+    }
+    let hint = failure.hint().unwrap_or_default().to_owned();
+    Err(Error::PartlyApplied {
+        written: format!("wrote {} but not the values overlay {}", written.join(" and "), path.display()),
+        failure: Box::new(failure),
+        hint,
+    })
 }
 
 /// Writes what changed, the ConfigMap first; an object already as desired is not written. A
@@ -103,9 +188,11 @@ async fn write_changes(
                     return Ok(());
                 }
             }
-            match (change.kind, &desired.secret) {
-                ("Secret", Some(secret)) => cluster.apply(secret, resource, mode).await.map(drop),
-                _ => cluster.apply(&desired.configmap, resource, mode).await.map(drop),
+            match (change.kind, &desired.secret, &desired.configmap) {
+                ("Secret", Some(secret), _) => cluster.apply(secret, resource, mode).await.map(drop),
+                ("ConfigMap", _, Some(configmap)) => cluster.apply(configmap, resource, mode).await.map(drop),
+                // `changes` holds a change for each desired object, and no other.
+                _ => Ok(()),
             }
         }
         .await;

@@ -2,6 +2,7 @@
 
 mod apply;
 mod evidence;
+mod mirror;
 mod plan;
 mod status;
 mod steps;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Err
     match cli.command {
         Command::Plan(args) => runtime.block_on(plan::run(args, &cli.global, out, err)),
         Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
+        Command::Mirror(args) => runtime.block_on(mirror::run(args, &cli.global, out, err)),
         Command::Status(args) => runtime.block_on(status::run(args, &cli.global, out, err)),
         Command::Completion { .. } | Command::Complete { .. } => unreachable!("answered above, without a runtime"),
     }

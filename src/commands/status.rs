@@ -82,7 +82,7 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
     }
     report.installer = Some(installer);
 
-    let pods = cluster.list_pods().await?;
+    let pods = cluster.list_pods(None).await?;
     if let Some(registry) = &registry {
         report.pods = pod_problems(&pods, registry.as_str());
     }

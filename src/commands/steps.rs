@@ -1,13 +1,14 @@
 //! The steps `plan`, `apply` and `status` share, each resolving flags into values once.
 
-use crate::check::check_images;
+use crate::check::{Finding, check_images};
 use crate::cli::{ClusterArgs, InputArgs, MappingArgs, ObjectArgs, RegistryArgs};
-use crate::cluster::objects::{self, Change};
+use crate::cluster::objects::{self, Action, Change};
 use crate::cluster::{self, Cluster};
 use crate::digests::{self, Problem};
 use crate::error::Error;
+use crate::helm::{self, input::ChartInput};
 use crate::input::{DigestsInput, read_configmap, read_digests};
-use crate::mapping::map_images;
+use crate::mapping::{Image, map_images};
 use crate::output::io_error;
 use crate::plan::Plan;
 use crate::proxy::ProxyRules;
@@ -17,22 +18,51 @@ use indicatif::ProgressBar;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use std::io::{Read, Write};
 
+/// What a plan was made from.
+pub enum Source {
+    Digests(DigestsInput),
+    Chart(Box<ChartInput>),
+}
+
 /// A plan and what it was made from.
 pub struct Planned {
-    pub input: DigestsInput,
+    pub source: Source,
     pub plan: Plan,
     pub auth: RegistryAuth,
 }
 
-/// images_digests -> targets -> credentials -> registry checks -> plan. `cluster` is None where
-/// no API call may be made (`plan --offline`).
+/// input -> targets -> credentials -> registry checks -> plan, for images_digests or a chart's
+/// values. `cluster` is None where no API call may be made (`plan --offline`).
 pub async fn plan_images(
     input: &InputArgs,
     cluster: Option<&ClusterArgs>,
     mapping_args: &MappingArgs,
+    objects_args: &ObjectArgs,
     registry: &RegistryArgs,
     err: &mut dyn Write,
 ) -> Result<Planned, Error> {
+    let mapping = mapping_args.mapping(None).expect("clap requires --registry here");
+    if let Some(chart) = read_chart_input(input, cluster).await? {
+        let disabled: Vec<&str> = chart.blocks.iter().filter(|b| !b.enabled).map(|b| b.path.as_str()).collect();
+        if !disabled.is_empty() {
+            writeln!(
+                err,
+                "note: {} belong to disabled components; they are checked all the same, so that enabling them later \
+                 pulls from the local registry",
+                disabled.join(", ")
+            )
+            .map_err(io_error)?;
+        }
+        let images = map_images(&chart.blocks, &mapping)
+            .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
+        let (auth, findings) = check(&mapping.registry, &images, registry, err).await?;
+        let pull_secrets = uses_credentials(&auth)
+            .then(|| helm::pull_secrets(&chart.values.merged, &objects_args.secret_name))
+            .flatten();
+        let policy = mapping_args.digest_mismatch;
+        let plan = Plan::for_chart(mapping.registry, &chart.blocks, images, findings, policy, pull_secrets);
+        return Ok(Planned { source: Source::Chart(Box::new(chart)), plan, auth });
+    }
     let input = read_input(input, cluster, registry, err).await?;
     let parsed = digests::parse(&input.bytes).map_err(|problems| input_error(&input, problems))?;
     if let Some(origin) = &parsed.origin {
@@ -41,16 +71,47 @@ pub async fn plan_images(
     for warning in &parsed.warnings {
         writeln!(err, "warning: {}: {warning}", input.name).map_err(io_error)?;
     }
-    let mapping = mapping_args.mapping(None).expect("clap requires --registry here");
     let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
-    let auth = resolve_auth(registry, &mapping.registry, err)?;
-    let options = registry_options(registry);
-    let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
-    let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
-    let findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
-    progress.finish_and_clear();
+    let (auth, findings) = check(&mapping.registry, &images, registry, err).await?;
     let plan = Plan::new(mapping.registry, parsed.entries, images, findings, mapping_args.digest_mismatch);
-    Ok(Planned { input, plan, auth })
+    Ok(Planned { source: Source::Digests(input), plan, auth })
+}
+
+/// Credentials, then every image checked once in the registry.
+async fn check(
+    host: &RegistryHost,
+    images: &[Image],
+    registry: &RegistryArgs,
+    err: &mut dyn Write,
+) -> Result<(RegistryAuth, Vec<Finding>), Error> {
+    let auth = resolve_auth(registry, host, err)?;
+    let options = registry_options(registry);
+    let store = HttpRegistry::connect(host, auth.clone(), &options).await?;
+    let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
+    let findings = check_images(&store, host, images, options.concurrency, || progress.inc(1)).await;
+    progress.finish_and_clear();
+    Ok((auth, findings))
+}
+
+/// Whether pods need a pull secret for the registry: the run logs in to it.
+pub fn uses_credentials(auth: &RegistryAuth) -> bool {
+    auth.credentials.is_some() || auth.identity_token.is_some()
+}
+
+/// The chart input `--chart` (with `--values`) or `--release` names; None when the input is
+/// images_digests. `cluster` is None where no API call may be made.
+pub async fn read_chart_input(input: &InputArgs, cluster: Option<&ClusterArgs>) -> Result<Option<ChartInput>, Error> {
+    if let Some(chart) = &input.chart {
+        return helm::input::read_files(chart, &input.values).map(Some);
+    }
+    let Some(name) = &input.release else { return Ok(None) };
+    let Some(cluster) = cluster else {
+        return Err(Error::usage(
+            "--release reads the release from the cluster, and --offline makes no Kubernetes API call",
+            "drop --offline, or pass the chart with --chart and your values with --values",
+        ));
+    };
+    helm::input::read_release(&connect_cluster(cluster).await?, name).await.map(Some)
 }
 
 /// The input the flags name: `--from-configmap` reads the cluster through `cluster`, which is
@@ -150,7 +211,8 @@ pub async fn connect_cluster(args: &ClusterArgs) -> Result<Cluster, Error> {
 
 /// The objects `apply` writes for a plan.
 pub struct Desired {
-    pub configmap: ConfigMap,
+    /// None for a chart's values: the overlay goes to a file, not into the cluster.
+    pub configmap: Option<ConfigMap>,
     /// None when the registry needs no credentials, or with `--no-secret`.
     pub secret: Option<Secret>,
 }
@@ -170,20 +232,10 @@ pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) ->
              if the pull secret is managed elsewhere",
         ));
     }
-    let input_sha256 = crate::reference::Digest::of(&planned.input.bytes).to_string();
-    let configmap = objects::configmap(&objects_args.configmap_name, namespace, &planned.plan.configmap, &input_sha256);
-    let bytes = objects::configmap_data_bytes(&configmap);
-    if bytes > objects::MAX_DATA_BYTES {
-        return Err(Error::usage(
-            format!(
-                "the ConfigMap {} would hold {bytes} bytes of data, over the API's limit of {} bytes (1 MiB); \
-                 nothing was sent to the cluster",
-                objects_args.configmap_name,
-                objects::MAX_DATA_BYTES
-            ),
-            "an images_digests this large is not an ESS release: check the file given with -f",
-        ));
-    }
+    let configmap = match (&planned.source, planned.plan.configmap()) {
+        (Source::Digests(input), Some(text)) => Some(configmap(input, text, objects_args, namespace)?),
+        _ => None,
+    };
     let secret = match (&planned.auth.credentials, objects_args.no_secret) {
         (Some(credentials), false) => Some(objects::pull_secret(
             &objects_args.secret_name,
@@ -196,17 +248,38 @@ pub fn desired(planned: &Planned, objects_args: &ObjectArgs, namespace: &str) ->
     Ok(Desired { configmap, secret })
 }
 
+fn configmap(input: &DigestsInput, text: &str, objects_args: &ObjectArgs, namespace: &str) -> Result<ConfigMap, Error> {
+    let input_sha256 = crate::reference::Digest::of(&input.bytes).to_string();
+    let configmap = objects::configmap(&objects_args.configmap_name, namespace, text, &input_sha256);
+    let bytes = objects::configmap_data_bytes(&configmap);
+    if bytes > objects::MAX_DATA_BYTES {
+        return Err(Error::usage(
+            format!(
+                "the ConfigMap {} would hold {bytes} bytes of data, over the API's limit of {} bytes (1 MiB); \
+                 nothing was sent to the cluster",
+                objects_args.configmap_name,
+                objects::MAX_DATA_BYTES
+            ),
+            "an images_digests this large is not an ESS release: check the file given with -f",
+        ));
+    }
+    Ok(configmap)
+}
+
 /// Reads the live objects and says what applying `desired` would change.
 pub async fn changes(cluster: &Cluster, desired: &Desired) -> Result<Vec<Change>, Error> {
-    let name = desired.configmap.metadata.name.as_deref().unwrap_or_default();
-    let live = cluster.get_configmap(name).await?;
-    if live.is_none() && cluster.namespace_exists().await? == Some(false) {
-        return Err(cluster.missing_namespace());
+    let mut changes = Vec::new();
+    if let Some(configmap) = &desired.configmap {
+        let live = cluster.get_configmap(configmap.metadata.name.as_deref().unwrap_or_default()).await?;
+        changes.push(objects::configmap_change(live.as_ref(), configmap));
     }
-    let mut changes = vec![objects::configmap_change(live.as_ref(), &desired.configmap)];
     if let Some(secret) = &desired.secret {
         let live = cluster.get_secret(secret.metadata.name.as_deref().unwrap_or_default()).await?;
         changes.push(objects::secret_change(live.as_ref(), secret));
+    }
+    if changes.iter().any(|change| change.action == Action::Create) && cluster.namespace_exists().await? == Some(false)
+    {
+        return Err(cluster.missing_namespace());
     }
     Ok(changes)
 }

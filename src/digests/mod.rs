@@ -35,14 +35,6 @@ impl Entry {
     pub fn name(&self) -> String {
         format!("{}/{}", self.component, self.sub)
     }
-
-    /// `server/path:tag@digest` (or `server/path@digest`), the upstream image exactly as pinned.
-    pub fn source(&self) -> String {
-        match &self.tag {
-            Some(tag) => format!("{}/{}:{tag}@{}", self.server, self.path, self.digest),
-            None => format!("{}/{}@{}", self.server, self.path, self.digest),
-        }
-    }
 }
 
 /// One entry of a ConfigMap written for the Operator: no tag, perhaps no digest.

@@ -114,6 +114,12 @@ impl RegistryAuth {
         }
         Ok(from_docker_config(registry, docker_config_path(&env)))
     }
+
+    /// The Docker config's credentials for a registry that the flags and environment are not
+    /// about: an upstream `mirror` copies from.
+    pub fn from_docker_config(registry: &RegistryHost, env: &dyn Fn(&str) -> Option<String>) -> Self {
+        from_docker_config(registry, docker_config_path(&env))
+    }
 }
 
 fn docker_config_path(env: &impl Fn(&str) -> Option<String>) -> PathBuf {

@@ -5,7 +5,7 @@ use super::LookupError;
 use super::auth::RegistryAuth;
 use super::challenge::Challenge;
 use super::send::Throttle;
-use super::token::CachedToken;
+use super::token::{Access, CachedToken};
 use super::transport::{Connection, Transport, build_client};
 use crate::error::Error;
 use crate::proxy::ProxyRules;
@@ -58,6 +58,7 @@ pub struct HttpRegistry {
     pub(super) throttle: Throttle,
     /// Set once the registry answered a HEAD with 405: manifests are read with GET.
     pub(super) head_refused: AtomicBool,
+    pub(super) access: Access,
 }
 
 impl HttpRegistry {
@@ -84,6 +85,7 @@ impl HttpRegistry {
             connection,
             throttle: Throttle::new(options.concurrency.max(1)),
             head_refused: AtomicBool::new(false),
+            access: Access::Pull,
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {
@@ -118,6 +120,12 @@ impl HttpRegistry {
         };
         this.verify_credentials().await?;
         Ok(this)
+    }
+
+    /// Asks for tokens that also push, for `mirror`. Before any repository is used.
+    pub fn with_push_access(mut self) -> Self {
+        self.access = Access::Push;
+        self
     }
 
     /// One request with the credentials, so a wrong password fails once, not once per image.

@@ -38,7 +38,7 @@ impl HttpRegistry {
     }
 
     /// What a status means for one lookup: Ok(true) found, Ok(false) not there.
-    fn judge(&self, status: StatusCode, repo: &RepoPath, reference: &str) -> Result<bool, LookupError> {
+    pub(super) fn judge(&self, status: StatusCode, repo: &RepoPath, reference: &str) -> Result<bool, LookupError> {
         match status {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
@@ -89,7 +89,7 @@ impl HttpRegistry {
 
 impl ManifestStore for HttpRegistry {
     async fn prepare(&self, repos: &[&RepoPath]) {
-        self.prefetch_pull_tokens(repos).await;
+        self.prefetch_tokens(repos).await;
     }
 
     async fn head(&self, repo: &RepoPath, reference: &str) -> Result<Option<ManifestHead>, LookupError> {

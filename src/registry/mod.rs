@@ -3,6 +3,7 @@
 
 mod auth;
 mod challenge;
+mod content;
 mod docker_config;
 mod http;
 mod manifests;
@@ -12,6 +13,7 @@ mod token;
 mod transport;
 
 pub use auth::{CredentialSource, Credentials, RegistryAuth};
+pub use content::{RawManifest, Upload};
 pub use docker_config::{IdentityToken, from_docker_config_json};
 pub use http::{HttpRegistry, RegistryOptions};
 

@@ -63,6 +63,12 @@ impl HttpRegistry {
         }
     }
 
+    /// Sends once, for a request whose body streams and so cannot be sent again (a blob
+    /// upload): the caller retries the whole transfer.
+    pub(super) async fn send_once(&self, request: RequestBuilder) -> Result<Response, Transport> {
+        self.follow(request).await.map_err(|e| self.transport_error(&e))
+    }
+
     /// Sends, following redirects itself (the client follows none) as Go does: 307 and 308
     /// keep the method, 301 to 303 turn a POST into a GET (HEAD and GET stay), and the
     /// `Authorization` header goes along only to the same host or a subdomain of it, whatever

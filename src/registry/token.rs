@@ -19,17 +19,17 @@ use std::time::{Duration, Instant};
 const SCOPE_BYTES_PER_TOKEN: usize = 2048;
 
 impl HttpRegistry {
-    /// Fetches pull tokens for `repos` in a few requests, using the token protocol's repeated
+    /// Fetches tokens for `repos` in a few requests, using the token protocol's repeated
     /// `scope`. Best effort: a batch that fails is left to the per-repository path, which retries
     /// and names the repository at fault; a token that grants only part of its batch is renewed
     /// per repository when the registry refuses it.
-    pub(super) async fn prefetch_pull_tokens(&self, repos: &[&RepoPath]) {
+    pub(super) async fn prefetch_tokens(&self, repos: &[&RepoPath]) {
         if !matches!(self.scheme, Scheme::Bearer(_)) {
             return;
         }
         let mut seen = HashSet::new();
         let distinct: Vec<&RepoPath> = repos.iter().copied().filter(|repo| seen.insert(repo.as_str())).collect();
-        futures::stream::iter(scope_batches(&distinct, SCOPE_BYTES_PER_TOKEN))
+        futures::stream::iter(scope_batches(&distinct, self.access, SCOPE_BYTES_PER_TOKEN))
             .for_each_concurrent(self.concurrency, |batch| async move {
                 let Ok(response) = self.token_request(&batch, false).await else { return };
                 let Ok(token) = read_token(response, &batch).await else { return };
@@ -41,7 +41,7 @@ impl HttpRegistry {
             .await;
     }
 
-    /// Asks the token service for the pull scope of `repos` (none: just to log in), with
+    /// Asks the token service for `repos` with this registry's access (none: just to log in), with
     /// retries when `retry`: a GET with the password, or, with an identity token, the OAuth2
     /// refresh-token grant (a form POST, as docker sends it). A service that refuses the POST
     /// (404, 405) is asked with GET, the refresh token as the password, as containerd falls back.
@@ -49,7 +49,7 @@ impl HttpRegistry {
         let Scheme::Bearer(Challenge::Bearer { realm, service }) = &self.scheme else {
             unreachable!("token requests are only made for Bearer registries")
         };
-        let scopes: Vec<String> = repos.iter().map(|repo| pull_scope(repo)).collect();
+        let scopes: Vec<String> = repos.iter().map(|repo| scope(repo, self.access)).collect();
         let get = || {
             let mut query: Vec<(&str, String)> = Vec::new();
             query.extend(service.iter().map(|service| ("service", service.clone())));
@@ -84,7 +84,7 @@ impl HttpRegistry {
         Ok(response)
     }
 
-    /// The pull token for one repository, from the cache or from the token service.
+    /// The token for one repository, from the cache or from the token service.
     pub(super) async fn token(&self, repo: &RepoPath) -> Result<Arc<str>, LookupError> {
         if let Some(cached) = self.tokens.lock().expect("token cache").get(repo.as_str())
             && cached.expires > Instant::now()
@@ -104,11 +104,23 @@ impl HttpRegistry {
     }
 }
 
-fn pull_scope(repo: &RepoPath) -> String {
-    format!("repository:{repo}:pull")
+/// What a run does in the registry's repositories: `plan` and `status` read, `mirror` writes
+/// too (a push token also reads, so one token serves both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Pull,
+    Push,
 }
 
-/// A pull token and when to stop using it.
+/// A resource scope of the token protocol (distribution's `token-scope` specification).
+fn scope(repo: &RepoPath, access: Access) -> String {
+    match access {
+        Access::Pull => format!("repository:{repo}:pull"),
+        Access::Push => format!("repository:{repo}:pull,push"),
+    }
+}
+
+/// A token and when to stop using it.
 #[derive(Debug, Clone)]
 pub(super) struct CachedToken {
     token: Arc<str>,
@@ -123,7 +135,7 @@ async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<CachedTok
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             let names: Vec<&str> = repos.iter().map(|r| r.as_str()).collect();
             return Err(LookupError::Unauthorized(format!(
-                "the token service refused a pull token for {}",
+                "the token service refused a token for {}",
                 names.join(", ")
             )));
         }
@@ -143,13 +155,13 @@ async fn read_token(response: Response, repos: &[&RepoPath]) -> Result<CachedTok
     Ok(CachedToken { token, expires: Instant::now() + Duration::from_secs(lifetime) })
 }
 
-/// Splits repositories, in order, into batches whose pull scopes add up to at most `budget`
-/// bytes (a repository longer than that gets a batch of its own).
-fn scope_batches<'a>(repos: &[&'a RepoPath], budget: usize) -> Vec<Vec<&'a RepoPath>> {
+/// Splits repositories, in order, into batches whose scopes add up to at most `budget` bytes
+/// (a repository longer than that gets a batch of its own).
+fn scope_batches<'a>(repos: &[&'a RepoPath], access: Access, budget: usize) -> Vec<Vec<&'a RepoPath>> {
     let mut batches: Vec<Vec<&RepoPath>> = Vec::new();
     let mut used = 0;
     for &repo in repos {
-        let size = pull_scope(repo).len();
+        let size = scope(repo, access).len();
         match batches.last_mut() {
             Some(batch) if used + size <= budget => batch.push(repo),
             _ => {
@@ -175,7 +187,7 @@ mod tests {
         let owned = repos(&["a/one", "a/two", "a/three", "b/four"]);
         let refs: Vec<&RepoPath> = owned.iter().collect();
         // "repository:a/one:pull" is 21 bytes: two fit in 45, a third does not.
-        let batches = scope_batches(&refs, 45);
+        let batches = scope_batches(&refs, Access::Pull, 45);
         let names: Vec<Vec<&str>> = batches.iter().map(|b| b.iter().map(|r| r.as_str()).collect()).collect();
         assert_eq!(names, vec![vec!["a/one", "a/two"], vec!["a/three", "b/four"]]);
     }
@@ -184,9 +196,9 @@ mod tests {
     fn a_repository_longer_than_the_budget_gets_its_own_batch() {
         let owned = repos(&["short", "a/very/long/repository/name", "x"]);
         let refs: Vec<&RepoPath> = owned.iter().collect();
-        let batches = scope_batches(&refs, 20);
+        let batches = scope_batches(&refs, Access::Pull, 20);
         assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
-        assert!(scope_batches(&[], 20).is_empty());
+        assert!(scope_batches(&[], Access::Pull, 20).is_empty());
     }
 
     #[test]
@@ -200,7 +212,7 @@ mod tests {
             })
             .collect();
         let refs: Vec<&RepoPath> = owned.iter().collect();
-        let batches = scope_batches(&refs, SCOPE_BYTES_PER_TOKEN);
+        let batches = scope_batches(&refs, Access::Push, SCOPE_BYTES_PER_TOKEN);
         assert!(batches.len() <= 2, "{} token requests for 30 repositories", batches.len());
         assert_eq!(batches.concat().len(), 30);
     }

@@ -1,6 +1,6 @@
 //! The output of `apply`: what was written, and what the ESS installer still needs.
 
-use super::OutputFormat;
+use super::{OutputFormat, write_written};
 use super::document::PlanReport;
 use super::table::summary_line;
 use crate::cluster::installer::{InstallerReport, Reference};
@@ -16,7 +16,20 @@ pub struct ApplyReport<'a> {
     pub namespace: &'a str,
     pub server_dry_run: bool,
     pub resources: &'a [Change],
-    pub installer: &'a InstallerReport,
+    /// What the ESS installer still needs (images_digests input).
+    pub installer: Option<&'a InstallerReport>,
+    /// The overlay written and the helm command to run (a chart's values).
+    pub helm: Option<&'a HelmNext>,
+}
+
+/// After apply with a chart's values: where the overlay went, and the helm command that uses it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmNext {
+    pub values_out: String,
+    /// False in a server dry run, which leaves the file as it was.
+    pub written: bool,
+    pub command: String,
 }
 
 /// `apiVersion: essregistry/v1`, `kind: Apply`: the plan's fields, and what was done.
@@ -28,7 +41,10 @@ struct ApplyDocument<'a> {
     context: &'a str,
     namespace: &'a str,
     dry_run: &'static str,
-    installer: &'a InstallerReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    installer: Option<&'a InstallerReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm: Option<&'a HelmNext>,
 }
 
 pub fn write_apply(report: &ApplyReport, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
@@ -41,6 +57,7 @@ pub fn write_apply(report: &ApplyReport, format: OutputFormat, out: &mut dyn Wri
         namespace: report.namespace,
         dry_run: if report.server_dry_run { "server" } else { "none" },
         installer: report.installer,
+        helm: report.helm,
     };
     match format {
         OutputFormat::Json => {
@@ -49,6 +66,7 @@ pub fn write_apply(report: &ApplyReport, format: OutputFormat, out: &mut dyn Wri
         }
         OutputFormat::Yaml => out.write_all(serde_yaml::to_string(&document).map_err(io::Error::other)?.as_bytes()),
         OutputFormat::Table => write_apply_table(report, out),
+        OutputFormat::Values => write_written(report.plan, out),
     }
 }
 
@@ -65,7 +83,29 @@ fn write_apply_table(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
         };
         writeln!(out, "{}/{} {done}{suffix}", change.kind.to_lowercase(), change.name)?;
     }
-    write_installer(report.installer, out)
+    if let Some(helm) = report.helm {
+        write_helm_next(report.plan, helm, out)?;
+    }
+    match report.installer {
+        Some(installer) => write_installer(installer, out),
+        None => Ok(()),
+    }
+}
+
+fn write_helm_next(plan: &Plan, helm: &HelmNext, out: &mut dyn Write) -> io::Result<()> {
+    if helm.written {
+        writeln!(out, "values overlay written to {}", helm.values_out)?;
+    } else {
+        writeln!(out, "values overlay not written to {} (server dry run)", helm.values_out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Next, let Helm point the pods at the local registry (this plugin never runs helm):")?;
+    writeln!(out, "  {}", helm.command)?;
+    let left_out = plan.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
+    if !left_out.is_empty() {
+        writeln!(out, "  Still pulling from upstream: {}", left_out.join(", "))?;
+    }
+    Ok(())
 }
 
 /// The installer section, shared with `status`.
@@ -94,15 +134,20 @@ pub fn write_installer(installer: &InstallerReport, out: &mut dyn Write) -> io::
     Ok(())
 }
 
-/// The two manifests, as `kubectl create ... --dry-run=client -o yaml|json` prints them.
+/// The manifests, as `kubectl create ... --dry-run=client -o yaml|json` prints them; `-o values`
+/// prints what is written for the images instead.
 pub fn write_manifests(
-    configmap: &ConfigMap,
+    plan: &Plan,
+    configmap: Option<&ConfigMap>,
     secret: Option<&Secret>,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     // Through serde_json's sorted maps, so fields come in kubectl's (alphabetical) order.
-    let mut items = vec![serde_json::to_value(configmap).map_err(io::Error::other)?];
+    let mut items = Vec::new();
+    if let Some(configmap) = configmap {
+        items.push(serde_json::to_value(configmap).map_err(io::Error::other)?);
+    }
     if let Some(secret) = secret {
         items.push(serde_json::to_value(secret).map_err(io::Error::other)?);
     }
@@ -128,5 +173,6 @@ pub fn write_manifests(
             }
             Ok(())
         }
+        OutputFormat::Values => write_written(plan, out),
     }
 }

@@ -18,8 +18,12 @@ pub struct PlanReport<'a> {
     pub images: Vec<ImageReport<'a>>,
     /// Entries the ConfigMap leaves out, which keep pulling from upstream.
     pub still_upstream: Vec<String>,
-    /// The string the ConfigMap's `data.images_digests` will hold.
-    pub config_map: &'a str,
+    /// The string the ConfigMap's `data.images_digests` will hold (images_digests input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<&'a str>,
+    /// The values overlay for a chart's values (`--chart`, `--release`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helm_values: Option<&'a serde_yaml::Mapping>,
     /// What applying would change, per object (absent with `--offline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<&'a [Change]>,
@@ -31,7 +35,8 @@ pub struct ImageReport<'a> {
     pub entries: Vec<String>,
     pub source: String,
     pub target: String,
-    pub expected_digest: &'a str,
+    /// None for an image pinned by its tag alone.
+    pub expected_digest: Option<&'a str>,
     pub observed_digest: Option<&'a str>,
     pub state: ImageState,
     pub digest_action: DigestAction,
@@ -47,10 +52,13 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
             .images
             .iter()
             .map(|p| ImageReport {
-                entries: p.image.entries.iter().map(|&i| plan.entries[i].name()).collect(),
-                source: format!("{}@{}", p.image.source(), p.image.digest),
+                entries: p.image.entries.iter().map(|&i| plan.entries[i].clone()).collect(),
+                source: match &p.image.digest {
+                    Some(digest) => format!("{}@{digest}", p.image.source()),
+                    None => p.image.source(),
+                },
                 target: format!("{}/{}", plan.registry, p.image),
-                expected_digest: p.image.digest.as_str(),
+                expected_digest: p.image.digest.as_ref().map(|d| d.as_str()),
                 observed_digest: p.finding.observed.as_ref().map(|d| d.as_str()),
                 state: p.finding.state,
                 digest_action: p.action,
@@ -66,7 +74,8 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
             summary: plan.summary(),
             images,
             still_upstream: plan.still_upstream(),
-            config_map: &plan.configmap,
+            config_map: plan.configmap(),
+            helm_values: plan.overlay().map(|overlay| &overlay.values),
             resources: plan.resources.as_deref(),
         }
     }

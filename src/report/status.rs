@@ -27,6 +27,7 @@ pub fn write_status(report: &StatusReport, format: OutputFormat, color: bool, ou
         }
         OutputFormat::Yaml => out.write_all(serde_yaml::to_string(&document).map_err(io::Error::other)?.as_bytes()),
         OutputFormat::Table => write_table(report, color, out),
+        OutputFormat::Values => out.write_all(report.overlay.as_deref().unwrap_or_default().as_bytes()),
     }
 }
 

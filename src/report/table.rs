@@ -3,7 +3,7 @@
 
 use crate::check::ImageState;
 use crate::cluster::objects::Action;
-use crate::plan::{DigestAction, Plan};
+use crate::plan::{DigestAction, Plan, Written};
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use std::io::{self, Write};
@@ -38,7 +38,7 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
             DigestAction::UseLocal => format!("use-local {}", p.finding.observed.as_ref().map_or("", |d| d.short())),
             action => action.as_str().to_owned(),
         };
-        let used_by: Vec<String> = p.image.entries.iter().map(|&i| plan.entries[i].name()).collect();
+        let used_by: Vec<String> = p.image.entries.iter().map(|&i| plan.entries[i].clone()).collect();
         table.add_row([
             paint(p.finding.state),
             p.image.source(),
@@ -72,12 +72,20 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
 
     writeln!(out)?;
     match &plan.resources {
-        None => {
-            writeln!(out, "ConfigMap data.images_digests, as it would be written:")?;
-            for line in plan.configmap.lines() {
-                writeln!(out, "  {line}")?;
+        None => match &plan.written {
+            Written::ConfigMap(text) => {
+                writeln!(out, "ConfigMap data.images_digests, as it would be written:")?;
+                for line in text.lines() {
+                    writeln!(out, "  {line}")?;
+                }
             }
-        }
+            Written::HelmValues(overlay) => {
+                writeln!(out, "Helm values overlay, as it would be written (-o values prints it alone):")?;
+                for line in overlay.render().lines() {
+                    writeln!(out, "  {line}")?;
+                }
+            }
+        },
         Some(changes) => {
             for change in changes {
                 writeln!(out, "{} {}/{}: {}", change.kind, change.namespace, change.name, change.action.as_str())?;

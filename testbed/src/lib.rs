@@ -3,6 +3,7 @@
 //! Everything a test starts is stopped when its handle is dropped.
 
 pub mod apiserver;
+pub mod bundles;
 pub mod faults;
 pub mod images;
 pub mod kubectl;
@@ -13,6 +14,7 @@ pub mod scenario;
 mod timestamp;
 pub mod tls;
 pub mod token;
+pub mod upstream;
 
 use std::net::TcpListener;
 

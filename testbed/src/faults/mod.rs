@@ -41,6 +41,31 @@ pub enum Fault {
     Truncate,
     /// Answer 401 with a Basic challenge.
     Unauthorized,
+    /// Forward, then close the connection instead of passing the answer on: the registry did
+    /// the work (an upload chunk stored, a blob committed) and the client never hears so.
+    LoseAnswer,
+    /// Answer `status` with a distribution error body `{"errors":[{code, message, detail}]}`,
+    /// without forwarding: a registry refusing what it was sent, in its own words.
+    Refuse { status: u16, code: &'static str, message: &'static str, detail: String },
+}
+
+impl Fault {
+    /// What distribution answers a manifest PUT naming a blob it does not hold: 400
+    /// `MANIFEST_BLOB_UNKNOWN`, the blob's digest as the detail.
+    pub fn manifest_blob_unknown(digest: &str) -> Fault {
+        Fault::Refuse {
+            status: 400,
+            code: "MANIFEST_BLOB_UNKNOWN",
+            message: "blob unknown to registry",
+            detail: digest.to_owned(),
+        }
+    }
+
+    /// What a registry answers a manifest it will not take (a media type or a layer it
+    /// refuses, as Quay or Artifactory do by policy): 400 `MANIFEST_INVALID`.
+    pub fn manifest_invalid(detail: &str) -> Fault {
+        Fault::Refuse { status: 400, code: "MANIFEST_INVALID", message: "manifest invalid", detail: detail.to_owned() }
+    }
 }
 
 /// Breaks requests whose path contains `path` (and whose method is `method`, when given),
@@ -237,7 +262,13 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
             log(0);
             return Err(std::io::Error::other("reset by the fault proxy"));
         }
-        Some(Fault::StripDigest | Fault::Truncate) | None => {}
+        Some(Fault::Refuse { status, code, message, detail }) => {
+            log(status);
+            let body = serde_json::json!({"errors": [{"code": code, "message": message, "detail": detail}]});
+            let response = Response::builder().status(status).header("content-type", "application/json");
+            return Ok(response.body(whole(Bytes::from(body.to_string()))).expect("response"));
+        }
+        Some(Fault::StripDigest | Fault::Truncate | Fault::LoseAnswer) | None => {}
     }
     if let Some(early) = quirks::before_forwarding(&shared, &method, &path, request.headers()) {
         log(early.status().as_u16());
@@ -257,6 +288,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     }
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let (parts, body) = quirks::after_forwarding(&shared, &method, &path, parts, body);
+    if fault == Some(Fault::LoseAnswer) {
+        log(0);
+        return Err(std::io::Error::other("answer lost by the fault proxy"));
+    }
     log(parts.status.as_u16());
     let body = if fault == Some(Fault::Truncate) { cut(body) } else { whole(body) };
     Ok(Response::from_parts(parts, body))

@@ -1,0 +1,87 @@
+//! Bundles: the images carried across the air gap, as an OCI image layout (a folder) or that
+//! folder packed into a `.tar`, `.tar.gz` or `.tar.zst`, with the images_digests they were made
+//! from. The file system side only; what goes in is decided by `mirror`.
+
+pub mod archive;
+pub mod layout;
+
+use crate::error::Error;
+use archive::Packing;
+use layout::{DIGESTS_FILE, Layout};
+use std::path::{Path, PathBuf};
+
+/// A bundle opened for reading; an archive is unpacked into a temporary folder, removed on drop.
+pub struct OpenBundle {
+    pub layout: Layout,
+    _unpacked: Option<tempfile::TempDir>,
+}
+
+/// Opens `--from-bundle PATH`. Errors (exit 2): no such path, a docker-archive, not a layout.
+pub fn open(path: &Path) -> Result<OpenBundle, Error> {
+    let refused = |why: String| {
+        Error::usage(
+            format!("--from-bundle {}: {why}", path.display()),
+            "give the folder or archive written by `kubectl essregistry mirror --to-bundle`",
+        )
+    };
+    if !path.exists() {
+        return Err(refused("no such file or folder".into()));
+    }
+    let packing = if path.is_dir() { Packing::Folder } else { archive_packing(path) };
+    if packing == Packing::Folder {
+        return Ok(OpenBundle { layout: Layout::open(path).map_err(refused)?, _unpacked: None });
+    }
+    let near = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let unpacked = tempfile::Builder::new()
+        .prefix(".essregistry-unpacked-")
+        .tempdir_in(near)
+        .or_else(|_| tempfile::tempdir())
+        .map_err(|e| refused(format!("cannot make a folder to unpack it in: {e}")))?;
+    archive::unpack(path, packing, unpacked.path())
+        .map_err(|e| refused(format!("cannot unpack it: {}", crate::output::describe_io(&e))))?;
+    let layout = Layout::open(unpacked.path()).map_err(refused)?;
+    Ok(OpenBundle { layout, _unpacked: Some(unpacked) })
+}
+
+/// An archive's packing by its name; a file with another name is read as a plain tar (that is
+/// what `docker save` writes, and what it is refused for is found inside).
+fn archive_packing(path: &Path) -> Packing {
+    match Packing::of(path) {
+        Packing::Folder => Packing::Tar,
+        packing => packing,
+    }
+}
+
+/// The images_digests inside a bundle given as `-f PATH`: `Ok(None)` when PATH is not a
+/// bundle (a plain images_digests file).
+pub fn digests_in(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Error> {
+    let missing = || {
+        Error::usage(
+            format!("{} is a bundle without an images_digests.yml", path.display()),
+            "pass the images_digests.yml it was made from with -f FILE",
+        )
+    };
+    let read_error = |e: std::io::Error| Error::ReadInput { path: path.to_owned(), source: e };
+    if path.is_dir() {
+        let file = path.join(DIGESTS_FILE);
+        if !file.is_file() {
+            return Err(missing());
+        }
+        return std::fs::read(&file).map(Some).map_err(|e| Error::ReadInput { path: file, source: e });
+    }
+    match Packing::of(path) {
+        Packing::Folder => Ok(None),
+        packing => {
+            archive::read_member(path, packing, DIGESTS_FILE, limit).map_err(read_error)?.map(Some).ok_or_else(missing)
+        }
+    }
+}
+
+/// Where `--to-bundle PATH` is assembled: the folder itself, or for an archive a folder beside
+/// it (`PATH.d`) that a rerun resumes from, packed into PATH at the end.
+pub fn staging(path: &Path) -> (PathBuf, Packing) {
+    match Packing::of(path) {
+        Packing::Folder => (path.to_owned(), Packing::Folder),
+        packing => (PathBuf::from(format!("{}.d", path.display())), packing),
+    }
+}

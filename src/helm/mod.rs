@@ -1,0 +1,90 @@
+//! The matrix-stack Helm chart as input: its values (values.yaml, or the chart archive), the
+//! admin's own values laid over them as Helm lays them, or a deployed release read back; the
+//! image blocks found in them; and the values overlay that points every ready block at the
+//! local registry. Pure but for `input`, the adapter that reads files and the cluster.
+
+mod archive;
+mod blocks;
+mod command;
+pub mod input;
+mod merge;
+mod overlay;
+mod release;
+mod values;
+
+pub use command::command;
+pub use overlay::{Overlay, pull_secrets};
+pub use release::{Release, pod_selector};
+
+use crate::mapping::Pinned;
+use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
+use serde_yaml::Mapping;
+
+/// One `image` block of the chart's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageBlock {
+    /// Its values path (`postgres.postgresExporter.image`): how every output names it.
+    pub path: String,
+    /// The keys that lead to it, for the overlay to set its fields.
+    pub keys: Vec<String>,
+    pub server: RegistryHost,
+    pub repository: RepoPath,
+    pub tag: Option<Tag>,
+    pub digest: Option<Digest>,
+    /// False below an `enabled: false`: the component is not deployed now.
+    pub enabled: bool,
+}
+
+impl Pinned for ImageBlock {
+    fn name(&self) -> String {
+        self.path.clone()
+    }
+    fn server(&self) -> &RegistryHost {
+        &self.server
+    }
+    fn path(&self) -> &RepoPath {
+        &self.repository
+    }
+    fn tag(&self) -> Option<&Tag> {
+        self.tag.as_ref()
+    }
+    fn digest(&self) -> Option<&Digest> {
+        self.digest.as_ref()
+    }
+    fn line(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// One layer of values and what messages call it: the chart's values.yaml, a `--values` file,
+/// a release's user values.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub name: String,
+    pub values: Mapping,
+}
+
+/// The layers in Helm's order, the chart's first, and the values they make together.
+#[derive(Debug, Clone)]
+pub struct Values {
+    pub layers: Vec<Layer>,
+    pub merged: Mapping,
+}
+
+impl Values {
+    pub fn new(chart: Layer, user: Vec<Layer>) -> Values {
+        let merged = merge::coalesce(merge::user_values(user.iter().map(|l| l.values.clone())), &chart.values);
+        let mut layers = vec![chart];
+        layers.extend(user);
+        Values { layers, merged }
+    }
+
+    /// The layer that set the value at `keys`: the last one that holds something there.
+    pub fn origin(&self, keys: &[String]) -> Option<&str> {
+        self.layers
+            .iter()
+            .rev()
+            .find(|layer| merge::lookup(&layer.values, keys).is_some_and(|v| !v.is_null()))
+            .map(|layer| layer.name.as_str())
+    }
+}

@@ -1,0 +1,182 @@
+//! The values overlay: laid over the chart's values and the admin's own (`-f yours.yaml -f
+//! overlay.yaml`), it sets `registry`, `repository` and `digest` on every block whose image is
+//! ready, so that the chart's template (`_pods.tpl`) renders `registry/repository@digest` and
+//! pulls it `IfNotPresent`; and it names the pull secret in the top-level `image.pullSecrets`,
+//! which every pod takes. Blocks that are not ready are left out, and keep pulling from upstream.
+
+use super::ImageBlock;
+use crate::plan::{DigestAction, ImagePlan};
+use crate::reference::RegistryHost;
+use serde_yaml::{Mapping, Value};
+
+const HEADER: &str = "# Written by kubectl-essregistry: the chart's image blocks pulled from the local registry.\n\
+                      # Lay it over your own values, last: helm upgrade ... -f yours.yaml -f this-file.yaml\n";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    pub values: Mapping,
+    /// The blocks left out, not ready: they still pull from upstream.
+    pub left_out: Vec<String>,
+}
+
+impl Overlay {
+    /// `image_of_block[i]` is the index in `images` of `blocks[i]`'s image; `pull_secrets` is the
+    /// list to set as `image.pullSecrets`, if any.
+    pub fn new(
+        blocks: &[ImageBlock],
+        images: &[ImagePlan],
+        image_of_block: &[usize],
+        registry: &RegistryHost,
+        pull_secrets: Option<Value>,
+    ) -> Overlay {
+        let mut values = Mapping::new();
+        if let Some(list) = pull_secrets {
+            set(&mut values, &["image".to_owned()], "pullSecrets", list);
+        }
+        let mut left_out = Vec::new();
+        for (block, &index) in blocks.iter().zip(image_of_block) {
+            let plan = &images[index];
+            if !plan.ready() {
+                left_out.push(block.path.clone());
+                continue;
+            }
+            set(&mut values, &block.keys, "registry", Value::from(registry.as_str()));
+            set(&mut values, &block.keys, "repository", Value::from(plan.image.target.as_str()));
+            // `null` removes a digest the chart or the admin pinned, so the image is pulled by tag.
+            let digest = match (plan.action, plan.written_digest()) {
+                (DigestAction::Drop, _) | (_, None) => Value::Null,
+                (_, Some(digest)) => Value::from(digest.as_str()),
+            };
+            set(&mut values, &block.keys, "digest", digest);
+        }
+        Overlay { values, left_out }
+    }
+
+    /// The overlay as a values file: what it is and how to use it, the blocks left out, then
+    /// the values. Nothing in it changes from run to run unless the images do.
+    pub fn render(&self) -> String {
+        let mut text = HEADER.to_owned();
+        if !self.left_out.is_empty() {
+            text.push_str(&format!("# Not ready, still pulling from upstream: {}\n", self.left_out.join(", ")));
+        }
+        if self.values.get("image").is_some() {
+            text.push_str("# image.pullSecrets keeps the pull secrets your values name: Helm replaces a list whole.\n");
+        }
+        text.push_str(&serde_yaml::to_string(&self.values).expect("values of strings always serialise"));
+        text
+    }
+}
+
+/// The top-level `image.pullSecrets` that makes pods use `secret`: the list the values have,
+/// with `secret` added, since Helm replaces a list rather than merging it. None when the list
+/// names it already.
+pub fn pull_secrets(values: &Mapping, secret: &str) -> Option<Value> {
+    let current = values.get("image").and_then(|i| i.get("pullSecrets")).and_then(Value::as_sequence);
+    let named = |item: &Value| item.get("name").and_then(Value::as_str) == Some(secret);
+    if current.is_some_and(|list| list.iter().any(named)) {
+        return None;
+    }
+    let mut list = current.cloned().unwrap_or_default();
+    let mut ours = Mapping::new();
+    ours.insert("name".into(), secret.into());
+    list.push(Value::Mapping(ours));
+    Some(Value::Sequence(list))
+}
+
+/// Sets `field` of the mapping at `keys`, making the mappings on the way.
+fn set(values: &mut Mapping, keys: &[String], field: &str, value: Value) {
+    let mut current = values;
+    for key in keys {
+        let entry = current.entry(Value::from(key.as_str())).or_insert_with(|| Value::Mapping(Mapping::new()));
+        if !entry.is_mapping() {
+            *entry = Value::Mapping(Mapping::new());
+        }
+        current = entry.as_mapping_mut().expect("made a mapping above");
+    }
+    current.insert(Value::from(field), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Finding, ImageState};
+    use crate::mapping::{Layout, Mapping as Targets, map_images};
+    use crate::plan::{MismatchPolicy, decide, image_of_entry};
+    use crate::reference::{Digest, RepoPath, Tag};
+
+    fn block(path: &str, repository: &str, digest: Option<Digest>) -> ImageBlock {
+        ImageBlock {
+            path: path.to_owned(),
+            keys: path.split('.').map(str::to_owned).collect(),
+            server: RegistryHost::parse("docker.io").unwrap(),
+            repository: RepoPath::parse(repository).unwrap(),
+            tag: Some(Tag::parse("1.0").unwrap()),
+            digest,
+            enabled: true,
+        }
+    }
+
+    fn overlay(states: [(ImageState, Option<Digest>); 3], policy: MismatchPolicy, secrets: Option<Value>) -> Overlay {
+        let blocks = [
+            block("matrixTools.image", "element-hq/matrix-tools", None),
+            block(
+                "postgres.postgresExporter.image",
+                "prometheuscommunity/postgres-exporter",
+                Some(Digest::of(b"pinned")),
+            ),
+            block("postgres.image", "postgres", None),
+        ];
+        let registry = RegistryHost::parse("reg.local:5000").unwrap();
+        let targets = Targets { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
+        let images = map_images(&blocks, &targets).unwrap();
+        let findings = states
+            .into_iter()
+            .map(|(state, observed)| Finding { state, observed, reason: None, fix: None, warning: None })
+            .collect();
+        let plans = decide(images, findings, policy);
+        Overlay::new(&blocks, &plans, &image_of_entry(blocks.len(), &plans), &registry, secrets)
+    }
+
+    #[test]
+    fn ready_blocks_get_the_local_registry_and_a_digest_and_the_rest_are_listed() {
+        let local = Digest::of(b"local");
+        let states =
+            [(ImageState::Present, Some(local.clone())), (ImageState::Present, None), (ImageState::Missing, None)];
+        let overlay = overlay(states, MismatchPolicy::Fail, None);
+        let tools = &overlay.values["matrixTools"]["image"];
+        assert_eq!(tools["registry"], Value::from("reg.local:5000"));
+        assert_eq!(tools["repository"], Value::from("element-hq/matrix-tools"));
+        assert_eq!(tools["digest"], Value::from(local.as_str()), "the tag's digest in the local registry");
+        let exporter = &overlay.values["postgres"]["postgresExporter"]["image"];
+        assert_eq!(exporter["digest"], Value::from(Digest::of(b"pinned").as_str()), "the pinned digest is kept");
+        assert!(overlay.values["postgres"].get("image").is_none());
+        assert_eq!(overlay.left_out, ["postgres.image"]);
+        let text = overlay.render();
+        assert!(text.contains("# Not ready, still pulling from upstream: postgres.image\n"), "{text}");
+        assert!(text.contains("matrixTools:\n  image:\n    registry: reg.local:5000\n    repository: element-hq/matrix-tools\n    digest: sha256:"), "{text}");
+    }
+
+    #[test]
+    fn a_dropped_digest_is_removed_with_null_and_the_pull_secret_joins_the_list() {
+        let local = Digest::of(b"local");
+        let states = [
+            (ImageState::Present, Some(local.clone())),
+            (ImageState::Mismatch, Some(local.clone())),
+            (ImageState::Present, Some(local)),
+        ];
+        let theirs: Mapping = serde_yaml::from_str("image:\n  pullSecrets:\n  - name: theirs\n").unwrap();
+        let secrets = pull_secrets(&theirs, "ess-local-registry");
+        let overlay = overlay(states, MismatchPolicy::Drop, secrets);
+        assert_eq!(overlay.values["postgres"]["postgresExporter"]["image"]["digest"], Value::Null);
+        let names: Vec<_> = overlay.values["image"]["pullSecrets"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["theirs", "ess-local-registry"]);
+        assert!(overlay.render().contains("# image.pullSecrets keeps the pull secrets your values name"));
+        let already: Mapping = serde_yaml::from_str("image:\n  pullSecrets:\n  - name: ess-local-registry\n").unwrap();
+        assert_eq!(pull_secrets(&already, "ess-local-registry"), None);
+    }
+}

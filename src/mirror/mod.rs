@@ -1,0 +1,13 @@
+//! `mirror`: carrying images across the air gap with their digests, from upstream (or a
+//! bundle) to the local registry (or a bundle). The same targets as `plan`, the same registry
+//! transport; what moves is decided here, how bytes move is the registry adapter's and the
+//! bundle's.
+
+pub mod copy;
+pub mod sink;
+pub mod source;
+mod verify;
+
+pub use copy::{CopyOptions, FailureKind, Item, Outcome, Progress, copy_all};
+pub use sink::{Destination, Sink};
+pub use source::{Origin, Source, SourceMirror, Upstreams};

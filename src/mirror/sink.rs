@@ -1,0 +1,161 @@
+//! Where images are copied to: the local registry (blobs mounted across repositories where it
+//! allows, manifests pushed byte for byte) or a bundle being written.
+
+use super::source::Failure;
+use super::verify::{ByteStream, Verdict};
+use crate::bundle::layout::{Layout, Named};
+use crate::oci::{Descriptor, Manifest};
+use crate::reference::{Digest, RepoPath};
+use crate::registry::{HttpRegistry, LookupError, ManifestStore, RawManifest, Upload};
+use std::sync::Mutex;
+
+pub enum Sink {
+    Registry(Box<HttpRegistry>),
+    /// The layout, and the images named so far (written to `index.json` at the end).
+    Bundle {
+        layout: Layout,
+        named: Mutex<Vec<Named>>,
+    },
+}
+
+/// Where one image goes.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    /// The repository in the local registry (unused for a bundle).
+    pub repo: RepoPath,
+    /// The tag, or None for an image known by its digest alone.
+    pub tag: Option<String>,
+    /// The name a bundle gives it: the upstream reference with its tag.
+    pub name: String,
+}
+
+impl Sink {
+    /// Whether the destination already holds `digest` under its tag, whole: a registry was
+    /// given the manifest by tag only after everything it refers to (it checks); a bundle is
+    /// walked on disk, without reading the blobs' bytes.
+    pub async fn holds(&self, to: &Destination, digest: &Digest) -> Result<bool, Failure> {
+        match self {
+            Sink::Registry(registry) => {
+                let reference = to.tag.clone().unwrap_or_else(|| digest.to_string());
+                Ok(registry.head(&to.repo, &reference).await?.is_some_and(|head| head.digest == *digest))
+            }
+            Sink::Bundle { layout, .. } => Ok(layout_holds(layout, digest, 0)),
+        }
+    }
+
+    /// Names an image a bundle already held whole (its `index.json` may have been left
+    /// unwritten by an interrupted run).
+    pub fn name_held(&self, to: &Destination, digest: &Digest) {
+        if let Sink::Bundle { layout, named } = self
+            && let Ok(Some(bytes)) = layout.read_manifest(digest)
+        {
+            named.lock().expect("names").push(Named {
+                name: to.name.clone(),
+                media_type: media_type_of(&bytes, None),
+                digest: digest.clone(),
+                size: bytes.len() as u64,
+            });
+        }
+    }
+
+    /// Makes sure the destination holds the blob. `placed` is a repository of the same registry
+    /// known to hold it already (mounted from there where the registry allows). Returns the
+    /// bytes sent: 0 when the blob was there or mounted.
+    pub async fn put_blob(
+        &self,
+        to: &Destination,
+        blob: &Descriptor,
+        placed: Option<&RepoPath>,
+        bytes: impl AsyncFnOnce() -> Result<ByteStream, Failure>,
+    ) -> Result<u64, Failure> {
+        let verdict = Verdict::default();
+        match self {
+            Sink::Bundle { layout, .. } => {
+                if layout.has_blob(blob) {
+                    return Ok(0);
+                }
+                let stream = super::verify::verified(bytes().await?, blob, &verdict);
+                layout.write_blob(&blob.digest, stream).await.map_err(|e| match verdict.mismatch() {
+                    Some(why) => Failure::Corrupt(why.to_owned()),
+                    None => Failure::Image(format!(
+                        "cannot write blob {} into the bundle: {}",
+                        blob.digest,
+                        crate::output::describe_io(&e)
+                    )),
+                })
+            }
+            Sink::Registry(registry) => {
+                let from = placed.filter(|repo| **repo != to.repo);
+                if from.is_none() && registry.has_blob(&to.repo, &blob.digest).await? {
+                    return Ok(0);
+                }
+                let location = match registry.mount_blob(&to.repo, &blob.digest, from).await? {
+                    Ok(Upload::Mounted | Upload::Sent) => return Ok(0),
+                    Err(location) => location,
+                };
+                let stream = super::verify::verified(bytes().await?, blob, &verdict);
+                let body = reqwest::Body::wrap_stream(stream);
+                registry.finish_upload(&to.repo, location, &blob.digest, blob.size, body).await.map_err(
+                    |error| match (verdict.mismatch(), error) {
+                        (Some(why), _) => Failure::Corrupt(why.to_owned()),
+                        (None, error) => Failure::from(error),
+                    },
+                )?;
+                Ok(blob.size)
+            }
+        }
+    }
+
+    /// Stores a manifest under `reference` (a digest, or at the end the tag), bytes unchanged.
+    pub async fn put_manifest(
+        &self,
+        to: &Destination,
+        reference: Option<&str>,
+        digest: &Digest,
+        manifest: &RawManifest,
+    ) -> Result<(), Failure> {
+        match self {
+            Sink::Registry(registry) => {
+                let reference = reference.unwrap_or(digest.as_str());
+                registry.push_manifest(&to.repo, reference, manifest).await.map_err(|error| match error {
+                    LookupError::Failed(why) => Failure::Image(why),
+                    refused => Failure::from(refused),
+                })
+            }
+            Sink::Bundle { layout, named } => {
+                layout.write_manifest(digest, &manifest.bytes).map_err(|e| {
+                    Failure::Image(format!("cannot write into the bundle: {}", crate::output::describe_io(&e)))
+                })?;
+                if reference.is_some() {
+                    named.lock().expect("names").push(Named {
+                        name: to.name.clone(),
+                        media_type: media_type_of(&manifest.bytes, manifest.media_type.as_deref()),
+                        digest: digest.clone(),
+                        size: manifest.bytes.len() as u64,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The media type an index entry gives a manifest: as sent, else as the document declares it.
+fn media_type_of(bytes: &[u8], sent: Option<&str>) -> String {
+    sent.map(str::to_owned)
+        .or_else(|| crate::oci::declared_media_type(bytes))
+        .unwrap_or_else(|| crate::registry::MANIFEST_MEDIA_TYPES[2].into())
+}
+
+/// Whether the layout holds the manifest and, below it, every manifest and blob at its size.
+fn layout_holds(layout: &Layout, digest: &Digest, depth: usize) -> bool {
+    let Ok(Some(bytes)) = layout.read_manifest(digest) else { return false };
+    match Manifest::parse(&bytes) {
+        Ok(Manifest::Index(children)) => {
+            depth < super::copy::MAX_DEPTH
+                && children.iter().all(|child| layout_holds(layout, &child.digest, depth + 1))
+        }
+        Ok(Manifest::Image(blobs)) => blobs.iter().all(|blob| layout.has_blob(blob)),
+        Err(_) => false,
+    }
+}

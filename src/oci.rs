@@ -1,0 +1,208 @@
+//! What a manifest refers to, read from its bytes: the OCI image and index specifications
+//! (image-spec `manifest.md`, `image-index.md`) and their Docker schema 2 forms, which have the
+//! same fields. Pure: bytes in, descriptors out. Manifests are never re-serialised, except an
+//! index trimmed to some platforms, which is a new document with a new digest by design.
+
+use crate::reference::Digest;
+use serde::Deserialize;
+use std::fmt;
+
+/// The largest manifest read whole (distribution refuses manifests over 4 MiB).
+pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// A content descriptor (image-spec `descriptor.md`): what to fetch, and how many bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    #[serde(default)]
+    pub media_type: String,
+    #[serde(deserialize_with = "digest")]
+    pub digest: Digest,
+    /// Bytes.
+    pub size: u64,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+}
+
+fn digest<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Digest, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Digest::parse(&text).map_err(|e| serde::de::Error::custom(format!("{text} {e}")))
+}
+
+/// `os/architecture[/variant]`, as `--platform` and the index's `platform` field name it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    /// `linux/amd64` or `linux/arm64/v8`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split('/').collect();
+        match parts.as_slice() {
+            [os, arch] if !os.is_empty() && !arch.is_empty() => {
+                Ok(Self { os: (*os).into(), architecture: (*arch).into(), variant: None })
+            }
+            [os, arch, variant] if !os.is_empty() && !arch.is_empty() && !variant.is_empty() => {
+                Ok(Self { os: (*os).into(), architecture: (*arch).into(), variant: Some((*variant).into()) })
+            }
+            _ => Err(format!("\"{text}\" is not OS/ARCH or OS/ARCH/VARIANT (for example linux/amd64)")),
+        }
+    }
+
+    /// Whether `self`, as asked for on the command line, selects the index entry `listed`: a
+    /// request without a variant takes every variant, as containerd's platform matcher does.
+    pub fn selects(&self, listed: &Platform) -> bool {
+        self.os == listed.os
+            && self.architecture == listed.architecture
+            && (self.variant.is_none() || self.variant == listed.variant)
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        match &self.variant {
+            Some(variant) => write!(f, "/{variant}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A manifest, reduced to what must be copied with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Manifest {
+    /// A multi-platform index (OCI index or Docker manifest list): other manifests.
+    Index(Vec<Descriptor>),
+    /// One image: its config and layers, all blobs.
+    Image(Vec<Descriptor>),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Fields {
+    #[serde(default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    schema_version: Option<u32>,
+}
+
+impl Manifest {
+    /// Reads a manifest's references. `media_type` is what the registry or the layout said
+    /// the manifest is; the document's own `mediaType` wins when it has one.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let fields: Fields =
+            serde_json::from_slice(bytes).map_err(|e| format!("the manifest is not valid JSON: {e}"))?;
+        if fields.schema_version == Some(1) {
+            return Err("it is a Docker schema 1 manifest, which has no digest-stable form: \
+                        copy the image with a current client first"
+                .into());
+        }
+        match (fields.manifests, fields.config, fields.layers) {
+            (Some(manifests), None, _) => Ok(Manifest::Index(manifests)),
+            (None, Some(config), layers) => {
+                let mut blobs = vec![config];
+                blobs.extend(layers.unwrap_or_default());
+                Ok(Manifest::Image(blobs))
+            }
+            _ => Err(format!(
+                "the manifest ({}) is neither an index nor an image manifest",
+                fields.media_type.as_deref().unwrap_or("no mediaType")
+            )),
+        }
+    }
+}
+
+/// The media type a manifest declares about itself, for the `Content-Type` of a push when
+/// the source did not say.
+pub fn declared_media_type(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Declared {
+        media_type: Option<String>,
+    }
+    serde_json::from_slice::<Declared>(bytes).ok()?.media_type
+}
+
+/// The index with only the entries that one of `platforms` selects, and the digests kept.
+/// Other fields (annotations, subject, artifactType) are kept as they are. Errors: not an
+/// index, or no entry selected.
+pub fn trim_index(bytes: &[u8], platforms: &[Platform]) -> Result<Vec<u8>, String> {
+    let mut document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("the index is not valid JSON: {e}"))?;
+    let Some(entries) = document.get_mut("manifests").and_then(serde_json::Value::as_array_mut) else {
+        return Err("the manifest is not an index".into());
+    };
+    let listed: Vec<String> = entries.iter().filter_map(|entry| platform_of(entry).map(|p| p.to_string())).collect();
+    entries.retain(|entry| platform_of(entry).is_some_and(|listed| platforms.iter().any(|p| p.selects(&listed))));
+    if entries.is_empty() {
+        return Err(format!("the index lists no platform asked for; it has {}", listed.join(", ")));
+    }
+    serde_json::to_vec(&document).map_err(|e| e.to_string())
+}
+
+fn platform_of(entry: &serde_json::Value) -> Option<Platform> {
+    serde_json::from_value(entry.get("platform")?.clone()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn index() -> String {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{A}","size":10,"platform":{{"os":"linux","architecture":"amd64"}}}},
+            {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{B}","size":20,"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn an_index_lists_its_platform_manifests_and_an_image_its_config_then_layers() {
+        let Manifest::Index(children) = Manifest::parse(index().as_bytes()).unwrap() else { panic!("an index") };
+        assert_eq!(children.iter().map(|d| d.size).collect::<Vec<_>>(), vec![10, 20]);
+        let image = format!(
+            r#"{{"schemaVersion":2,"config":{{"mediaType":"c","digest":"{A}","size":3}},"layers":[{{"mediaType":"l","digest":"{B}","size":4}}]}}"#
+        );
+        let Manifest::Image(blobs) = Manifest::parse(image.as_bytes()).unwrap() else { panic!("an image") };
+        assert_eq!(blobs.iter().map(|d| d.digest.as_str()).collect::<Vec<_>>(), vec![A, B]);
+    }
+
+    #[test]
+    fn schema_1_and_unknown_documents_are_refused_with_the_reason() {
+        assert!(Manifest::parse(br#"{"schemaVersion":1,"fsLayers":[]}"#).unwrap_err().contains("schema 1"));
+        assert!(Manifest::parse(br#"{"schemaVersion":2}"#).unwrap_err().contains("neither"));
+        assert!(Manifest::parse(b"not json").is_err());
+    }
+
+    #[test]
+    fn a_platform_without_variant_selects_every_variant() {
+        let arm = Platform::parse("linux/arm64").unwrap();
+        assert!(arm.selects(&Platform::parse("linux/arm64/v8").unwrap()));
+        assert!(!Platform::parse("linux/arm64/v7").unwrap().selects(&Platform::parse("linux/arm64/v8").unwrap()));
+        assert!(Platform::parse("linux").is_err() && Platform::parse("linux//x").is_err());
+    }
+
+    #[test]
+    fn trimming_keeps_the_chosen_platforms_and_changes_the_digest() {
+        let trimmed = trim_index(index().as_bytes(), &[Platform::parse("linux/amd64").unwrap()]).unwrap();
+        let Manifest::Index(children) = Manifest::parse(&trimmed).unwrap() else { panic!("an index") };
+        assert_eq!(children.len(), 1);
+        assert_eq!(children[0].digest.as_str(), A);
+        assert_ne!(Digest::of(&trimmed), Digest::of(index().as_bytes()));
+        let none = trim_index(index().as_bytes(), &[Platform::parse("windows/amd64").unwrap()]).unwrap_err();
+        assert!(none.contains("linux/amd64, linux/arm64/v8"), "{none}");
+    }
+}

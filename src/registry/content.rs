@@ -1,0 +1,220 @@
+//! Reading and writing content for `mirror`, per the OCI distribution specification: manifests
+//! fetched and pushed as bytes (`GET`/`PUT /v2/<name>/manifests/<reference>`), blobs checked
+//! (`HEAD /v2/<name>/blobs/<digest>`), streamed out (`GET`) and uploaded (`POST` then a
+//! monolithic `PUT`, or mounted from another repository). Bodies stream: a blob is never held
+//! whole. Requests whose body can be sent again go through the one retry loop; an upload's
+//! streamed body cannot, so the caller retries the whole transfer.
+
+use super::LookupError;
+use super::MANIFEST_MEDIA_TYPES;
+use super::http::{HttpRegistry, Scheme};
+use crate::oci::MAX_MANIFEST_BYTES;
+use crate::reference::{Digest, RepoPath};
+use futures::{Stream, StreamExt};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use std::time::Duration;
+
+/// How long one blob may take to stream, start to end. Stalls are caught sooner, by the
+/// client's read timeout (`--registry-timeout` between two reads).
+const BLOB_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// A manifest as the registry holds it: its bytes, unchanged, and the media type it was sent as.
+#[derive(Debug, Clone)]
+pub struct RawManifest {
+    pub bytes: Vec<u8>,
+    pub media_type: Option<String>,
+}
+
+/// Where a blob upload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upload {
+    /// The registry mounted it from another repository: no byte was sent.
+    Mounted,
+    /// Its bytes were sent.
+    Sent,
+}
+
+impl HttpRegistry {
+    /// Sends with the repository's credentials; a Bearer token refused once is renewed, once.
+    async fn send_authorised(
+        &self,
+        repo: &RepoPath,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Response, LookupError> {
+        for renewal in [false, true] {
+            let request = self.authorised(build(), repo).await?;
+            let response = self
+                .send(|| request.try_clone().expect("no streaming body"))
+                .await
+                .map_err(|t| LookupError::Failed(t.reason))?;
+            if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
+                self.forget_token(repo);
+                continue;
+            }
+            return Ok(response);
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// The manifest's bytes as stored. `Ok(None)`: the registry has no such manifest.
+    pub async fn fetch_manifest(&self, repo: &RepoPath, reference: &str) -> Result<Option<RawManifest>, LookupError> {
+        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
+        let accept = MANIFEST_MEDIA_TYPES.join(", ");
+        let response = self.send_authorised(repo, || self.client.get(&url).header(ACCEPT, &accept)).await?;
+        if !self.judge(response.status(), repo, reference)? {
+            return Ok(None);
+        }
+        let media_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if response.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES as u64) {
+            return Err(LookupError::Failed(format!("the manifest {repo}:{reference} is over 4 MiB")));
+        }
+        let bytes = response.bytes().await.map_err(|e| LookupError::Failed(self.transport_error(&e).reason))?;
+        Ok(Some(RawManifest { bytes: bytes.to_vec(), media_type }))
+    }
+
+    /// Whether the repository holds the blob (`HEAD`).
+    pub async fn has_blob(&self, repo: &RepoPath, digest: &Digest) -> Result<bool, LookupError> {
+        let url = format!("{}/v2/{repo}/blobs/{digest}", self.base);
+        let response = self.send_authorised(repo, || self.client.head(&url)).await?;
+        self.judge(response.status(), repo, digest.as_str())
+    }
+
+    /// The blob's bytes as a stream, redirects to storage followed. Not yet checked against the
+    /// digest: the caller hashes as the bytes pass.
+    pub async fn blob_stream(
+        &self,
+        repo: &RepoPath,
+        digest: &Digest,
+    ) -> Result<impl Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static, LookupError> {
+        let url = format!("{}/v2/{repo}/blobs/{digest}", self.base);
+        let response = self.send_authorised(repo, || self.client.get(&url).timeout(BLOB_TIMEOUT)).await?;
+        if !self.judge(response.status(), repo, digest.as_str())? {
+            return Err(LookupError::Failed(format!("{} has no blob {digest} in {repo}", self.registry)));
+        }
+        Ok(response.bytes_stream().map(|chunk| chunk.map_err(std::io::Error::other)))
+    }
+
+    /// Asks the registry to mount the blob from `from` (distribution spec: "Mounting a blob
+    /// from another repository"). A registry that cannot answers 202 and opens an upload
+    /// instead, whose location is returned so the bytes can go there.
+    pub async fn mount_blob(
+        &self,
+        repo: &RepoPath,
+        digest: &Digest,
+        from: Option<&RepoPath>,
+    ) -> Result<Result<Upload, reqwest::Url>, LookupError> {
+        let mut url = format!("{}/v2/{repo}/blobs/uploads/", self.base);
+        if let Some(from) = from {
+            url = format!("{url}?mount={digest}&from={from}");
+        }
+        let response = self.send_authorised(repo, || self.client.post(&url).header(CONTENT_LENGTH, "0")).await?;
+        match response.status() {
+            StatusCode::CREATED if from.is_some() => Ok(Ok(Upload::Mounted)),
+            StatusCode::ACCEPTED => {
+                let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                    LookupError::Failed(format!("{} opened an upload without a Location", self.registry))
+                })?;
+                let url = reqwest::Url::parse(&self.base).and_then(|base| base.join(location)).map_err(|e| {
+                    LookupError::Failed(format!("{} sent an unusable upload Location: {e}", self.registry))
+                })?;
+                Ok(Err(url))
+            }
+            status => Err(self.refusal(status, response, "opening a blob upload", repo).await),
+        }
+    }
+
+    /// Sends the blob's bytes to an upload opened by `mount_blob`, in one `PUT` with the
+    /// digest: the registry checks the bytes against it and refuses them if they differ.
+    pub async fn finish_upload(
+        &self,
+        repo: &RepoPath,
+        mut location: reqwest::Url,
+        digest: &Digest,
+        size: u64,
+        body: reqwest::Body,
+    ) -> Result<(), LookupError> {
+        location.query_pairs_mut().append_pair("digest", digest.as_str());
+        let request = self
+            .client
+            .request(Method::PUT, location)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, size)
+            .timeout(BLOB_TIMEOUT)
+            .body(body);
+        let request = self.authorised(request, repo).await?;
+        let response = self.send_once(request).await.map_err(|t| LookupError::Failed(t.reason))?;
+        match response.status() {
+            StatusCode::CREATED | StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+            status => Err(self.refusal(status, response, &format!("uploading blob {digest}"), repo).await),
+        }
+    }
+
+    /// Pushes a manifest's bytes unchanged, so that its digest holds.
+    pub async fn push_manifest(
+        &self,
+        repo: &RepoPath,
+        reference: &str,
+        manifest: &RawManifest,
+    ) -> Result<(), LookupError> {
+        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
+        let media_type = manifest.media_type.as_deref().unwrap_or(MANIFEST_MEDIA_TYPES[2]);
+        let response = self
+            .send_authorised(repo, || {
+                self.client.put(&url).header(CONTENT_TYPE, media_type).body(manifest.bytes.clone())
+            })
+            .await?;
+        match response.status() {
+            StatusCode::CREATED | StatusCode::OK | StatusCode::ACCEPTED => Ok(()),
+            status => Err(self.refusal(status, response, &format!("pushing manifest {repo}:{reference}"), repo).await),
+        }
+    }
+
+    /// A refused write in the registry's own words: the codes and messages of its error body
+    /// (distribution spec, "Error Codes"), e.g. `MANIFEST_BLOB_UNKNOWN: blob unknown to registry`.
+    async fn refusal(&self, status: StatusCode, response: Response, doing: &str, repo: &RepoPath) -> LookupError {
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            return LookupError::Unauthorized(format!(
+                "{} refused {doing} in {repo} ({status}) for {}: the account needs push access",
+                self.registry, self.auth.source
+            ));
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        let words = registry_errors(&body);
+        LookupError::Failed(match words {
+            Some(words) => format!("{} refused {doing}: {words}", self.registry),
+            None => format!("{} answered {status} to {doing}", self.registry),
+        })
+    }
+}
+
+/// `CODE: message (detail)` for each error of a distribution error body, joined with `; `.
+fn registry_errors(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let errors = value.get("errors")?.as_array()?;
+    let words: Vec<String> = errors
+        .iter()
+        .map(|error| {
+            let field = |name: &str| error.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let detail = match error.get("detail") {
+                Some(serde_json::Value::String(text)) if !text.is_empty() => format!(" ({text})"),
+                Some(value @ serde_json::Value::Object(_)) => format!(" ({value})"),
+                _ => String::new(),
+            };
+            crate::sanitize::printable(&format!("{}: {}{detail}", field("code"), field("message")))
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_told_in_the_registrys_words() {
+        let body = br#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:ab"}]}"#;
+        assert_eq!(registry_errors(body).unwrap(), "MANIFEST_BLOB_UNKNOWN: blob unknown to registry (sha256:ab)");
+        assert_eq!(registry_errors(b"<html>bad gateway</html>"), None);
+    }
+}

@@ -1,0 +1,166 @@
+//! What `mirror` did: `kind: Mirror`, one entry per image (source, target, state, bytes,
+//! reason), a summary, and the same as a table with the summary line last.
+
+use super::document::API_VERSION;
+use crate::mirror::Outcome;
+use owo_colors::OwoColorize;
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MirrorReport {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub summary: MirrorSummary,
+    pub images: Vec<MirroredImage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MirrorState {
+    Copied,
+    Present,
+    Failed,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MirroredImage {
+    /// The upstream image as pinned, `server/path:tag@digest`.
+    pub source: String,
+    /// Where it went: `registry/repo:tag`, or `oci:BUNDLE:NAME`.
+    pub target: String,
+    pub state: MirrorState,
+    /// The digest the target holds under the tag (absent for a failed image).
+    pub digest: Option<String>,
+    /// Set when `--platform` trimmed the index: the pinned digest, which the target does not hold.
+    pub trimmed_from: Option<String>,
+    /// Bytes of blobs sent for this image (blobs already there or mounted count 0).
+    pub bytes: u64,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MirrorSummary {
+    pub images: usize,
+    pub copied: usize,
+    pub present: usize,
+    pub failed: usize,
+    /// Bytes of blobs sent, each distinct blob once per destination repository at most.
+    pub bytes: u64,
+    pub trimmed: usize,
+}
+
+impl MirrorReport {
+    /// `labels` are each image's (source, target), in the outcomes' order.
+    pub fn new(labels: Vec<(String, String)>, outcomes: &[Outcome]) -> Self {
+        let mut summary = MirrorSummary { images: outcomes.len(), ..MirrorSummary::default() };
+        let images = labels
+            .into_iter()
+            .zip(outcomes)
+            .map(|((source, target), outcome)| {
+                let (state, digest, trimmed_from, bytes, reason) = match outcome {
+                    Outcome::Copied { digest, bytes, trimmed_from } => {
+                        summary.copied += 1;
+                        (MirrorState::Copied, Some(digest), trimmed_from.as_ref(), *bytes, None)
+                    }
+                    Outcome::Present { digest, trimmed_from } => {
+                        summary.present += 1;
+                        (MirrorState::Present, Some(digest), trimmed_from.as_ref(), 0, None)
+                    }
+                    Outcome::Failed { reason, .. } => {
+                        summary.failed += 1;
+                        (MirrorState::Failed, None, None, 0, Some(reason.clone()))
+                    }
+                };
+                summary.bytes += bytes;
+                summary.trimmed += usize::from(trimmed_from.is_some());
+                MirroredImage {
+                    source,
+                    target,
+                    state,
+                    digest: digest.map(ToString::to_string),
+                    trimmed_from: trimmed_from.map(ToString::to_string),
+                    bytes,
+                    reason,
+                }
+            })
+            .collect();
+        Self { api_version: API_VERSION, kind: "Mirror", summary, images }
+    }
+}
+
+/// One row per image, the reasons of failed ones under it, the summary line last.
+pub fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    for image in &report.images {
+        let state = match image.state {
+            MirrorState::Copied => "copied",
+            MirrorState::Present => "present",
+            MirrorState::Failed => "failed",
+        };
+        let state = match (color, image.state) {
+            (false, _) => format!("{state:<8}"),
+            (true, MirrorState::Failed) => format!("{:<8}", state.red()),
+            (true, _) => format!("{:<8}", state.green()),
+        };
+        let bytes = if image.bytes > 0 { format!("  {}", human_bytes(image.bytes)) } else { String::new() };
+        writeln!(out, "{state} {}  ->  {}{bytes}", image.source, image.target)?;
+        if let Some(reason) = &image.reason {
+            writeln!(out, "         {reason}")?;
+        }
+        if let (Some(from), Some(digest)) = (&image.trimmed_from, &image.digest) {
+            writeln!(out, "         trimmed to the chosen platforms: {digest}, not the pinned {from}")?;
+        }
+    }
+    writeln!(out, "{}", summary_line(&report.summary))
+}
+
+pub fn summary_line(summary: &MirrorSummary) -> String {
+    format!(
+        "{} images: {} copied, {} already there, {} failed; {} moved",
+        summary.images,
+        summary.copied,
+        summary.present,
+        summary.failed,
+        human_bytes(summary.bytes)
+    )
+}
+
+/// Binary units, as `du -h` and registries' UIs show sizes.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mirror::FailureKind;
+    use crate::reference::Digest;
+
+    #[test]
+    fn the_summary_counts_states_and_bytes() {
+        let outcomes = vec![
+            Outcome::Copied { digest: Digest::of(b"a"), bytes: 3 * 1024 * 1024, trimmed_from: None },
+            Outcome::Present { digest: Digest::of(b"b"), trimmed_from: Some(Digest::of(b"c")) },
+            Outcome::Failed { failure: FailureKind::Image, reason: "blob sha256:x is truncated".into() },
+        ];
+        let labels = (0..3).map(|i| (format!("s{i}"), format!("t{i}"))).collect();
+        let report = MirrorReport::new(labels, &outcomes);
+        assert_eq!(summary_line(&report.summary), "3 images: 1 copied, 1 already there, 1 failed; 3.0 MiB moved");
+        assert_eq!(report.summary.trimmed, 1);
+        let mut table = Vec::new();
+        write_mirror_table(&report, false, &mut table).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        assert!(table.contains("failed   s2  ->  t2\n         blob sha256:x is truncated"), "{table}");
+        assert_eq!(human_bytes(512), "512 B");
+    }
+}
