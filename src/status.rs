@@ -1,13 +1,15 @@
 //! `status` as data: every check of the live state, and the problems it found. The pure
-//! comparisons (drift, entries still pulling from upstream) live here too.
+//! comparisons (drift of a ConfigMap or of a release, entries still pulling from upstream) live
+//! here too.
 
 use crate::check::ImageState;
 use crate::cluster::installer::InstallerReport;
 use crate::cluster::pods::PodProblem;
 use crate::digests::{Entry, LiveEntry};
 use crate::exit;
+use crate::helm::ImageBlock;
 use crate::mapping::Mapping;
-use crate::plan::MismatchPolicy;
+use crate::plan::{MismatchPolicy, Plan, image_of_entry};
 use crate::reference::RegistryHost;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -18,7 +20,12 @@ pub struct StatusReport {
     pub context: String,
     pub namespace: String,
     pub registry: Option<String>,
-    pub config_map: ObjectStatus,
+    /// The images_digests ConfigMap (images_digests input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<ObjectStatus>,
+    /// The deployed Helm release (`--release`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<ObjectStatus>,
     pub secret: Option<ObjectStatus>,
     pub images: Vec<PinnedImage>,
     pub drift: Vec<String>,
@@ -73,11 +80,43 @@ impl StatusReport {
 
 /// The registry most live entries point at: the one the ConfigMap was written for.
 pub fn live_registry(live: &[LiveEntry]) -> Option<RegistryHost> {
+    most_used(live.iter().map(|entry| &entry.server))
+}
+
+/// The host named most often, the first in name order among equals.
+pub fn most_used<'a>(hosts: impl IntoIterator<Item = &'a RegistryHost>) -> Option<RegistryHost> {
     let mut counts: HashMap<&RegistryHost, usize> = HashMap::new();
-    for entry in live {
-        *counts.entry(&entry.server).or_default() += 1;
+    for host in hosts {
+        *counts.entry(host).or_default() += 1;
     }
     counts.into_iter().max_by_key(|(host, count)| (*count, std::cmp::Reverse(host.as_str()))).map(|(h, _)| h.clone())
+}
+
+/// How a deployed release's images differ from what the overlay would set now, each compared
+/// as the pod gets it (`registry/repository@digest`, as the chart's `_pods.tpl` renders it).
+/// `current[i]` is the release's block for `plan.entries[i]`.
+pub fn chart_drift(current: &[ImageBlock], plan: &Plan) -> Vec<String> {
+    let mut found = Vec::new();
+    for (block, &index) in current.iter().zip(&image_of_entry(current.len(), &plan.images)) {
+        let image = &plan.images[index];
+        let now = block.rendered();
+        if !image.ready() {
+            if block.server != plan.registry {
+                found.push(format!("{}: pulls {now} from upstream; it is not ready in {}", block.path, plan.registry));
+            }
+            continue;
+        }
+        let wanted = match (image.written_digest(), &image.image.tag) {
+            (Some(digest), _) => format!("{}/{}@{digest}", plan.registry, image.image.target),
+            (None, Some(tag)) => format!("{}/{}:{tag}", plan.registry, image.image.target),
+            (None, None) => format!("{}/{}", plan.registry, image.image.target),
+        };
+        if now != wanted {
+            let what = if block.server == plan.registry { "" } else { " from upstream" };
+            found.push(format!("{}: the release pulls {now}{what}, the overlay would set {wanted}", block.path));
+        }
+    }
+    found
 }
 
 /// Entries of the installer's file that the live ConfigMap does not point at the registry.

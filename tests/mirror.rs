@@ -318,16 +318,17 @@ fn a_docker_archive_is_refused_with_the_reason() {
 }
 
 /// Runs the plugin and reads its peak resident memory (VmHWM, a high-water mark) from /proc
-/// until it exits: its exit code and the peak in KiB.
-fn peak_memory(args: &[String]) -> (i32, u64) {
+/// until it exits: its exit code, the peak in KiB, and what it wrote to stderr.
+fn peak_memory(args: &[String]) -> (i32, u64, String) {
     let home = tempfile::tempdir().unwrap();
+    let stderr = home.path().join("stderr");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-essregistry"))
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()
         .unwrap();
     let status = format!("/proc/{}/status", child.id());
@@ -339,7 +340,7 @@ fn peak_memory(args: &[String]) -> (i32, u64) {
         });
         peak = peak.max(high_water.unwrap_or(0));
         if let Some(exit) = child.try_wait().unwrap() {
-            return (exit.code().expect("exited"), peak);
+            return (exit.code().expect("exited"), peak, std::fs::read_to_string(&stderr).unwrap());
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
@@ -354,16 +355,16 @@ fn a_layer_larger_than_the_memory_limit_streams_through() {
     upstreams.publish(&[Publish { component: "synapse", sub: "synapse", reference, member: &family.members[0] }]);
     let image = upstreams.images()[0].clone();
     let target = Registry::start(RegistryConfig::default());
-    let (code, direct) = peak_memory(&upstreams.mirror_args(&target.host(), &[]));
-    assert_eq!(code, 0, "direct mirror of a 128 MiB layer");
+    let (code, direct, said) = peak_memory(&upstreams.mirror_args(&target.host(), &[]));
+    assert_eq!(code, 0, "direct mirror of a 128 MiB layer: {said}");
     assert_eq!(bundles::check_pinned(&target, &image.target_repo(), &image.digest), Ok(2));
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");
-    let (code, to_bundle) = peak_memory(&upstreams.to_bundle_args(&bundle, &[]));
-    assert_eq!(code, 0, "to-bundle of a 128 MiB layer");
+    let (code, to_bundle, said) = peak_memory(&upstreams.to_bundle_args(&bundle, &[]));
+    assert_eq!(code, 0, "to-bundle of a 128 MiB layer: {said}");
     let air_gapped = Registry::start(RegistryConfig::default());
-    let (code, from_bundle) = peak_memory(&upstream::from_bundle_args(&bundle, &air_gapped.host(), &[]));
-    assert_eq!(code, 0, "from-bundle of a 128 MiB layer");
+    let (code, from_bundle, said) = peak_memory(&upstream::from_bundle_args(&bundle, &air_gapped.host(), &[]));
+    assert_eq!(code, 0, "from-bundle of a 128 MiB layer: {said}");
     assert_eq!(bundles::check_pinned(&air_gapped, &image.target_repo(), &image.digest), Ok(2));
     let peaks = [direct, to_bundle, from_bundle];
     assert!(peaks.iter().all(|kib| *kib > 0 && *kib < LIMIT_KIB), "peak RSS in KiB (direct, to, from): {peaks:?}");

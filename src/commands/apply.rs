@@ -9,8 +9,8 @@ use crate::cli::{ApplyArgs, DryRun};
 use crate::cluster::objects::{Action, Change};
 use crate::cluster::{DEFAULT_NAMESPACE, WriteMode};
 use crate::error::Error;
-use crate::output::{color_enabled, io_error};
 use crate::helm;
+use crate::output::{color_enabled, io_error};
 use crate::report::{ApplyReport, HelmNext, write_apply, write_manifests, write_plan};
 use std::io::Write;
 use std::path::Path;
@@ -129,7 +129,11 @@ fn check_values_out(args: &ApplyArgs) -> Result<(), Error> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if path.is_dir() || !folder.is_dir() {
         return Err(Error::usage(
-            format!("--values-out {}: {}", path.display(), if path.is_dir() { "is a folder" } else { "its folder does not exist" }),
+            format!(
+                "--values-out {}: {}",
+                path.display(),
+                if path.is_dir() { "is a folder" } else { "its folder does not exist" }
+            ),
             "name a file in an existing folder; nothing was contacted or written",
         ));
     }

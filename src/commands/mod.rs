@@ -4,6 +4,7 @@ mod apply;
 mod evidence;
 mod mirror;
 mod plan;
+mod release_status;
 mod status;
 mod steps;
 

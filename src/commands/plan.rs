@@ -35,8 +35,12 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
     write_plan(&planned.plan, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     let left_out = planned.plan.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
     if global.output.format == OutputFormat::Values && !left_out.is_empty() {
-        writeln!(err, "warning: not ready, so left out of the overlay (still pulling from upstream): {}", left_out.join(", "))
-            .map_err(io_error)?;
+        writeln!(
+            err,
+            "warning: not ready, so left out of the overlay (still pulling from upstream): {}",
+            left_out.join(", ")
+        )
+        .map_err(io_error)?;
     }
     Ok(planned.plan.exit_code())
 }

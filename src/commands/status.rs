@@ -1,5 +1,6 @@
 //! `status`: the live ConfigMap and Secret, the registry they point at, the installer's
-//! references and the pods, checked end to end. Exit 0 only when all of it holds.
+//! references and the pods, checked end to end. Exit 0 only when all of it holds. A Helm
+//! release (`--release`) has its own file.
 
 use super::evidence::{installer_dir, installer_report};
 use super::steps::{connect_cluster, input_error, read_input, registry_options, resolve_auth};
@@ -16,11 +17,26 @@ use crate::reference::{Digest, RegistryHost, RepoPath};
 use crate::registry::{
     CredentialSource, Credentials, HttpRegistry, LookupError, RegistryAuth, from_docker_config_json,
 };
-use crate::report::write_status;
+use crate::report::{OutputFormat, write_status};
 use crate::status::{ObjectStatus, PinnedImage, StatusReport, drift, live_registry, still_upstream};
 use std::io::Write;
 
 pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    if args.shared.input.chart.is_some() {
+        return Err(Error::usage(
+            "status checks what is deployed, and --chart names a chart on this machine",
+            "pass the deployed release with --release NAME",
+        ));
+    }
+    if let Some(name) = &args.shared.input.release {
+        return super::release_status::run(&args, name, global, out, err).await;
+    }
+    if global.output.format == OutputFormat::Values {
+        return Err(Error::usage(
+            "-o values prints a chart's values overlay, and this status reads the images_digests ConfigMap",
+            "use -o values with status --release NAME, or with plan",
+        ));
+    }
     // The installer's file is read first: bad input stops before anything is contacted.
     let upstream = read_upstream(&args, global, err).await?;
     let cluster = connect_cluster(&global.cluster).await?;
@@ -33,12 +49,17 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
     let registry = args.shared.mapping.registry.clone().or_else(|| live_registry(&live));
     report.registry = registry.as_ref().map(ToString::to_string);
 
+    let secret_name = &args.shared.objects.secret_name;
     let secret_credentials = match (&registry, args.shared.objects.no_secret) {
-        (Some(registry), false) => read_secret(&cluster, &args, registry, &mut report).await?,
+        (Some(registry), false) => read_secret(&cluster, secret_name, registry, &mut report).await?,
         _ => None,
     };
     if let Some(registry) = &registry {
-        check_registry(&args, global, registry, &live, secret_credentials, &mut report, err).await?;
+        let store = connect_registry(global, registry, secret_name, secret_credentials, &mut report, err).await?;
+        if let Some((store, _)) = store {
+            let concurrency = registry_options(&global.registry).concurrency;
+            check_images(&store, registry, &live, concurrency, &mut report).await;
+        }
         for entry in live.iter().filter(|l| &l.server != registry) {
             report.problems.push(format!(
                 "{} points at {}, not at the local registry {registry}",
@@ -125,18 +146,18 @@ async fn read_configmap(
     report: &mut StatusReport,
 ) -> Result<Vec<LiveEntry>, Error> {
     let name = &args.shared.objects.configmap_name;
-    report.config_map.name = name.clone();
+    let status = report.config_map.insert(ObjectStatus { name: name.clone(), ..ObjectStatus::default() });
     let Some(configmap) = cluster.get_configmap(name).await? else {
         report
             .problems
             .push(format!("the ConfigMap {}/{name} does not exist: run kubectl essregistry apply", cluster.namespace));
         return Ok(Vec::new());
     };
-    report.config_map.exists = true;
+    status.exists = true;
     let text = configmap.data.as_ref().and_then(|d| d.get(DATA_KEY)).cloned().unwrap_or_default();
     match digests::parse_live(text.as_bytes()) {
         Ok(live) => {
-            report.config_map.detail = format!("{} entries", live.len());
+            status.detail = format!("{} entries", live.len());
             Ok(live)
         }
         Err(problems) => {
@@ -149,15 +170,14 @@ async fn read_configmap(
 }
 
 /// The Secret exists, has the right type and an entry for the registry; returns its credentials.
-async fn read_secret(
+pub(super) async fn read_secret(
     cluster: &Cluster,
-    args: &StatusArgs,
+    name: &str,
     registry: &RegistryHost,
     report: &mut StatusReport,
 ) -> Result<Option<Credentials>, Error> {
-    let name = &args.shared.objects.secret_name;
     let full = format!("{}/{name}", cluster.namespace);
-    let mut status = ObjectStatus { name: name.clone(), ..ObjectStatus::default() };
+    let mut status = ObjectStatus { name: name.to_owned(), ..ObjectStatus::default() };
     let secret = cluster.get_secret(name).await?;
     let credentials = match &secret {
         None => {
@@ -185,20 +205,20 @@ async fn read_secret(
     Ok(credentials)
 }
 
-/// Every pinned image is in the registry; the Secret's credentials really log in.
-async fn check_registry(
-    args: &StatusArgs,
+/// The registry, reached with the credentials given, else with the pull Secret's, as the cluster
+/// will use them; whether the Secret's credentials really log in is recorded either way. None
+/// when the only credentials, the Secret's, are refused.
+pub(super) async fn connect_registry(
     global: &GlobalArgs,
     registry: &RegistryHost,
-    live: &[LiveEntry],
+    secret_name: &str,
     secret_credentials: Option<Credentials>,
     report: &mut StatusReport,
     err: &mut dyn Write,
-) -> Result<(), Error> {
+) -> Result<Option<(HttpRegistry, RegistryAuth)>, Error> {
     let options = registry_options(&global.registry);
     let given = resolve_auth(&global.registry, registry, err)?;
-    let secret_source =
-        CredentialSource::PullSecret(format!("{}/{}", report.namespace, args.shared.objects.secret_name));
+    let secret_source = CredentialSource::PullSecret(format!("{}/{secret_name}", report.namespace));
     let secret_auth = secret_credentials.map(|c| RegistryAuth {
         credentials: Some(c),
         identity_token: None,
@@ -211,28 +231,30 @@ async fn check_registry(
         (_, secret) => (given, secret.is_some()),
     };
     let uses_secret = matches!(auth.source, CredentialSource::PullSecret(_));
-    match HttpRegistry::connect(registry, auth, &options).await {
+    let refused = |report: &mut StatusReport| {
+        report.problems.push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull"))
+    };
+    let store = match HttpRegistry::connect(registry, auth.clone(), &options).await {
         Ok(store) => {
             if uses_secret {
                 mark_secret(report, format!("authenticates to {registry}"));
             }
-            check_images(&store, registry, live, options.concurrency, report).await;
+            Some((store, auth))
         }
         Err(Error::RegistryAuth { .. }) if uses_secret => {
-            report.problems.push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull"));
+            refused(report);
+            None
         }
         Err(error) => return Err(error),
-    }
+    };
     if verify_secret_separately && let Some(secret) = secret_auth {
         match HttpRegistry::connect(registry, secret, &options).await {
             Ok(_) => mark_secret(report, format!("authenticates to {registry}")),
-            Err(Error::RegistryAuth { .. }) => report
-                .problems
-                .push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull")),
+            Err(Error::RegistryAuth { .. }) => refused(report),
             Err(error) => return Err(error),
         }
     }
-    Ok(())
+    Ok(store)
 }
 
 fn mark_secret(report: &mut StatusReport, detail: String) {
@@ -279,5 +301,7 @@ async fn check_images(
         report.images.push(PinnedImage { entries, image, state, reason });
     }
     let present = report.images.iter().filter(|i| i.state == ImageState::Present).count();
-    report.config_map.detail.push_str(&format!(", {present} of {} pinned images in {registry}", report.images.len()));
+    if let Some(config_map) = &mut report.config_map {
+        config_map.detail.push_str(&format!(", {present} of {} pinned images in {registry}", report.images.len()));
+    }
 }

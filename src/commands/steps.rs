@@ -53,14 +53,15 @@ pub async fn plan_images(
             )
             .map_err(io_error)?;
         }
-        let images = map_images(&chart.blocks, &mapping)
+        // Blocks an earlier overlay pointed at the local registry are traced back to the chart's
+        // images, so that a rerun maps what is upstream, not what is local already.
+        let blocks = helm::upstream(&chart.values, &chart.blocks, &mapping.registry);
+        let images = map_images(&blocks, &mapping)
             .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
         let (auth, findings) = check(&mapping.registry, &images, registry, err).await?;
-        let pull_secrets = uses_credentials(&auth)
-            .then(|| helm::pull_secrets(&chart.values.merged, &objects_args.secret_name))
-            .flatten();
+        let pull_secrets = overlay_pull_secrets(&auth, &chart, &objects_args.secret_name);
         let policy = mapping_args.digest_mismatch;
-        let plan = Plan::for_chart(mapping.registry, &chart.blocks, images, findings, policy, pull_secrets);
+        let plan = Plan::for_chart(mapping.registry, &blocks, images, findings, policy, pull_secrets);
         return Ok(Planned { source: Source::Chart(Box::new(chart)), plan, auth });
     }
     let input = read_input(input, cluster, registry, err).await?;
@@ -93,9 +94,11 @@ async fn check(
     Ok((auth, findings))
 }
 
-/// Whether pods need a pull secret for the registry: the run logs in to it.
-pub fn uses_credentials(auth: &RegistryAuth) -> bool {
-    auth.credentials.is_some() || auth.identity_token.is_some()
+/// The `image.pullSecrets` the overlay sets: when the run logs in to the registry, pods need the
+/// pull secret too (the one apply writes, or one managed elsewhere under that name).
+pub fn overlay_pull_secrets(auth: &RegistryAuth, chart: &ChartInput, secret_name: &str) -> Option<serde_yaml::Value> {
+    let logs_in = auth.credentials.is_some() || auth.identity_token.is_some();
+    logs_in.then(|| helm::pull_secrets(&chart.values.merged, secret_name)).flatten()
 }
 
 /// The chart input `--chart` (with `--values`) or `--release` names; None when the input is

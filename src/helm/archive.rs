@@ -87,7 +87,10 @@ fn inside_path(name: &str) -> Result<String, String> {
             "" | "." => {}
             ".." if clean.pop().is_some() => {}
             ".." => {
-                return Err(format!("the entry {} points outside the chart's folder: Helm refuses it", printable(name)));
+                return Err(format!(
+                    "the entry {} points outside the chart's folder: Helm refuses it",
+                    printable(name)
+                ));
             }
             part => clean.push(part),
         }

@@ -20,6 +20,34 @@ pub fn find(values: &Values) -> Result<Vec<ImageBlock>, Vec<Problem>> {
     if walk.problems.is_empty() { Ok(walk.blocks) } else { Err(walk.problems) }
 }
 
+/// The release's blocks as they pulled before an overlay pointed them at `registry`: such a
+/// block takes the registry, repository and digest of the chart's own block, keeping the tag the
+/// release gives it; a block that does not point at `registry` is upstream already. What drift
+/// is measured against, since the release's values hold the overlay's changes.
+pub fn upstream(values: &Values, current: &[ImageBlock], registry: &RegistryHost) -> Vec<ImageBlock> {
+    let chart = chart_blocks(values);
+    current
+        .iter()
+        .map(|block| {
+            match chart.iter().find(|theirs| theirs.path == block.path).filter(|_| &block.server == registry) {
+                Some(theirs) => ImageBlock {
+                    server: theirs.server.clone(),
+                    repository: theirs.repository.clone(),
+                    tag: block.tag.clone().or_else(|| theirs.tag.clone()),
+                    digest: theirs.digest.clone(),
+                    ..block.clone()
+                },
+                None => block.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The blocks of the chart's own values, without the user's (none where they do not read).
+pub fn chart_blocks(values: &Values) -> Vec<ImageBlock> {
+    find(&Values::new(values.layers[0].clone(), Vec::new())).unwrap_or_default()
+}
+
 struct Walk<'a> {
     values: &'a Values,
     blocks: Vec<ImageBlock>,
@@ -166,6 +194,21 @@ hookshot:
         let postgres = blocks.iter().find(|b| b.path == "postgres.image").unwrap();
         assert!(postgres.tag.is_none() && postgres.digest.is_some());
         assert!(!blocks.iter().any(|b| b.path == "hookshot.image"), "a null image is no block");
+    }
+
+    #[test]
+    fn a_release_pointed_at_the_local_registry_is_traced_back_to_the_charts_images() {
+        let overlay = "matrixTools:\n  image:\n    registry: reg.local\n    repository: ess/element-hq/ess-helm/matrix-tools\n    digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\npostgres:\n  image:\n    tag: 17.1-alpine\n";
+        let values = values(CHART, overlay);
+        let current = find(&values).unwrap();
+        let upstream = upstream(&values, &current, &RegistryHost::parse("reg.local").unwrap());
+        assert_eq!(upstream[0].rendered(), "ghcr.io/element-hq/ess-helm/matrix-tools:0.10.0");
+        assert_eq!(
+            upstream[2].rendered(),
+            "docker.io/postgres:17.1-alpine",
+            "upstream already, with the release's tag"
+        );
+        assert_eq!(upstream.len(), current.len());
     }
 
     #[test]

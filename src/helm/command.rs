@@ -43,8 +43,7 @@ pub fn command(origin: &Origin, namespace: &str, overlay: &Path) -> String {
 
 /// A word as a POSIX shell reads it back unchanged.
 fn quoted(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
     if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }
 

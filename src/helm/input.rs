@@ -69,10 +69,15 @@ pub fn read_files(chart: &Path, value_files: &[PathBuf]) -> Result<ChartInput, E
     found(name, Values::new(chart_layer, user), origin)
 }
 
-/// `--release NAME`: the deployed revision of the release in the cluster's namespace, as Helm
-/// itself finds it (the Secrets labelled `name=NAME,owner=helm,status=deployed`, the highest
-/// revision if several say so).
+/// `--release NAME`: the deployed revision's values and blocks.
 pub async fn read_release(cluster: &Cluster, name: &str) -> Result<ChartInput, Error> {
+    from_release(deployed_release(cluster, name).await?)
+}
+
+/// The deployed revision of the release in the cluster's namespace, as Helm itself finds it:
+/// the Secrets labelled `name=NAME,owner=helm,status=deployed`, the highest revision if several
+/// say so.
+pub async fn deployed_release(cluster: &Cluster, name: &str) -> Result<Release, Error> {
     release::check_name(name).map_err(|why| Error::usage(why, "pass the release's name as helm list shows it"))?;
     let secrets = cluster.list_secrets(&release::deployed_selector(name)).await?;
     let mut deployed: Option<Release> = None;
@@ -80,7 +85,7 @@ pub async fn read_release(cluster: &Cluster, name: &str) -> Result<ChartInput, E
         let secret_name = secret.metadata.name.clone().unwrap_or_default();
         let stored =
             secret.data.as_ref().and_then(|data| data.get(RELEASE_KEY)).map(|b| b.0.as_slice()).unwrap_or_default();
-        let decoded = release::decode(stored).map_err(|why| {
+        let mut decoded = release::decode(stored).map_err(|why| {
             Error::usage(
                 format!(
                     "the Secret {}/{} does not hold a Helm release: {why}",
@@ -90,14 +95,22 @@ pub async fn read_release(cluster: &Cluster, name: &str) -> Result<ChartInput, E
                 format!("check it with `helm history {name} -n {}`; its Secrets are Helm's own", cluster.namespace),
             )
         })?;
+        if decoded.namespace.is_empty() {
+            decoded.namespace = cluster.namespace.clone();
+        }
         if deployed.as_ref().is_none_or(|d| decoded.revision > d.revision) {
             deployed = Some(decoded);
         }
     }
-    let Some(release) = deployed else {
-        return Err(no_deployed_release(cluster, name).await);
-    };
-    let revision = format!("release {name} (revision {}, namespace {})", release.revision, cluster.namespace);
+    match deployed {
+        Some(release) => Ok(release),
+        None => Err(no_deployed_release(cluster, name).await),
+    }
+}
+
+/// A release's values: the chart's, with the release's user values over them.
+pub fn from_release(release: Release) -> Result<ChartInput, Error> {
+    let revision = format!("release {} (revision {}, namespace {})", release.name, release.revision, release.namespace);
     let chart = Layer { name: format!("the chart's values in {revision}"), values: release.chart_values.clone() };
     let user = Layer { name: format!("the user values of {revision}"), values: release.config.clone() };
     let title = format!("{revision}, chart {} {}", printable(&release.chart_name), printable(&release.chart_version));

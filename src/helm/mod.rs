@@ -12,6 +12,7 @@ mod overlay;
 mod release;
 mod values;
 
+pub use blocks::{chart_blocks, upstream};
 pub use command::command;
 pub use overlay::{Overlay, pull_secrets};
 pub use release::{Release, pod_selector};
@@ -33,6 +34,18 @@ pub struct ImageBlock {
     pub digest: Option<Digest>,
     /// False below an `enabled: false`: the component is not deployed now.
     pub enabled: bool,
+}
+
+impl ImageBlock {
+    /// The image as the chart's `_pods.tpl` renders it for the pod: `registry/repository@digest`
+    /// when a digest is set, else `registry/repository:tag`.
+    pub fn rendered(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(digest), _) => format!("{}/{}@{digest}", self.server, self.repository),
+            (None, Some(tag)) => format!("{}/{}:{tag}", self.server, self.repository),
+            (None, None) => format!("{}/{}", self.server, self.repository),
+        }
+    }
 }
 
 impl Pinned for ImageBlock {
@@ -64,7 +77,8 @@ pub struct Layer {
     pub values: Mapping,
 }
 
-/// The layers in Helm's order, the chart's first, and the values they make together.
+/// The layers in Helm's order, the chart's first (always there), and the values they make
+/// together.
 #[derive(Debug, Clone)]
 pub struct Values {
     pub layers: Vec<Layer>,

@@ -118,14 +118,15 @@ struct Copier<'a> {
 impl Copier<'_> {
     async fn copy(&self, item: &Item) -> Result<Outcome, Failure> {
         // Without --platform the destination is asked first: a rerun costs one request per image.
-        if let Some(pinned) = item.digest.as_ref().filter(|_| self.options.platforms.is_empty())
+        let asked = item.digest.as_ref().filter(|_| self.options.platforms.is_empty());
+        if let Some(pinned) = asked
             && self.sink.holds(&item.to, pinned).await?
         {
             self.sink.name_held(&item.to, pinned);
             return Ok(Outcome::Present { digest: pinned.clone(), trimmed_from: None });
         }
         let (digest, top, trimmed_from) = self.top(item).await?;
-        if (item.digest.is_none() || !self.options.platforms.is_empty()) && self.sink.holds(&item.to, &digest).await? {
+        if asked != Some(&digest) && self.sink.holds(&item.to, &digest).await? {
             self.sink.name_held(&item.to, &digest);
             return Ok(Outcome::Present { digest, trimmed_from });
         }

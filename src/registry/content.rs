@@ -15,8 +15,8 @@ use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 
-/// How long one blob may take to stream, start to end. Stalls are caught sooner, by the
-/// client's read timeout (`--registry-timeout` between two reads).
+/// How long one blob may take to stream, start to end. A stalled download is caught sooner:
+/// `--registry-timeout` without a byte (`blob_stream`).
 const BLOB_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 /// A manifest as the registry holds it: its bytes, unchanged, and the media type it was sent as.
@@ -92,7 +92,7 @@ impl HttpRegistry {
         if !self.judge(response.status(), repo, digest.as_str())? {
             return Err(LookupError::Failed(format!("{} has no blob {digest} in {repo}", self.registry)));
         }
-        Ok(response.bytes_stream().map(|chunk| chunk.map_err(std::io::Error::other)))
+        Ok(stalls_after(response.bytes_stream().map(|chunk| chunk.map_err(std::io::Error::other)), self.timeout))
     }
 
     /// Asks the registry to mount the blob from `from` (distribution spec: "Mounting a blob
@@ -186,6 +186,28 @@ impl HttpRegistry {
             None => format!("{} answered {status} to {doing}", self.registry),
         })
     }
+}
+
+/// `stream`, failing when no byte comes for `patience` (the client's own timeouts would also
+/// cut a long upload whose response is not read until its body is sent).
+fn stalls_after(
+    stream: impl Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+    patience: Duration,
+) -> impl Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    futures::stream::unfold(Some(Box::pin(stream)), move |stream| async move {
+        let mut stream = stream?;
+        match tokio::time::timeout(patience, stream.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(stream))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no byte of the blob came for {}", humantime::format_duration(patience)),
+                )),
+                None,
+            )),
+        }
+    })
 }
 
 /// `CODE: message (detail)` for each error of a distribution error body, joined with `; `.

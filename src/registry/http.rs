@@ -59,6 +59,8 @@ pub struct HttpRegistry {
     /// Set once the registry answered a HEAD with 405: manifests are read with GET.
     pub(super) head_refused: AtomicBool,
     pub(super) access: Access,
+    /// `--registry-timeout`: a whole request, or the wait for the next bytes of a blob.
+    pub(super) timeout: Duration,
 }
 
 impl HttpRegistry {
@@ -86,6 +88,7 @@ impl HttpRegistry {
             throttle: Throttle::new(options.concurrency.max(1)),
             head_refused: AtomicBool::new(false),
             access: Access::Pull,
+            timeout: options.timeout,
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {

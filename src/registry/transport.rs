@@ -45,8 +45,6 @@ pub(super) fn build_client(
         // Redirects are followed by `send`, which decides where credentials may go.
         .redirect(reqwest::redirect::Policy::none())
         .timeout(options.timeout)
-        // Blob transfers lift the whole-request timeout; a stall is still caught between reads.
-        .read_timeout(options.timeout)
         .connect_timeout(options.timeout)
         .pool_max_idle_per_host(options.concurrency)
         .user_agent(concat!("kubectl-essregistry/", env!("CARGO_PKG_VERSION")))

@@ -1,8 +1,8 @@
 //! The output of `apply`: what was written, and what the ESS installer still needs.
 
-use super::{OutputFormat, write_written};
 use super::document::PlanReport;
 use super::table::summary_line;
+use super::{OutputFormat, write_written};
 use crate::cluster::installer::{InstallerReport, Reference};
 use crate::cluster::objects::{Action, Change};
 use crate::plan::Plan;

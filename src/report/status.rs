@@ -45,7 +45,12 @@ fn write_table(report: &StatusReport, color: bool, out: &mut dyn Write) -> io::R
             (true, true) => writeln!(out, "{kind} {}: exists", status.name),
             (true, false) => writeln!(out, "{kind} {}: exists ({})", status.name, status.detail),
         };
-    object("ConfigMap", &report.config_map, out)?;
+    if let Some(release) = &report.release {
+        object("Release", release, out)?;
+    }
+    if let Some(config_map) = &report.config_map {
+        object("ConfigMap", config_map, out)?;
+    }
     if let Some(secret) = &report.secret {
         object("Secret", secret, out)?;
     }

@@ -5,6 +5,7 @@
 pub mod apiserver;
 pub mod bundles;
 pub mod faults;
+pub mod helm;
 pub mod images;
 pub mod kubectl;
 pub mod loopback;

@@ -1,6 +1,7 @@
 //! HTTP: authentication, routing, and the operations on stored objects.
 
 use super::resources::{self, Resource};
+use super::selector::Selector;
 use super::ssa::{self, Conflict};
 use super::{Logged, Role, State, validation};
 use crate::timestamp;
@@ -182,7 +183,10 @@ fn route(state: &mut State, port: u16, call: &Call) -> Reply {
             if let Some(denied) = authorize(role, "list", &resource, &namespace, None) {
                 return denied;
             }
-            list(state, &resource, &namespace)
+            match Selector::parse_query(call.param("labelSelector").unwrap_or_default()) {
+                Ok(selector) => list(state, &resource, &namespace, &selector),
+                Err(message) => bad_request(&message),
+            }
         }
         Target::Object { resource, namespace, name } => {
             let verb = match *method {
@@ -252,11 +256,12 @@ fn authorize(role: Role, verb: &str, resource: &Resource, namespace: &str, name:
     Some(status_error(StatusCode::FORBIDDEN, "Forbidden", &message, Some((resource, name.unwrap_or_default()))))
 }
 
-fn list(state: &State, resource: &Resource, namespace: &str) -> Reply {
+fn list(state: &State, resource: &Resource, namespace: &str, selector: &Selector) -> Reply {
     let items: Vec<Value> = state
         .objects
         .iter()
         .filter(|((plural, ns, _), _)| plural == resource.plural && (namespace.is_empty() || ns == namespace))
+        .filter(|(_, object)| selector.matches(&object["metadata"]["labels"]))
         .map(|(_, object)| object.clone())
         .collect();
     (

@@ -1,13 +1,14 @@
 //! A Kubernetes API server of the tests' own, over HTTPS with a certificate of any kind, bearer
 //! tokens and, when asked, client certificates. It speaks the real wire protocol (discovery,
-//! GET, LIST, DELETE, server-side apply with field ownership and conflicts, merge patch, dryRun,
-//! `kind: Status` errors, `Warning` headers) for the resources the plugin touches, and refuses
-//! what kube-apiserver refuses of them (`validation`), so that kube-rs and kubectl can both be
-//! pointed at it, and kubectl judges it.
+//! GET, LIST with label selectors, DELETE, server-side apply with field ownership and conflicts,
+//! merge patch, dryRun, `kind: Status` errors, `Warning` headers) for the resources the plugin
+//! touches, and refuses what kube-apiserver refuses of them (`validation`), so that kube-rs and
+//! kubectl can both be pointed at it, and kubectl judges it.
 
 mod fields;
 mod handler;
 mod resources;
+mod selector;
 mod ssa;
 mod transport;
 mod validation;
