@@ -276,6 +276,26 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_alone_is_present_with_the_digest_it_holds_or_missing_with_the_copy_that_fixes_it() {
+        let registry = RegistryHost::parse("reg.local").unwrap();
+        let image = Image { digest: None, ..image() };
+        let tag = image.tag.clone().unwrap();
+        let present = classify_tag(&registry, &image, &tag, head(b"local", OCI_INDEX));
+        assert_eq!((present.state, present.observed), (ImageState::Present, Some(Digest::of(b"local"))));
+        let missing = classify_tag(&registry, &image, &tag, Ok(None));
+        assert_eq!(missing.state, ImageState::Missing);
+        assert_eq!(missing.reason.as_deref(), Some("the tag 2.8-alpine is not in reg.local/ess/library/haproxy"));
+        assert_eq!(
+            missing.fix.as_deref(),
+            Some(
+                "skopeo copy --all --preserve-digests docker://docker.io/library/haproxy:2.8-alpine docker://reg.local/ess/library/haproxy:2.8-alpine"
+            )
+        );
+        let denied = classify_tag(&registry, &image, &tag, Err(LookupError::Unauthorized("401".into())));
+        assert_eq!(denied.state, ImageState::Unauthorized);
+    }
+
+    #[test]
     fn missing_unauthorized_and_error() {
         let missing = classify_with(Ok(None), Ok(None));
         assert_eq!(missing.state, ImageState::Missing);

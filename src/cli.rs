@@ -336,7 +336,7 @@ pub struct InputArgs {
     pub values: Vec<PathBuf>,
 
     /// The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart's values with its user values over them
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["digests", "from_configmap", "installer_dir", "chart"])]
+    #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["digests", "from_configmap", "installer_dir", "chart"])]
     pub release: Option<String>,
 }
 
@@ -382,6 +382,11 @@ impl MappingArgs {
             rules: self.map.clone(),
         })
     }
+}
+
+/// A name that cannot be a release's is refused before it reaches a label selector.
+fn parse_release(text: &str) -> Result<String, String> {
+    crate::helm::check_release_name(text).map(|()| text.to_owned())
 }
 
 fn parse_prefix(text: &str) -> Result<RepoPath, String> {

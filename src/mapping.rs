@@ -288,6 +288,28 @@ mod tests {
     }
 
     #[test]
+    fn chart_blocks_map_by_their_values_path_and_one_that_names_no_image_is_refused() {
+        use crate::helm::ImageBlock;
+        let block = |path: &str, repository: &str, tag: Option<&str>| ImageBlock {
+            path: path.to_owned(),
+            keys: path.split('.').map(str::to_owned).collect(),
+            server: RegistryHost::parse("ghcr.io").unwrap(),
+            repository: RepoPath::parse(repository).unwrap(),
+            tag: tag.map(|t| Tag::parse(t).unwrap()),
+            digest: None,
+            enabled: true,
+        };
+        let blocks =
+            [block("synapse.image", "element-hq/synapse", Some("v1")), block("b.image", "org/synapse", Some("v1"))];
+        let images = map_images(&blocks, &mapping(Layout::Preserve, Some("ess"), &[])).unwrap();
+        assert_eq!((images[0].to_string(), images[0].digest.clone()), ("ess/element-hq/synapse:v1".to_owned(), None));
+        let clash = map_images(&blocks, &mapping(Layout::Flat, None, &[])).unwrap_err();
+        assert_eq!((clash[0].entry.as_deref(), clash[0].line), (Some("b.image"), None));
+        let unnamed = map_images(&[block("x.image", "org/x", None)], &mapping(Layout::Flat, None, &[])).unwrap_err();
+        assert!(unnamed[0].message.contains("pins neither a tag nor a digest"), "{unnamed:?}");
+    }
+
+    #[test]
     fn shared_images_are_checked_once_and_collisions_refused() {
         let entries = [
             entry("adminbot", "docker.io", "library/haproxy", "2.8", 3),

@@ -5,7 +5,16 @@ use std::io::IsTerminal;
 
 /// Colour only for a person at a terminal who has not asked for none (`--no-color`, `NO_COLOR`).
 pub fn color_enabled(no_color_flag: bool) -> bool {
-    !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    !no_color_flag
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+        && terminal_reads_ansi()
+}
+
+/// Windows' classic console prints ANSI colour codes as text unless the program turns on its
+/// virtual terminal mode; Windows Terminal (WT_SESSION) and terminals that set TERM read them.
+fn terminal_reads_ansi() -> bool {
+    !cfg!(windows) || std::env::var_os("WT_SESSION").is_some() || std::env::var_os("TERM").is_some()
 }
 
 /// A failed write to stdout or stderr. A closed pipe (`| head`) is not an error to report.

@@ -179,6 +179,55 @@ mod tests {
     const LIVE: &str = "synapse:\n  haproxy:\n    image_digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n    image_repository_path: ess/library/haproxy\n    image_repository_server: reg.local\n  hydrogen:\n    image_repository_path: ess/hydrogen\n    image_repository_server: reg.local\n";
 
     #[test]
+    fn a_release_drifts_when_the_image_its_pods_get_is_not_what_the_overlay_sets_now() {
+        use crate::check::{Finding, ImageState};
+        use crate::reference::{Digest, Tag};
+        let registry = RegistryHost::parse("reg.local").unwrap();
+        let block = |path: &str, server: &str, repository: &str, digest: Option<Digest>| ImageBlock {
+            path: path.to_owned(),
+            keys: path.split('.').map(str::to_owned).collect(),
+            server: RegistryHost::parse(server).unwrap(),
+            repository: crate::reference::RepoPath::parse(repository).unwrap(),
+            tag: Some(Tag::parse("v1").unwrap()),
+            digest,
+            enabled: true,
+        };
+        let upstream = [
+            block("synapse.image", "ghcr.io", "element-hq/synapse", None),
+            block("haproxy.image", "docker.io", "library/haproxy", None),
+            block("hookshot.image", "ghcr.io", "matrix-org/hookshot", None),
+        ];
+        let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
+        let images = crate::mapping::map_images(&upstream, &mapping).unwrap();
+        let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None };
+        let findings = vec![
+            found(ImageState::Present, Some(Digest::of(b"new"))),
+            found(ImageState::Present, Some(Digest::of(b"same"))),
+            found(ImageState::Missing, None),
+        ];
+        let plan = Plan::for_chart(registry, &upstream, images, findings, MismatchPolicy::Fail, None);
+        let current = [
+            block("synapse.image", "reg.local", "element-hq/synapse", Some(Digest::of(b"old"))),
+            block("haproxy.image", "reg.local", "library/haproxy", Some(Digest::of(b"same"))),
+            block("hookshot.image", "ghcr.io", "matrix-org/hookshot", None),
+        ];
+        let drift = chart_drift(&current, &plan);
+        assert_eq!(drift.len(), 2, "{drift:#?}");
+        assert_eq!(
+            drift[0],
+            format!(
+                "synapse.image: the release pulls reg.local/element-hq/synapse@{}, the overlay would set reg.local/element-hq/synapse@{}",
+                Digest::of(b"old"),
+                Digest::of(b"new")
+            )
+        );
+        assert_eq!(
+            drift[1],
+            "hookshot.image: pulls ghcr.io/matrix-org/hookshot:v1 from upstream; it is not ready in reg.local"
+        );
+    }
+
+    #[test]
     fn drift_names_new_digests_missing_and_removed_entries() {
         let upstream = parse(UPSTREAM.as_bytes()).unwrap().entries;
         let live = parse_live(LIVE.as_bytes()).unwrap();

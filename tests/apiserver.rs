@@ -156,3 +156,68 @@ fn kubectl_deletes_and_prints_the_servers_warnings() {
     let (_, _, stderr) = kubectl.run(&["get", "secrets"], "");
     assert!(!stderr.contains("Warning:"), "reads carry no warning: {stderr}");
 }
+
+/// Helm finds a release's deployed revision by label (`name=NAME,owner=helm,status=deployed`),
+/// and the release's pods are found by theirs: kubectl's `-l` must select here as on a cluster.
+#[test]
+fn kubectl_selects_by_labels_and_reads_helm_releases_and_pod_statuses() {
+    use essregistry_testbed::helm::{Revision, release_secret};
+    use serde_json::json;
+    use std::io::Read;
+    let server = ApiServer::start();
+    let revision = |name, version, status| Revision {
+        name,
+        namespace: "element-onprem",
+        version,
+        status,
+        chart_name: "matrix-stack",
+        chart_version: "26.1.0",
+        chart_values: json!({"synapse": {"image": {"repository": "element-hq/synapse", "tag": "v1"}}}),
+        config: json!({"serverName": format!("{name}.test")}),
+        manifest: "",
+    };
+    server.put(release_secret(&revision("ess", 1, "superseded")));
+    server.put(release_secret(&revision("ess", 2, "deployed")));
+    server.put(release_secret(&revision("ess-staging", 1, "deployed")));
+    server.put(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "unlabelled"}, "data": {}}));
+    let kubectl = Kubectl::new(&server, Role::Admin);
+    let names = |selector: &str| {
+        let (code, stdout, stderr) = kubectl.run(&["get", "secrets", "-l", selector, "-o", "name"], "");
+        assert_eq!(code, 0, "{selector}: {stderr}");
+        stdout.lines().map(|l| l.trim_start_matches("secret/").to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(names("name=ess,owner=helm,status=deployed"), ["sh.helm.release.v1.ess.v2"]);
+    assert_eq!(names("owner=helm,status!=deployed"), ["sh.helm.release.v1.ess.v1"]);
+    assert_eq!(
+        names("name in (ess, ess-staging),status==deployed"),
+        ["sh.helm.release.v1.ess-staging.v1", "sh.helm.release.v1.ess.v2"]
+    );
+    assert_eq!(names("!owner"), ["unlabelled"]);
+    assert_eq!(names("status notin (deployed)"), ["sh.helm.release.v1.ess.v1", "unlabelled"]);
+    let (code, _, stderr) = kubectl.run(&["get", "secrets", "-l", "status is deployed"], "");
+    assert_ne!(code, 0, "{stderr}");
+
+    // data.release as kubectl shows it: base64 (the Secret's) of base64 of gzip of the JSON (Helm's).
+    let secret = kubectl.json(&["get", "secret", "sh.helm.release.v1.ess.v2", "-o", "json"]);
+    let decode = |text: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+    };
+    let gzip = decode(&decode(secret["data"]["release"].as_str().unwrap().as_bytes()));
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(gzip.as_slice()).read_to_string(&mut json).unwrap();
+    let release: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!((release["version"].as_u64(), release["config"]["serverName"].as_str()), (Some(2), Some("ess.test")));
+    assert_eq!(secret["type"], "helm.sh/release.v1");
+
+    server.put(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "ess-synapse-main-0", "labels": {"app.kubernetes.io/instance": "ess-synapse-main"}},
+        "spec": {"containers": [{"name": "synapse", "image": "reg.local/ess/synapse:v1"}]},
+        "status": {"phase": "Pending", "containerStatuses": [{"name": "synapse", "image": "reg.local/ess/synapse:v1",
+            "imageID": "", "ready": false, "restartCount": 0, "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}}));
+    let pods =
+        kubectl.json(&["get", "pods", "-l", "app.kubernetes.io/instance in (ess,ess-synapse-main)", "-o", "json"]);
+    assert_eq!(pods["items"][0]["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ImagePullBackOff");
+    let none = kubectl.json(&["get", "pods", "-l", "app.kubernetes.io/instance=ess", "-o", "json"]);
+    assert_eq!(none["items"], json!([]));
+}

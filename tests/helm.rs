@@ -132,7 +132,11 @@ fn plan_finds_every_block_and_its_overlay_passes_the_charts_schema_and_pulls_wha
     args.extend(["--offline", "-o", "json"].map(str::to_owned));
     let run = world.run("plan", &strs(&args));
     assert_eq!(run.code, 1, "hookshot is not mirrored: {}", run.stderr);
-    assert!(run.stderr.contains("note: matrixRTC.sfu.image, hookshot.image belong to disabled components"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("note: matrixRTC.sfu.image, hookshot.image belong to disabled components"),
+        "{}",
+        run.stderr
+    );
     let report = run.json();
     assert_eq!(report["kind"], "Plan");
     assert!(report.get("configMap").is_none(), "{report}");
@@ -145,7 +149,12 @@ fn plan_finds_every_block_and_its_overlay_passes_the_charts_schema_and_pulls_wha
         if repository.ends_with("hookshot") {
             assert_eq!((image["state"].as_str(), image["digestAction"].as_str()), (Some("missing"), Some("skip")));
             let fix = image["fix"].as_str().unwrap();
-            assert!(fix.starts_with("skopeo copy --all --preserve-digests docker://ghcr.io/matrix-org/matrix-hookshot:7.1.0 "), "{fix}");
+            assert!(
+                fix.starts_with(
+                    "skopeo copy --all --preserve-digests docker://ghcr.io/matrix-org/matrix-hookshot:7.1.0 "
+                ),
+                "{fix}"
+            );
         } else {
             assert_eq!(image["state"], "present", "{image}");
             assert_eq!(image["expectedDigest"], Value::Null, "the chart pins no digest");
@@ -162,7 +171,11 @@ fn plan_finds_every_block_and_its_overlay_passes_the_charts_schema_and_pulls_wha
     args.extend(["--offline", "-o", "values"].map(str::to_owned));
     let run = world.run("plan", &strs(&args));
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("left out of the overlay (still pulling from upstream): hookshot.image"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("left out of the overlay (still pulling from upstream): hookshot.image"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.contains("# Not ready, still pulling from upstream: hookshot.image\n"), "{}", run.stdout);
     let overlay_file = world.path("overlay.yaml");
     std::fs::write(&overlay_file, &run.stdout).unwrap();
@@ -209,7 +222,8 @@ fn a_chart_archive_reads_as_its_values_and_the_table_shows_the_overlay() {
         "26.1.0",
         &[("values.yaml", &values), ("values.schema.json", &schema), ("templates/configmap.yaml", template)],
     );
-    let by_file = world.run("plan", &strs(&[world.chart_args(), vec!["--offline".into(), "-o".into(), "json".into()]].concat()));
+    let by_file =
+        world.run("plan", &strs(&[world.chart_args(), vec!["--offline".into(), "-o".into(), "json".into()]].concat()));
     let archive_args = ["--chart", archive.to_str().unwrap(), "--values", &fixture("yours.yaml"), "--offline"];
     let by_archive = world.run("plan", &[&archive_args[..], &["-o", "json"]].concat());
     assert_eq!(by_archive.code, 1, "{}", by_archive.stderr);
@@ -217,7 +231,11 @@ fn a_chart_archive_reads_as_its_values_and_the_table_shows_the_overlay() {
     assert_eq!(by_archive.json()["helmValues"], by_file.json()["helmValues"]);
 
     let table = world.run("plan", &archive_args);
-    assert!(table.stdout.contains("Helm values overlay, as it would be written (-o values prints it alone):"), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("Helm values overlay, as it would be written (-o values prints it alone):"),
+        "{}",
+        table.stdout
+    );
     let last = table.stdout.lines().last().unwrap();
     assert_eq!(
         last,
@@ -251,7 +269,11 @@ fn values_that_cannot_be_used_are_exit_2_naming_the_file_and_the_block_and_nothi
     std::fs::write(&bad, "synapse:\n  image: [unclosed\n").unwrap();
     let run = world.run("plan", &["--chart", &fixture("values.yaml"), "--values", bad.to_str().unwrap(), "--offline"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains(&format!("{file} cannot be used (1 problem):\n  line 3, column 1: not valid YAML")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{file} cannot be used (1 problem):\n  line 3, column 1: not valid YAML")),
+        "{}",
+        run.stderr
+    );
     assert!(world.registry.requests().is_empty(), "bad input contacts nothing");
 
     let usage = [
@@ -259,7 +281,10 @@ fn values_that_cannot_be_used_are_exit_2_naming_the_file_and_the_block_and_nothi
         (vec!["plan", "--release", "ess", "--registry", "r.local", "--offline"], "drop --offline"),
         (vec!["plan", "--release", "Ess,owner=x", "--registry", "r.local"], "is not a Helm release name"),
         (vec!["apply", "--chart", "values.yaml", "--registry", "r.local"], "--values-out FILE is missing"),
-        (vec!["apply", "-f", "images_digests.yml", "--registry", "r.local", "--values-out", "o.yaml"], "drop --values-out"),
+        (
+            vec!["apply", "-f", "images_digests.yml", "--registry", "r.local", "--values-out", "o.yaml"],
+            "drop --values-out",
+        ),
         (vec!["status", "--chart", "values.yaml"], "pass the deployed release with --release NAME"),
         (vec!["status", "-o", "values"], "use -o values with status --release NAME"),
     ];
@@ -306,15 +331,21 @@ fn release_input_reads_the_deployed_revision_and_apply_writes_the_secret_and_the
     let run = world.run("plan", &["--release", "ess", "--kubeconfig", kubeconfig, "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json();
-    let element_web = report["images"].as_array().unwrap().iter().find(|i| i["entries"][0] == "elementWeb.image").unwrap();
+    let element_web =
+        report["images"].as_array().unwrap().iter().find(|i| i["entries"][0] == "elementWeb.image").unwrap();
     assert!(element_web["target"].as_str().unwrap().ends_with("/ess/vectorim/element-web:v1.12.1"), "{element_web}");
-    assert_eq!(report["resources"], json!([{"kind": "Secret", "name": "ess-local-registry", "namespace": "element-onprem", "action": "create", "diff": null}]));
-    let selectors: Vec<String> = api.requests().iter().filter(|r| r.uri.contains("labelSelector")).map(|r| r.uri.clone()).collect();
+    assert_eq!(
+        report["resources"],
+        json!([{"kind": "Secret", "name": "ess-local-registry", "namespace": "element-onprem", "action": "create", "diff": null}])
+    );
+    let selectors: Vec<String> =
+        api.requests().iter().filter(|r| r.uri.contains("labelSelector")).map(|r| r.uri.clone()).collect();
     assert_eq!(selectors.len(), 1, "{selectors:#?}");
     assert!(selectors[0].contains("labelSelector=name%3Dess%2Cowner%3Dhelm%2Cstatus%3Ddeployed"), "{selectors:#?}");
 
     let out = world.path("essregistry-values.yaml");
-    let run = world.run("apply", &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap()]);
+    let run =
+        world.run("apply", &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("secret/ess-local-registry created"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("values overlay written to {}", out.display())), "{}", run.stdout);
@@ -331,13 +362,27 @@ fn release_input_reads_the_deployed_revision_and_apply_writes_the_secret_and_the
     let secret = kubectl.json(&["get", "secret", "ess-local-registry", "-o", "json"]);
     let host = world.registry.host();
     let expected = kubectl.json(&[
-        "create", "secret", "docker-registry", "ess-local-registry", "--docker-server", &host, "--docker-username", USER,
-        "--docker-password", PASSWORD, "--dry-run=client", "-o", "json",
+        "create",
+        "secret",
+        "docker-registry",
+        "ess-local-registry",
+        "--docker-server",
+        &host,
+        "--docker-username",
+        USER,
+        "--docker-password",
+        PASSWORD,
+        "--dry-run=client",
+        "-o",
+        "json",
     ]);
     assert_eq!(secret["data"][".dockerconfigjson"], expected["data"][".dockerconfigjson"]);
     assert!(!run.stdout.contains(PASSWORD) && !written.contains(PASSWORD), "secrets never in output");
 
-    let again = world.run("apply", &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap(), "-o", "json"]);
+    let again = world.run(
+        "apply",
+        &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap(), "-o", "json"],
+    );
     assert_eq!(again.code, 0, "{}", again.stderr);
     let again = again.json();
     assert_eq!(again["resources"][0]["action"], "unchanged");
@@ -360,7 +405,11 @@ fn a_release_that_is_not_deployed_or_not_there_is_exit_5_with_advice() {
     api.put(revision(2, "failed", json!({})));
     let run = world.run("plan", &["--release", "ess", "--kubeconfig", kubeconfig]);
     assert_eq!(run.code, 5, "{}", run.stderr);
-    assert!(run.stderr.contains("the release ess has no deployed revision: 1 (superseded), 2 (failed)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the release ess has no deployed revision: 1 (superseded), 2 (failed)"),
+        "{}",
+        run.stderr
+    );
 
     let run = world.run("plan", &["--release", "ess", "--kubeconfig", kubeconfig, "-n", "nowhere"]);
     assert_eq!(run.code, 5, "{}", run.stderr);
@@ -386,14 +435,20 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
     let kubeconfig = kubeconfig.to_str().unwrap();
     api.put(revision(1, "deployed", yours()));
     let out = world.path("overlay.yaml");
-    let apply = world.run("apply", &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap()]);
+    let apply =
+        world.run("apply", &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap()]);
     assert_eq!(apply.code, 0, "{}", apply.stderr);
 
     let status = world.run("status", &["--release", "ess", "--kubeconfig", kubeconfig, "-o", "json"]);
     assert_eq!(status.code, 1, "the release still pulls from upstream: {}", status.stderr);
     let report = status.json();
     let drift = report["drift"].to_string();
-    assert!(drift.contains("synapse.image: the release pulls ghcr.io/element-hq/synapse:v1.140.0 from upstream, the overlay would set"), "{drift}");
+    assert!(
+        drift.contains(
+            "synapse.image: the release pulls ghcr.io/element-hq/synapse:v1.140.0 from upstream, the overlay would set"
+        ),
+        "{drift}"
+    );
     assert!(report["problems"].to_string().contains("do not name the pull Secret ess-local-registry"), "{report}");
 
     // `helm upgrade ess ... --reuse-values -f overlay.yaml`, as Helm stores it: revision 2.
@@ -410,7 +465,11 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
     let status = world.run("status", &["--release", "ess", "--kubeconfig", kubeconfig]);
     assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
     assert!(status.stdout.contains("Release ess: exists (revision 2, chart matrix-stack 26.1.0)"), "{}", status.stdout);
-    assert!(status.stdout.contains(&format!("Secret ess-local-registry: exists (authenticates to {host})")), "{}", status.stdout);
+    assert!(
+        status.stdout.contains(&format!("Secret ess-local-registry: exists (authenticates to {host})")),
+        "{}",
+        status.stdout
+    );
     assert!(status.stdout.contains("Everything holds"), "{}", status.stdout);
     // What apply would write now: the same blocks as applied; the pull secret is named already.
     let now = world.run("status", &["--release", "ess", "--kubeconfig", kubeconfig, "-o", "values"]);
@@ -421,7 +480,13 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
     assert_eq!(serde_yaml::from_str::<serde_yaml::Mapping>(&now.stdout).unwrap(), applied);
 
     // An init container from upstream, a pull stuck in back-off, and a tag moved to new content.
-    api.put(pod("ess-element-web-0", "ess-element-web", "ghcr.io/element-hq/ess-helm/matrix-tools:0.10.0", &local(3), Some("ImagePullBackOff")));
+    api.put(pod(
+        "ess-element-web-0",
+        "ess-element-web",
+        "ghcr.io/element-hq/ess-helm/matrix-tools:0.10.0",
+        &local(3),
+        Some("ImagePullBackOff"),
+    ));
     let moved = Image::build("a newer synapse");
     moved.push(&world.registry, "ess/element-hq/synapse", "v1.140.0", Copy::All);
     let status = world.run("status", &["--release", "ess", "--kubeconfig", kubeconfig, "-o", "json"]);
@@ -429,9 +494,15 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
     let report = status.json();
     let problems: Vec<&str> = report["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
     let expect = |needle: &str| assert!(problems.iter().any(|p| p.contains(needle)), "{needle}: {problems:#?}");
-    expect("pod ess-element-web-0 container render-config: image ghcr.io/element-hq/ess-helm/matrix-tools:0.10.0 does not come from the local registry");
+    expect(
+        "pod ess-element-web-0 container render-config: image ghcr.io/element-hq/ess-helm/matrix-tools:0.10.0 does not come from the local registry",
+    );
     expect(&format!("pod ess-element-web-0 container main: image {} is in ImagePullBackOff", local(3)));
-    expect(&format!("drift: synapse.image: the release pulls {}, the overlay would set {host}/ess/element-hq/synapse@{}", local(8), moved.index_digest));
+    expect(&format!(
+        "drift: synapse.image: the release pulls {}, the overlay would set {host}/ess/element-hq/synapse@{}",
+        local(8),
+        moved.index_digest
+    ));
     assert!(!problems.iter().any(|p| p.contains("ess-staging")), "{problems:#?}");
 
     // The pull Secret's credentials must really log in.
@@ -440,11 +511,24 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
         "data": {".dockerconfigjson": data_encoding_base64(&essregistry_testbed::docker_config(&host, USER, "wrong"))}}));
     let ca = world.registry.ca_file().unwrap();
     let status = Plugin::new().run(&[
-        "status", "--release", "ess", "--kubeconfig", kubeconfig, "--path-prefix", "ess", "--registry-ca-file",
-        ca.to_str().unwrap(), "-o", "json",
+        "status",
+        "--release",
+        "ess",
+        "--kubeconfig",
+        kubeconfig,
+        "--path-prefix",
+        "ess",
+        "--registry-ca-file",
+        ca.to_str().unwrap(),
+        "-o",
+        "json",
     ]);
     assert_eq!(status.code, 1, "{}", status.stderr);
-    assert!(status.json()["problems"].to_string().contains("the pull Secret's credentials are refused by"), "{}", status.stdout);
+    assert!(
+        status.json()["problems"].to_string().contains("the pull Secret's credentials are refused by"),
+        "{}",
+        status.stdout
+    );
 }
 
 /// The user's values of a `helm upgrade -f a -f b`: the files merged, as Helm stores them.

@@ -354,7 +354,7 @@ fn the_manifest_rendered_for_all_five_platforms_follows_krews_rules() {
     let unzipped = Command::new("unzip").arg("-p").arg(&zip).arg("kubectl_complete-essregistry.cmd").output().unwrap();
     let script = String::from_utf8(unzipped.stdout).unwrap();
     // cmd.exe reads CRLF lines; the plugin it runs is the .exe beside it, asked for completions.
-    assert!(script.lines().all(|l| l.ends_with('\r')), "{script:?}");
+    assert!(script.ends_with("\r\n") && !script.replace("\r\n", "").contains('\n'), "{script:?}");
     assert!(script.contains("\"%~dp0kubectl-essregistry.exe\" __complete %*\r\n"), "{script}");
 }
 

@@ -193,7 +193,12 @@ fn kubeconfig_files(explicit: Option<&PathBuf>, env: &impl Fn(&str) -> Option<St
     }
     let listed: Vec<PathBuf> = match env("KUBECONFIG").filter(|v| !v.is_empty()) {
         Some(value) => std::env::split_paths(&value).collect(),
-        None => env("HOME").map(|home| PathBuf::from(home).join(".kube/config")).into_iter().collect(),
+        // kubectl's home folder: HOME, else USERPROFILE on Windows, where HOME is seldom set.
+        None => env("HOME")
+            .or_else(|| if cfg!(windows) { env("USERPROFILE") } else { None })
+            .map(|home| PathBuf::from(home).join(".kube").join("config"))
+            .into_iter()
+            .collect(),
     };
     Ok(listed.into_iter().filter(|p| p.is_file()).collect())
 }

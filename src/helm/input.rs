@@ -76,9 +76,8 @@ pub async fn read_release(cluster: &Cluster, name: &str) -> Result<ChartInput, E
 
 /// The deployed revision of the release in the cluster's namespace, as Helm itself finds it:
 /// the Secrets labelled `name=NAME,owner=helm,status=deployed`, the highest revision if several
-/// say so.
+/// say so. `name` is a release name (`check_release_name`), as the flag's parser makes sure.
 pub async fn deployed_release(cluster: &Cluster, name: &str) -> Result<Release, Error> {
-    release::check_name(name).map_err(|why| Error::usage(why, "pass the release's name as helm list shows it"))?;
     let secrets = cluster.list_secrets(&release::deployed_selector(name)).await?;
     let mut deployed: Option<Release> = None;
     for secret in &secrets {

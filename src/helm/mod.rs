@@ -15,7 +15,7 @@ mod values;
 pub use blocks::{chart_blocks, upstream};
 pub use command::command;
 pub use overlay::{Overlay, pull_secrets};
-pub use release::{Release, pod_selector};
+pub use release::{Release, check_name as check_release_name, pod_selector};
 
 use crate::mapping::Pinned;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};

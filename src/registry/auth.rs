@@ -125,7 +125,10 @@ impl RegistryAuth {
 fn docker_config_path(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
     let dir = env("DOCKER_CONFIG")
         .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".docker")))
+        // docker's home folder: USERPROFILE on Windows, where HOME is seldom set.
+        .or_else(|| {
+            env(if cfg!(windows) { "USERPROFILE" } else { "HOME" }).map(|home| PathBuf::from(home).join(".docker"))
+        })
         .unwrap_or_else(|| PathBuf::from(".docker"));
     dir.join("config.json")
 }

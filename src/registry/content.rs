@@ -11,7 +11,7 @@ use super::http::{HttpRegistry, Scheme};
 use crate::oci::MAX_MANIFEST_BYTES;
 use crate::reference::{Digest, RepoPath};
 use futures::{Stream, StreamExt};
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 
@@ -37,7 +37,7 @@ pub enum Upload {
 
 impl HttpRegistry {
     /// Sends with the repository's credentials; a Bearer token refused once is renewed, once.
-    async fn send_authorised(
+    pub(super) async fn send_authorised(
         &self,
         repo: &RepoPath,
         build: impl Fn() -> RequestBuilder,
@@ -59,9 +59,7 @@ impl HttpRegistry {
 
     /// The manifest's bytes as stored. `Ok(None)`: the registry has no such manifest.
     pub async fn fetch_manifest(&self, repo: &RepoPath, reference: &str) -> Result<Option<RawManifest>, LookupError> {
-        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
-        let accept = MANIFEST_MEDIA_TYPES.join(", ");
-        let response = self.send_authorised(repo, || self.client.get(&url).header(ACCEPT, &accept)).await?;
+        let response = self.manifest_request(Method::GET, repo, reference).await?;
         if !self.judge(response.status(), repo, reference)? {
             return Ok(None);
         }

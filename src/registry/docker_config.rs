@@ -119,6 +119,25 @@ fn decode_auth(auth: &str) -> Option<Credentials> {
     (!user.is_empty()).then(|| Credentials::new(user, password))
 }
 
+/// The helper, found as docker finds it. On Windows docker (Go's exec.LookPath) tries every
+/// extension in PATHEXT, while Rust's Command tries only .exe: a helper installed as a .cmd or
+/// .bat would be missed.
+#[cfg(windows)]
+fn helper_path(program: &str) -> std::path::PathBuf {
+    let extensions = std::env::var("PATHEXT").unwrap_or_else(|_| ".COM;.EXE;.BAT;.CMD".to_owned());
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| extensions.split(';').filter(|e| !e.is_empty()).map(move |e| dir.join(format!("{program}{e}"))))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| program.into())
+}
+
+/// Elsewhere the name alone: Command looks it up on PATH, as docker does.
+#[cfg(not(windows))]
+fn helper_path(program: &str) -> std::path::PathBuf {
+    program.into()
+}
+
 #[derive(Deserialize)]
 struct HelperAnswer {
     #[serde(rename = "Username")]
@@ -132,7 +151,7 @@ struct HelperAnswer {
 fn run_helper(name: &str, host: &str) -> Result<Option<Stored>, String> {
     let program = format!("docker-credential-{name}");
     let failed = || format!("the Docker credential helper \"{name}\" failed for {host}");
-    let mut child = Command::new(&program)
+    let mut child = Command::new(helper_path(&program))
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,7 +1,7 @@
 //! Manifest lookups, with registries as they answer in the field: HEAD first (one request per
 //! present image), GET where HEAD cannot be trusted or is refused, and every refusal worded.
 
-use super::http::{HttpRegistry, Scheme};
+use super::http::HttpRegistry;
 use super::send::{MAX_ATTEMPTS, with_retries};
 use super::{LookupError, MANIFEST_MEDIA_TYPES, ManifestHead, ManifestStore};
 use crate::reference::{Digest, RepoPath};
@@ -11,9 +11,8 @@ use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
 impl HttpRegistry {
-    /// Sends one manifest request; a Bearer token refused once (expired, even without a
-    /// challenge) is renewed, once.
-    async fn manifest_request(
+    /// Sends one manifest request, asking for every manifest media type.
+    pub(super) async fn manifest_request(
         &self,
         method: Method,
         repo: &RepoPath,
@@ -21,20 +20,7 @@ impl HttpRegistry {
     ) -> Result<Response, LookupError> {
         let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
-        for renewal in [false, true] {
-            let request =
-                self.authorised(self.client.request(method.clone(), &url).header(ACCEPT, &accept), repo).await?;
-            let response = self
-                .send(|| request.try_clone().expect("no streaming body"))
-                .await
-                .map_err(|t| LookupError::Failed(t.reason))?;
-            if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
-                self.forget_token(repo);
-                continue;
-            }
-            return Ok(response);
-        }
-        unreachable!("the loop returns on its second pass")
+        self.send_authorised(repo, || self.client.request(method.clone(), &url).header(ACCEPT, &accept)).await
     }
 
     /// What a status means for one lookup: Ok(true) found, Ok(false) not there.

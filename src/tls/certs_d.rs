@@ -1,7 +1,9 @@
 //! Registry certificates where docker, podman and skopeo look for them: one folder per registry,
 //! named `HOST[:PORT]` exactly as the registry is written, under
 //! `$XDG_CONFIG_HOME/containers/certs.d`, `/etc/containers/certs.d` and `/etc/docker/certs.d`
-//! (containers/image's order; the first folder that exists is the only one read). In it,
+//! (containers/image's order; the first folder that exists is the only one read); on Windows,
+//! `%ProgramData%\docker\certs.d` instead of the two under `/etc`, with the port's colon dropped
+//! from the folder's name, as docker does there. In it,
 //! `*.crt` files are CAs and a `*.cert` with the `*.key` of the same name is a client
 //! certificate for mutual TLS.
 
@@ -21,21 +23,23 @@ pub struct CertsDir {
 
 /// The folders searched, in order. `env` reads the environment.
 pub fn roots(env: &impl Fn(&str) -> Option<String>) -> Vec<PathBuf> {
-    let config_home = env("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".config")));
+    let config_home = env("XDG_CONFIG_HOME").filter(|v| !v.is_empty()).map(PathBuf::from).or_else(|| {
+        env(if cfg!(windows) { "USERPROFILE" } else { "HOME" }).map(|home| Path::new(&home).join(".config"))
+    });
     let system = env(TEST_ROOT_ENV).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
-    config_home
-        .map(|home| home.join("containers/certs.d"))
-        .into_iter()
-        .chain([system.join("etc/containers/certs.d"), system.join("etc/docker/certs.d")])
-        .collect()
+    // Windows has no /etc: docker there reads %ProgramData%\docker\certs.d.
+    let system_roots = match env("ProgramData").filter(|_| cfg!(windows)) {
+        Some(data) => vec![Path::new(&data).join("docker").join("certs.d")],
+        None => vec![system.join("etc/containers/certs.d"), system.join("etc/docker/certs.d")],
+    };
+    config_home.map(|home| home.join("containers/certs.d")).into_iter().chain(system_roots).collect()
 }
 
-/// The first `ROOT/HOST[:PORT]` folder that exists.
+/// The first `ROOT/HOST[:PORT]` folder that exists. Windows forbids ':' in a folder name, so
+/// docker there drops it (`registry.example5000`), and so does this.
 pub fn find(host: &str, roots: &[PathBuf]) -> Option<PathBuf> {
-    roots.iter().map(|root| root.join(host)).find(|dir| dir.is_dir())
+    let folder = if cfg!(windows) { host.replace(':', "") } else { host.to_owned() };
+    roots.iter().map(|root| root.join(&folder)).find(|dir| dir.is_dir())
 }
 
 /// Reads a folder by containers/image's rules. Errors: a `.cert` without its `.key`, or the
