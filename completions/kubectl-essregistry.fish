@@ -48,7 +48,8 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
-yaml\t'The same report as YAML'"
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -59,12 +60,16 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "mirror" -d 'Copy every image into the local registry or a bundle, digests preserved byte for byte'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -100,7 +105,8 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
-yaml\t'The same report as YAML'"
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l offline -d 'Do not read the cluster: no Kubernetes API call at all'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
@@ -112,6 +118,9 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -125,6 +134,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l dry-run -d 'none: write; server: the API server validates and writes nothing; client: print the manifests only' -r -f -a "none\t''
 client\t''
 server\t''"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l values-out -d 'With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
@@ -150,7 +160,8 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
-yaml\t'The same report as YAML'"
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l allow-incomplete -d 'Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns, instead of stopping on the conflict'
@@ -164,6 +175,9 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
@@ -199,7 +213,8 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
-yaml\t'The same report as YAML'"
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
@@ -207,6 +222,57 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l to-bundle -d 'Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l from-bundle -d 'Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l source-mirror -d 'Read UPSTREAM\'s images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l platform -d 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -231,7 +297,8 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
-yaml\t'The same report as YAML'"
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -262,16 +329,18 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
-yaml\t'The same report as YAML'"
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "completion" -d 'Print a shell completion script'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "mirror" -d 'Copy every image into the local registry or a bundle, digests preserved byte for byte'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

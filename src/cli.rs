@@ -15,8 +15,9 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ESSR
 
 /// Point an air-gapped Element Server Suite at its local registry.
 ///
-/// Reads the ESS installer's images_digests, maps every image to the local registry, checks
-/// each one there and writes the images_digests ConfigMap and pull secret the installer needs.
+/// Reads the ESS installer's images_digests (or the matrix-stack Helm chart's values), maps every
+/// image to the local registry, checks each one there and writes the images_digests ConfigMap
+/// and pull secret the installer needs (or the pull secret and a values overlay for Helm).
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-essregistry", bin_name = "kubectl essregistry", version = VERSION, after_help = exit::HELP_TABLE)]
 pub struct Cli {
@@ -86,7 +87,10 @@ Examples:
   kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=server
 
   # The two manifests, for a GitOps repository (the Secret included)
-  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=client -o yaml";
+  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=client -o yaml
+
+  # ESS on Helm: the pull secret, the overlay in a file, and the helm command that uses it
+  kubectl essregistry apply --release ess -n ess --registry localregistry.local --values-out overlay.yaml";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
@@ -94,7 +98,10 @@ Examples:
   kubectl essregistry status
 
   # In CI, against a new installer release: also report drift from its images_digests
-  kubectl essregistry status -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment -o json";
+  kubectl essregistry status -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment -o json
+
+  # ESS on Helm: the release's pods, pull secret and drift from the overlay
+  kubectl essregistry status --release ess -n ess --registry localregistry.local";
 
 const MIRROR_EXAMPLES: &str = "\
 Examples:
@@ -118,7 +125,10 @@ Examples:
       --registry-ca-file corp-ca.pem --registry-username robot --registry-password-stdin < robot.pass
 
   # In CI: fail the pipeline unless every image is mirrored, keep the report
-  kubectl essregistry plan -f images_digests.yml --registry localregistry.local -o json > plan.json";
+  kubectl essregistry plan -f images_digests.yml --registry localregistry.local -o json > plan.json
+
+  # ESS on Helm: the matrix-stack chart with your values over it, and the values overlay alone
+  kubectl essregistry plan --chart matrix-stack-26.1.0.tgz --values yours.yaml --registry localregistry.local -o values";
 
 /// The flags every command has besides the global ones: input, mapping, objects.
 #[derive(Debug, Args)]

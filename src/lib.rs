@@ -1,8 +1,9 @@
 //! kubectl-essregistry: points an air-gapped Element Server Suite at its local registry.
 //!
-//! The data flows one way: images_digests (`digests`) -> target references (`mapping`) ->
-//! registry checks (`check`, over the `registry` adapter) -> a plan (`plan`) -> output
-//! (`report`). Everything but `registry`, `input` and `commands` is free of I/O.
+//! The data flows one way: images_digests (`digests`) or a Helm chart's image blocks (`helm`)
+//! -> target references (`mapping`) -> registry checks (`check`, over the `registry` adapter) ->
+//! a plan (`plan`) -> output (`report`). Everything but `registry`, `input`, `helm::input` and
+//! `commands` is free of I/O.
 
 pub mod bundle;
 mod causes;

@@ -259,11 +259,7 @@ fn values_that_cannot_be_used_are_exit_2_naming_the_file_and_the_block_and_nothi
     assert_eq!(run.code, 2, "{}", run.stderr);
     let file = bad.display().to_string();
     assert!(run.stderr.contains(&format!("with {file} cannot be used (2 problems)")), "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!("synapse.image: tag is a number, not a string: quote it (\"1.1\")")),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("synapse.image: tag is a number, not a string: quote it (\"1.1\")"), "{}", run.stderr);
     assert!(run.stderr.contains(&format!("(set in {file})")), "{}", run.stderr);
     assert!(run.stderr.contains("postgres.image: repository \"Postgres\""), "{}", run.stderr);
     std::fs::write(&bad, "synapse:\n  image: [unclosed\n").unwrap();
@@ -439,6 +435,10 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
         world.run("apply", &["--release", "ess", "--kubeconfig", kubeconfig, "--values-out", out.to_str().unwrap()]);
     assert_eq!(apply.code, 0, "{}", apply.stderr);
 
+    let guess = world.plugin.run(&["status", "--release", "ess", "--kubeconfig", kubeconfig]);
+    assert_eq!(guess.code, 2, "{}", guess.stderr);
+    assert!(guess.stderr.contains("pulls every image from the chart's own registries"), "{}", guess.stderr);
+    assert!(guess.stderr.contains("pass --registry HOST[:PORT]"), "{}", guess.stderr);
     let status = world.run("status", &["--release", "ess", "--kubeconfig", kubeconfig, "-o", "json"]);
     assert_eq!(status.code, 1, "the release still pulls from upstream: {}", status.stderr);
     let report = status.json();

@@ -4,7 +4,7 @@
 
 use super::status::{connect_registry, read_secret};
 use super::steps::{connect_cluster, overlay_pull_secrets, registry_options};
-use crate::check::{ImageState, check_images};
+use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
 use crate::cluster::pods::pod_problems;
 use crate::error::Error;
@@ -14,6 +14,7 @@ use crate::output::{color_enabled, io_error};
 use crate::plan::Plan;
 use crate::reference::RegistryHost;
 use crate::report::write_status;
+use crate::sanitize::printable;
 use crate::status::{ObjectStatus, PinnedImage, StatusReport, chart_drift, most_used};
 use std::io::Write;
 
@@ -27,7 +28,12 @@ pub async fn run(
     let cluster = connect_cluster(&global.cluster).await?;
     let release = helm::input::deployed_release(&cluster, name).await?;
     let pods_selector = helm::pod_selector(&release);
-    let detail = format!("revision {}, chart {} {}", release.revision, release.chart_name, release.chart_version);
+    let detail = format!(
+        "revision {}, chart {} {}",
+        release.revision,
+        printable(&release.chart_name),
+        printable(&release.chart_version)
+    );
     let chart = helm::input::from_release(release)?;
     let registry = local_registry(args, &chart)?;
     let mut report = StatusReport {
@@ -39,9 +45,10 @@ pub async fn run(
     };
 
     let objects = &args.shared.objects;
-    let secret_credentials = match objects.no_secret {
-        false => read_secret(&cluster, &objects.secret_name, &registry, &mut report).await?,
-        true => None,
+    let secret_credentials = if objects.no_secret {
+        None
+    } else {
+        read_secret(&cluster, &objects.secret_name, &registry, &mut report).await?
     };
     let store = connect_registry(global, &registry, &objects.secret_name, secret_credentials, &mut report, err).await?;
     if let Some((store, auth)) = store {
@@ -100,11 +107,11 @@ fn local_registry(args: &StatusArgs, chart: &ChartInput) -> Result<RegistryHost,
     })
 }
 
-/// The images' states, and a problem for each image that is not ready.
+/// The images' states, and a problem for each image the overlay would leave out.
 fn record_images(plan: &Plan, report: &mut StatusReport) {
     for image in &plan.images {
         let entries: Vec<String> = image.image.entries.iter().map(|&i| plan.entries[i].clone()).collect();
-        if image.finding.state != ImageState::Present || !image.ready() {
+        if !image.ready() {
             let reason = image.finding.reason.as_deref().unwrap_or("not ready");
             report.problems.push(format!(
                 "{}/{}: {reason} (used by {})",

@@ -15,10 +15,7 @@ const DOCUMENTED_RELEASE: &str = "ess";
 pub fn command(origin: &Origin, namespace: &str, overlay: &Path) -> String {
     let mut words: Vec<String> = match origin {
         Origin::Files { chart, archive, values } => {
-            let chart = match archive {
-                Some(_) => chart.display().to_string(),
-                None => CHART_REFERENCE.to_owned(),
-            };
+            let chart = if *archive { chart.display().to_string() } else { CHART_REFERENCE.to_owned() };
             let mut words = vec!["helm", "upgrade", "--install", DOCUMENTED_RELEASE, &chart, "--namespace", namespace]
                 .into_iter()
                 .map(str::to_owned)
@@ -57,14 +54,14 @@ mod tests {
     fn the_overlay_comes_last_after_the_admins_values() {
         let origin = Origin::Files {
             chart: PathBuf::from("charts/matrix-stack-26.1.0.tgz"),
-            archive: Some(("matrix-stack".into(), "26.1.0".into())),
+            archive: true,
             values: vec![PathBuf::from("hostnames.yaml"), PathBuf::from("my values.yaml")],
         };
         assert_eq!(
             command(&origin, "ess", Path::new("overlay.yaml")),
             "helm upgrade --install ess charts/matrix-stack-26.1.0.tgz --namespace ess -f hostnames.yaml -f 'my values.yaml' -f overlay.yaml"
         );
-        let values_only = Origin::Files { chart: PathBuf::from("values.yaml"), archive: None, values: vec![] };
+        let values_only = Origin::Files { chart: PathBuf::from("values.yaml"), archive: false, values: vec![] };
         assert_eq!(
             command(&values_only, "ess", Path::new("o.yaml")),
             "helm upgrade --install ess oci://ghcr.io/element-hq/ess-helm/matrix-stack --namespace ess -f o.yaml"
@@ -77,7 +74,6 @@ mod tests {
             name: "ess".into(),
             namespace: "ess".into(),
             revision: 2,
-            status: "deployed".into(),
             chart_name: "matrix-stack".into(),
             chart_version: "26.1.0".into(),
             chart_values: Default::default(),

@@ -24,9 +24,9 @@ pub struct ChartInput {
 
 /// Where the values came from, for the `helm` command that uses the overlay.
 pub enum Origin {
-    /// `--chart` with its `--values` files, in order; `archive` is the chart's name and version
-    /// when `chart` is an archive.
-    Files { chart: PathBuf, archive: Option<(String, String)>, values: Vec<PathBuf> },
+    /// `--chart` with its `--values` files, in order; `archive` when `chart` is the chart archive
+    /// (helm can install from it), not its values.yaml.
+    Files { chart: PathBuf, archive: bool, values: Vec<PathBuf> },
     /// `--release`: the deployed revision.
     Release(Box<Release>),
 }
@@ -65,7 +65,7 @@ pub fn read_files(chart: &Path, value_files: &[PathBuf]) -> Result<ChartInput, E
             format!("{name} with {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))
         }
     };
-    let origin = Origin::Files { chart: chart.to_owned(), archive, values: value_files.to_vec() };
+    let origin = Origin::Files { chart: chart.to_owned(), archive: archive.is_some(), values: value_files.to_vec() };
     found(name, Values::new(chart_layer, user), origin)
 }
 

@@ -29,7 +29,6 @@ pub struct Release {
     pub name: String,
     pub namespace: String,
     pub revision: u64,
-    pub status: String,
     pub chart_name: String,
     pub chart_version: String,
     pub chart_values: Mapping,
@@ -49,8 +48,6 @@ struct Stored {
     #[serde(default)]
     version: u64,
     #[serde(default)]
-    info: Info,
-    #[serde(default)]
     chart: StoredChart,
     #[serde(default)]
     config: Option<Value>,
@@ -58,12 +55,6 @@ struct Stored {
     manifest: String,
     #[serde(default)]
     hooks: Vec<Hook>,
-}
-
-#[derive(Deserialize, Default)]
-struct Info {
-    #[serde(default)]
-    status: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -162,7 +153,6 @@ pub fn decode(stored: &[u8]) -> Result<Release, String> {
         name: stored.name,
         namespace: stored.namespace,
         revision: stored.version,
-        status: stored.info.status,
         chart_name: stored.chart.metadata.name,
         chart_version: stored.chart.metadata.version,
         pod_instances,
@@ -230,7 +220,7 @@ mod tests {
     #[test]
     fn decodes_what_helm_stores_and_finds_the_pods_instances() {
         let release = decode(&stored(&release_json())).unwrap();
-        assert_eq!((release.name.as_str(), release.revision, release.status.as_str()), ("ess", 3, "deployed"));
+        assert_eq!((release.name.as_str(), release.revision), ("ess", 3));
         assert_eq!((release.chart_name.as_str(), release.chart_version.as_str()), ("matrix-stack", "26.1.0"));
         assert_eq!(release.config["synapse"]["image"]["tag"], Value::from("v2"));
         assert_eq!(release.chart_values["synapse"]["image"]["tag"], Value::from("v1"));

@@ -240,6 +240,7 @@ impl Copier<'_> {
                 }
                 // A registry may have sent a cut-off body; a bundle's bytes stay what they are.
                 Err(Failure::Corrupt(_)) if self.source.retries_help() && attempt < BLOB_ATTEMPTS => attempt += 1,
+                Err(Failure::Corrupt(why)) => return Err(Failure::Corrupt(self.source.damaged(&why))),
                 Err(failure) => return Err(failure),
             }
         }

@@ -252,6 +252,16 @@ impl Source {
         }
     }
 
+    /// A blob whose bytes were not the blob, said as what it means for this source.
+    pub fn damaged(&self, why: &str) -> String {
+        match self {
+            Source::Bundle(_) => format!("the bundle's {why}: the bundle is damaged; carry it across again"),
+            Source::Upstream(_) => {
+                format!("{why}, each time it was fetched: the source sends other bytes than the blob")
+            }
+        }
+    }
+
     /// Whether a failed transfer from here may go better when tried again: a bundle's bytes
     /// do not change.
     pub fn retries_help(&self) -> bool {

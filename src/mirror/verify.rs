@@ -27,7 +27,10 @@ struct State {
     seen: u64,
 }
 
-/// `stream`, failing unless its bytes are exactly `blob` (its size, then its sha256).
+/// `stream`, failing unless its bytes are exactly `blob` (its size, then its sha256). The
+/// digest is checked as the last byte arrives, before that last chunk is passed on: an HTTP
+/// client stops reading the stream once `Content-Length` bytes are sent, so a check at the
+/// stream's end would come too late to keep a wrong blob from the registry.
 pub fn verified(stream: ByteStream, blob: &Descriptor, verdict: &Verdict) -> ByteStream {
     let expected = blob.clone();
     let verdict = verdict.clone();
@@ -51,6 +54,15 @@ pub fn verified(stream: ByteStream, blob: &Descriptor, verdict: &Verdict) -> Byt
                         ));
                     }
                     state.hasher.update(&chunk);
+                    if state.seen == expected.size {
+                        let hex: String = state.hasher.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
+                        if format!("sha256:{hex}") != expected.digest.as_str() {
+                            return fail(format!(
+                                "blob {} does not match its digest (its bytes hash to sha256:{hex})",
+                                expected.digest
+                            ));
+                        }
+                    }
                     Some((Ok(chunk), Some(state)))
                 }
                 Some(Err(error)) => Some((Err(error), None)),
@@ -58,17 +70,7 @@ pub fn verified(stream: ByteStream, blob: &Descriptor, verdict: &Verdict) -> Byt
                     "blob {} is truncated: {} of its {} bytes",
                     expected.digest, state.seen, expected.size
                 )),
-                None => {
-                    let hex: String = state.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-                    if format!("sha256:{hex}") == expected.digest.as_str() {
-                        None
-                    } else {
-                        fail(format!(
-                            "blob {} does not match its digest (its bytes hash to sha256:{hex})",
-                            expected.digest
-                        ))
-                    }
-                }
+                None => None,
             }
         }
     }))
