@@ -1,14 +1,15 @@
 //! `mirror`: images_digests (or a bundle's) -> targets -> copies from upstream or a bundle into
 //! the local registry or a bundle -> the report.
 
-use super::steps::{input_error, read_input, registry_options, resolve_auth};
+use super::steps::{input_error, read_chart_input, read_input, registry_options, resolve_auth};
 use crate::bundle::{self, archive::Packing, layout::Layout};
 use crate::cli::{GlobalArgs, MirrorArgs};
 use crate::digests;
 use crate::error::Error;
 use crate::exit;
+use crate::helm;
 use crate::input::DigestsInput;
-use crate::mapping::{Layout as PathLayout, Mapping, Pinned, map_images};
+use crate::mapping::{Image, Layout as PathLayout, Mapping, Pinned, map_images};
 use crate::mirror::{
     CopyOptions, Destination, FailureKind, Item, Origin, Outcome, Progress, Sink, Source, Upstreams, copy_all,
 };
@@ -31,16 +32,6 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         ));
     }
     let opened = args.from_bundle.as_deref().map(bundle::open).transpose()?;
-    let input = match (&opened, &args.input.digests) {
-        (Some(opened), None) => {
-            bundle_digests(opened.layout.root(), args.from_bundle.as_deref().unwrap_or(Path::new("")))?
-        }
-        _ => read_input(&args.input, Some(&global.cluster), &global.registry, err).await?,
-    };
-    let parsed = digests::parse(&input.bytes).map_err(|problems| input_error(&input, problems))?;
-    for warning in &parsed.warnings {
-        writeln!(err, "warning: {}: {warning}", input.name).map_err(io_error)?;
-    }
     // A bundle keeps the upstream names; its targets are not used.
     let mapping = args.mapping.mapping(None).unwrap_or_else(|| Mapping {
         registry: RegistryHost::parse("bundle").expect("valid"),
@@ -48,29 +39,30 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         layout: PathLayout::Preserve,
         rules: vec![],
     });
-    let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
-    let items: Vec<Item> = images
-        .iter()
-        .map(|image| {
-            let entry = &parsed.entries[image.entries[0]];
-            let tag = image.tag.as_ref().map(ToString::to_string);
-            let name = match (&tag, &image.digest) {
-                (Some(tag), _) => format!("{}:{tag}", image.upstream),
-                (None, Some(digest)) => format!("{}@{digest}", image.upstream),
-                (None, None) => image.upstream.clone(),
+    let (items, digests_input) = match read_chart_input(&args.input, Some(&global.cluster)).await? {
+        // A chart pins tags: each is resolved once at the source, and the report records the
+        // digest copied (a bundle names it by its tag).
+        Some(chart) => {
+            let blocks = helm::upstream(&chart.values, &chart.blocks, &mapping.registry);
+            let images = map_images(&blocks, &mapping)
+                .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
+            (items(&blocks, &images), None)
+        }
+        None => {
+            let input = match (&opened, &args.input.digests) {
+                (Some(opened), None) => {
+                    bundle_digests(opened.layout.root(), args.from_bundle.as_deref().unwrap_or(Path::new("")))?
+                }
+                _ => read_input(&args.input, Some(&global.cluster), &global.registry, err).await?,
             };
-            Item {
-                origin: Origin {
-                    server: entry.server().clone(),
-                    path: entry.path().clone(),
-                    tag: tag.clone(),
-                    name: name.clone(),
-                },
-                to: Destination { repo: image.target.clone(), tag, name },
-                digest: image.digest.clone(),
+            let parsed = digests::parse(&input.bytes).map_err(|problems| input_error(&input, problems))?;
+            for warning in &parsed.warnings {
+                writeln!(err, "warning: {}: {warning}", input.name).map_err(io_error)?;
             }
-        })
-        .collect();
+            let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
+            (items(&parsed.entries, &images), Some(input))
+        }
+    };
 
     let options = registry_options(&global.registry);
     let source = match opened {
@@ -111,19 +103,29 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     progress.bar.finish_and_clear();
 
     if let (Sink::Bundle { layout, named }, Some((path, staging, packing))) = (&sink, &bundle_out) {
-        finish_bundle(layout, &named.lock().expect("names"), &input, path, staging, *packing, &outcomes)?;
+        finish_bundle(
+            layout,
+            &named.lock().expect("names"),
+            digests_input.as_ref(),
+            path,
+            staging,
+            *packing,
+            &outcomes,
+        )?;
     }
     let labels = items
         .iter()
-        .zip(&images)
-        .map(|(item, image)| {
-            let source = match &image.digest {
+        .map(|item| {
+            let source = match &item.digest {
                 Some(digest) => format!("{}@{digest}", item.origin.name.split('@').next().unwrap_or_default()),
                 None => item.origin.name.clone(),
             };
             let target = match &bundle_out {
                 Some((path, ..)) => format!("oci:{}:{}", path.display(), item.to.name),
-                None => format!("{}/{image}", mapping.registry),
+                None => match &item.to.tag {
+                    Some(tag) => format!("{}/{}:{tag}", mapping.registry, item.to.repo),
+                    None => format!("{}/{}", mapping.registry, item.to.repo),
+                },
             };
             (source, target)
         })
@@ -150,6 +152,32 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         .map_err(io_error)?;
     }
     Ok(exit_code(&outcomes))
+}
+
+/// One item per distinct image: where it comes from (its first entry's upstream) and goes.
+fn items<E: Pinned>(entries: &[E], images: &[Image]) -> Vec<Item> {
+    images
+        .iter()
+        .map(|image| {
+            let entry = &entries[image.entries[0]];
+            let tag = image.tag.as_ref().map(ToString::to_string);
+            let name = match (&tag, &image.digest) {
+                (Some(tag), _) => format!("{}:{tag}", image.upstream),
+                (None, Some(digest)) => format!("{}@{digest}", image.upstream),
+                (None, None) => image.upstream.clone(),
+            };
+            Item {
+                origin: Origin {
+                    server: entry.server().clone(),
+                    path: entry.path().clone(),
+                    tag: tag.clone(),
+                    name: name.clone(),
+                },
+                to: Destination { repo: image.target.clone(), tag, name },
+                digest: image.digest.clone(),
+            }
+        })
+        .collect()
 }
 
 /// 0 when every image is there; 3 or 4 when a source or the registry refused the
@@ -179,12 +207,13 @@ fn bundle_digests(root: &Path, given: &Path) -> Result<DigestsInput, Error> {
     Ok(DigestsInput { name: format!("images_digests.yml in {}", given.display()), bytes, found_in: None })
 }
 
-/// Names the images in `index.json`, keeps the images_digests beside them and, for an
+/// Names the images in `index.json`, keeps the images_digests beside them (a chart's values
+/// stay with the chart: from a bundle, `--chart` names the images again) and, for an
 /// archive, packs the staging folder (removed once every image is in).
 fn finish_bundle(
     layout: &Layout,
     named: &[crate::bundle::layout::Named],
-    input: &DigestsInput,
+    input: Option<&DigestsInput>,
     path: &Path,
     staging: &PathBuf,
     packing: Packing,
@@ -197,9 +226,11 @@ fn finish_bundle(
         )
     };
     layout.name_images(named).map_err(failed)?;
-    let digests = layout.root().join(bundle::layout::DIGESTS_FILE);
-    let partial = digests.with_extension("yml.partial");
-    std::fs::write(&partial, &input.bytes).and_then(|()| std::fs::rename(&partial, &digests)).map_err(failed)?;
+    if let Some(input) = input {
+        let digests = layout.root().join(bundle::layout::DIGESTS_FILE);
+        let partial = digests.with_extension("yml.partial");
+        std::fs::write(&partial, &input.bytes).and_then(|()| std::fs::rename(&partial, &digests)).map_err(failed)?;
+    }
     if packing != Packing::Folder {
         bundle::archive::pack(staging, path, packing).map_err(failed)?;
         if outcomes.iter().all(|o| !matches!(o, Outcome::Failed { .. })) {

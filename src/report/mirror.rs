@@ -110,6 +110,9 @@ pub fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Writ
         if let Some(reason) = &image.reason {
             writeln!(out, "         {reason}")?;
         }
+        if let (false, Some(digest)) = (image.source.contains('@'), &image.digest) {
+            writeln!(out, "         pinned by its tag alone: the tag held {digest}")?;
+        }
         if let (Some(from), Some(digest)) = (&image.trimmed_from, &image.digest) {
             writeln!(out, "         trimmed to the chosen platforms: {digest}, not the pinned {from}")?;
         }
