@@ -1,6 +1,6 @@
-//! Sources are trusted as the local registry is, and as skopeo trusts them: an upstream (or an
+//! Sources are reached as the local registry is, and as skopeo reaches them: an upstream (or an
 //! internal mirror) with a private CA is refused until its certs.d folder holds the CA, and then
-//! both skopeo and the plugin copy from it.
+//! both skopeo and the plugin copy from it; one that needs a login is read with the Docker config.
 
 mod support;
 
@@ -90,4 +90,56 @@ fn copy_dir(from: &Path, to: &Path) {
         let path = entry.unwrap().path();
         std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
     }
+}
+
+#[test]
+fn a_source_that_needs_a_login_is_read_with_the_docker_config_s_credentials() {
+    let upstream = Registry::start(RegistryConfig {
+        basic_auth: Some(("puller".into(), "s3cret-pull".into())),
+        ..RegistryConfig::default()
+    });
+    let family = Family::build("login-source", &FamilySpec::small(1));
+    let member = &family.members[0];
+    member.push(&upstream, "gitlab-registry.matrix.org/ems/pipe", "v2");
+    let entry = Entry {
+        component: "pipe".into(),
+        sub: "pipe".into(),
+        server: "gitlab-registry.matrix.org".into(),
+        path: "ems/pipe".into(),
+        tag: "v2".into(),
+        digest: member.digest.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let digests = dir.path().join("images_digests.yml");
+    std::fs::write(&digests, images_digests(&[entry])).unwrap();
+    let target = Registry::start(RegistryConfig::default());
+    let source = format!("gitlab-registry.matrix.org=http://{}/gitlab-registry.matrix.org", upstream.host());
+    let target_host = target.host();
+    let args = owned(&[
+        "mirror",
+        "-f",
+        digests.to_str().unwrap(),
+        "--registry",
+        &target_host,
+        "--registry-plain-http",
+        "--source-mirror",
+        &source,
+        "-o",
+        "json",
+    ]);
+
+    // No Docker config: the source refuses (exit 3), and the password never shows.
+    let empty = tempfile::tempdir().unwrap();
+    let refused = Plugin::new().env("DOCKER_CONFIG", empty.path().to_str().unwrap()).run(&strs(&args));
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+
+    // `docker login` of the mirror host: the copy goes through, and the password never shows.
+    let config = tempfile::tempdir().unwrap();
+    let json = essregistry_testbed::docker_config(&upstream.host(), "puller", "s3cret-pull");
+    std::fs::write(config.path().join("config.json"), json).unwrap();
+    let copied = Plugin::new().env("DOCKER_CONFIG", config.path().to_str().unwrap()).run(&strs(&args));
+    assert_eq!(copied.code, 0, "{}\n{}", copied.stdout, copied.stderr);
+    assert!(!format!("{}{}{}", copied.stdout, copied.stderr, refused.stderr).contains("s3cret-pull"));
+    let raw = bundles::registry_raw(&target, "ems/pipe:v2").unwrap();
+    assert_eq!(sha256(&raw), member.digest);
 }
