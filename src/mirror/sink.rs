@@ -116,6 +116,10 @@ impl Sink {
     ) -> Result<(), Failure> {
         match self {
             Sink::Registry(registry) => {
+                // A platform manifest already there (from a copy cut short) is not sent again.
+                if reference.is_none() && registry.head(&to.repo, digest.as_str()).await?.is_some() {
+                    return Ok(());
+                }
                 let reference = reference.unwrap_or(digest.as_str());
                 registry.push_manifest(&to.repo, reference, manifest).await.map_err(|error| match error {
                     LookupError::Failed(why) => Failure::Image(why),
