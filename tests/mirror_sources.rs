@@ -32,7 +32,7 @@ fn a_tls_source_is_trusted_through_its_certs_d_folder_as_skopeo_trusts_it() {
     };
     let dir = tempfile::tempdir().unwrap();
     let digests = dir.path().join("images_digests.yml");
-    std::fs::write(&digests, images_digests(&[entry.clone()])).unwrap();
+    std::fs::write(&digests, images_digests(std::slice::from_ref(&entry))).unwrap();
     let target = Registry::start(RegistryConfig::default());
     let source = format!("ghcr.io=https://{}/ghcr.io", upstream.host());
     let target_host = target.host();
