@@ -6,7 +6,7 @@ use super::verify::{ByteStream, Verdict};
 use crate::bundle::layout::{Layout, Named};
 use crate::oci::{Descriptor, Manifest};
 use crate::reference::{Digest, RepoPath};
-use crate::registry::{HttpRegistry, LookupError, ManifestStore, RawManifest, Upload};
+use crate::registry::{HttpRegistry, LookupError, ManifestStore, RawManifest};
 use std::sync::Mutex;
 
 pub enum Sink {
@@ -89,9 +89,8 @@ impl Sink {
                 if from.is_none() && registry.has_blob(&to.repo, &blob.digest).await? {
                     return Ok(0);
                 }
-                let location = match registry.mount_blob(&to.repo, &blob.digest, from).await? {
-                    Ok(Upload::Mounted | Upload::Sent) => return Ok(0),
-                    Err(location) => location,
+                let Some(location) = registry.mount_blob(&to.repo, &blob.digest, from).await? else {
+                    return Ok(0);
                 };
                 let stream = super::verify::verified(bytes().await?, blob, &verdict);
                 let body = reqwest::Body::wrap_stream(stream);

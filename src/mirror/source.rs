@@ -91,14 +91,6 @@ pub enum Failure {
     Corrupt(String),
 }
 
-impl Failure {
-    pub fn reason(&self) -> &str {
-        match self {
-            Failure::Refused(why) | Failure::Unreachable(why) | Failure::Image(why) | Failure::Corrupt(why) => why,
-        }
-    }
-}
-
 impl From<LookupError> for Failure {
     fn from(error: LookupError) -> Self {
         match error {

@@ -26,15 +26,6 @@ pub struct RawManifest {
     pub media_type: Option<String>,
 }
 
-/// Where a blob upload ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upload {
-    /// The registry mounted it from another repository: no byte was sent.
-    Mounted,
-    /// Its bytes were sent.
-    Sent,
-}
-
 impl HttpRegistry {
     /// Sends with the repository's credentials; a Bearer token refused once is renewed, once.
     pub(super) async fn send_authorised(
@@ -93,22 +84,23 @@ impl HttpRegistry {
         Ok(stalls_after(response.bytes_stream().map(|chunk| chunk.map_err(std::io::Error::other)), self.timeout))
     }
 
-    /// Asks the registry to mount the blob from `from` (distribution spec: "Mounting a blob
-    /// from another repository"). A registry that cannot answers 202 and opens an upload
-    /// instead, whose location is returned so the bytes can go there.
+    /// Opens a blob upload, asking the registry to mount the blob from `from` instead
+    /// (distribution spec: "Mounting a blob from another repository"). `Ok(None)`: mounted, no
+    /// byte to send. A registry that cannot mount answers 202 and opens an upload, whose
+    /// location is returned so the bytes can go there.
     pub async fn mount_blob(
         &self,
         repo: &RepoPath,
         digest: &Digest,
         from: Option<&RepoPath>,
-    ) -> Result<Result<Upload, reqwest::Url>, LookupError> {
+    ) -> Result<Option<reqwest::Url>, LookupError> {
         let mut url = format!("{}/v2/{repo}/blobs/uploads/", self.base);
         if let Some(from) = from {
             url = format!("{url}?mount={digest}&from={from}");
         }
         let response = self.send_authorised(repo, || self.client.post(&url).header(CONTENT_LENGTH, "0")).await?;
         match response.status() {
-            StatusCode::CREATED if from.is_some() => Ok(Ok(Upload::Mounted)),
+            StatusCode::CREATED if from.is_some() => Ok(None),
             StatusCode::ACCEPTED => {
                 let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
                     LookupError::Failed(format!("{} opened an upload without a Location", self.registry))
@@ -116,7 +108,7 @@ impl HttpRegistry {
                 let url = reqwest::Url::parse(&self.base).and_then(|base| base.join(location)).map_err(|e| {
                     LookupError::Failed(format!("{} sent an unusable upload Location: {e}", self.registry))
                 })?;
-                Ok(Err(url))
+                Ok(Some(url))
             }
             status => Err(self.refusal(status, response, "opening a blob upload", repo).await),
         }

@@ -13,7 +13,7 @@ mod token;
 mod transport;
 
 pub use auth::{CredentialSource, Credentials, RegistryAuth};
-pub use content::{RawManifest, Upload};
+pub use content::RawManifest;
 pub use docker_config::{IdentityToken, from_docker_config_json};
 pub use http::{HttpRegistry, RegistryOptions};
 
