@@ -1,8 +1,9 @@
 //! The README's demo: a throwaway registry on loopback (HTTPS with a test CA, a login) holding
 //! ESS images mirrored the ways administrators do (some right, one missing, two with another
-//! digest), and a Kubernetes API server of the tests' own. It runs `plan`, mirrors what the
-//! plan says is wrong, then `plan`, `apply` and `status` as an administrator would. Everything
-//! stops at the end.
+//! digest), a second registry standing for upstream (docker.io, ghcr.io), and a Kubernetes API
+//! server of the tests' own. It runs `plan`, carries the images across with `mirror` (into a
+//! bundle, then from it), then `plan`, `apply` and `status` as an administrator would.
+//! Everything stops at the end.
 
 use essregistry_testbed::apiserver::{ApiServer, Role};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
@@ -19,6 +20,13 @@ fn main() {
     let config =
         RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), ..RegistryConfig::default() };
     let scenario = Scenario::seed(Registry::start(config), &ESS);
+    // Upstream, on loopback: every image as published, under one folder per upstream host.
+    let upstream = Registry::start(RegistryConfig::default());
+    scenario.mirror_to(&upstream, &ESS);
+    let sources: Vec<String> = ["docker.io", "ghcr.io"]
+        .iter()
+        .flat_map(|host| ["--source-mirror".to_owned(), format!("{host}=http://{}/ess", upstream.host())])
+        .collect();
     let api = ApiServer::start();
     let home = tempfile::tempdir().expect("demo home");
     let installer = home.path().join(".element-enterprise-server");
@@ -42,8 +50,12 @@ fn main() {
     step("1. What would it take? (three images are not right yet)");
     run(&[&["plan"], &common[..]].concat());
 
-    step("2. Mirror them as the plan says (skopeo copy --all --preserve-digests), and plan again");
-    scenario.mirror_all(&ESS);
+    step("2. Carry the images across: into a bundle on the connected side, from it inside, and plan again");
+    let bundle = home.path().join("ess-images.tar.zst");
+    let bundle = bundle.to_str().expect("UTF-8 path");
+    let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+    run(&[&["mirror", "-f", scenario.digests_arg(), "--to-bundle", bundle], &sources[..]].concat());
+    run(&[&["mirror", "--from-bundle", bundle], &common[2..8]].concat());
     run(&[&["plan"], &common[..]].concat());
 
     step("3. Apply: the ConfigMap and the pull secret, by server-side apply");
