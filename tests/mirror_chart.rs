@@ -60,6 +60,10 @@ fn a_chart_is_carried_across_by_tag_and_the_overlay_pins_what_was_copied() {
         let upstream =
             images.iter().find(|i| entry["source"] == i.reference().as_str()).expect("an image of the chart");
         assert_eq!(entry["digest"], upstream.digest.as_str(), "the tag resolved upstream is recorded: {entry}");
+        let last = images.iter().position(|i| i.reference() == upstream.reference()) == Some(images.len() - 1);
+        let block = if last { "postgres.postgresExporter.image".to_owned() } else { "component".to_owned() };
+        let named = entry["entries"].as_array().unwrap();
+        assert!(named.iter().any(|n| n.as_str().unwrap().starts_with(&block)), "blocks named by values path: {entry}");
     }
 
     // The air-gapped side: a registry that never saw upstream, the same chart values.

@@ -57,8 +57,11 @@ fn archive_packing(path: &Path) -> Packing {
 pub fn digests_in(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Error> {
     let missing = || {
         Error::usage(
-            format!("{} is a bundle without an images_digests.yml", path.display()),
-            "pass the images_digests.yml it was made from with -f FILE",
+            format!(
+                "{} is a bundle without an images_digests.yml (made from a Helm chart, or by another tool)",
+                path.display()
+            ),
+            "pass what it was made from: --chart (with the same --values) for a chart, or -f images_digests.yml",
         )
     };
     let read_error = |e: std::io::Error| Error::ReadInput { path: path.to_owned(), source: e };

@@ -39,14 +39,23 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         layout: PathLayout::Preserve,
         rules: vec![],
     });
-    let (items, digests_input) = match read_chart_input(&args.input, Some(&global.cluster)).await? {
+    let (items, entries, digests_input) = match read_chart_input(&args.input, Some(&global.cluster)).await? {
         // A chart pins tags: each is resolved once at the source, and the report records the
         // digest copied (a bundle names it by its tag).
         Some(chart) => {
-            let blocks = helm::upstream(&chart.values, &chart.blocks, &mapping.registry);
+            // Blocks an overlay already points at the local registry are carried from the
+            // chart's own images; into a bundle, that registry is the one the overlay set.
+            let local = match &args.to_bundle {
+                Some(_) => helm::overlaid_registry(&chart.values, &chart.blocks),
+                None => Some(mapping.registry.clone()),
+            };
+            let blocks = match &local {
+                Some(local) => helm::upstream(&chart.values, &chart.blocks, local),
+                None => chart.blocks.clone(),
+            };
             let images = map_images(&blocks, &mapping)
                 .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
-            (items(&blocks, &images), None)
+            (items(&blocks, &images), used_by(&blocks, &images), None)
         }
         None => {
             let input = match (&opened, &args.input.digests) {
@@ -60,7 +69,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
                 writeln!(err, "warning: {}: {warning}", input.name).map_err(io_error)?;
             }
             let images = map_images(&parsed.entries, &mapping).map_err(|problems| input_error(&input, problems))?;
-            (items(&parsed.entries, &images), Some(input))
+            (items(&parsed.entries, &images), used_by(&parsed.entries, &images), Some(input))
         }
     };
 
@@ -115,7 +124,8 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     }
     let labels = items
         .iter()
-        .map(|item| {
+        .zip(entries)
+        .map(|(item, entries)| {
             let source = match &item.digest {
                 Some(digest) => format!("{}@{digest}", item.origin.name.split('@').next().unwrap_or_default()),
                 None => item.origin.name.clone(),
@@ -127,7 +137,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
                     None => format!("{}/{}", mapping.registry, item.to.repo),
                 },
             };
-            (source, target)
+            (source, target, entries)
         })
         .collect();
     let report = MirrorReport::new(labels, &outcomes);
@@ -180,6 +190,11 @@ fn items<E: Pinned>(entries: &[E], images: &[Image]) -> Vec<Item> {
         .collect()
 }
 
+/// The names of the entries (`component/sub`) or blocks (values paths) that use each image.
+fn used_by<E: Pinned>(entries: &[E], images: &[Image]) -> Vec<Vec<String>> {
+    images.iter().map(|image| image.entries.iter().map(|&i| entries[i].name()).collect()).collect()
+}
+
 /// 0 when every image is there; 3 or 4 when a source or the registry refused the
 /// credentials or could not be reached (as `plan`); else 1 when some image failed.
 fn exit_code(outcomes: &[Outcome]) -> u8 {
@@ -200,8 +215,11 @@ fn bundle_digests(root: &Path, given: &Path) -> Result<DigestsInput, Error> {
     let file = root.join(bundle::layout::DIGESTS_FILE);
     let bytes = std::fs::read(&file).map_err(|_| {
         Error::usage(
-            format!("the bundle {} holds no images_digests.yml (it was not written by this tool)", given.display()),
-            "name the images_digests the bundle was made from with -f FILE",
+            format!(
+                "the bundle {} holds no images_digests.yml: it was made from a Helm chart's values, or by another tool",
+                given.display()
+            ),
+            "name what it was made from: --chart (with the same --values) for a chart, or -f images_digests.yml",
         )
     })?;
     Ok(DigestsInput { name: format!("images_digests.yml in {}", given.display()), bytes, found_in: None })

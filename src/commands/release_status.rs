@@ -15,7 +15,7 @@ use crate::plan::Plan;
 use crate::reference::RegistryHost;
 use crate::report::write_status;
 use crate::sanitize::printable;
-use crate::status::{ObjectStatus, PinnedImage, StatusReport, chart_drift, most_used};
+use crate::status::{ObjectStatus, PinnedImage, StatusReport, chart_drift};
 use std::io::Write;
 
 pub async fn run(
@@ -94,12 +94,7 @@ fn local_registry(args: &StatusArgs, chart: &ChartInput) -> Result<RegistryHost,
     if let Some(registry) = &args.shared.mapping.registry {
         return Ok(registry.clone());
     }
-    let theirs = helm::chart_blocks(&chart.values);
-    let moved = chart
-        .blocks
-        .iter()
-        .filter(|block| theirs.iter().find(|t| t.path == block.path).is_some_and(|t| t.server != block.server));
-    most_used(moved.map(|block| &block.server)).ok_or_else(|| {
+    helm::overlaid_registry(&chart.values, &chart.blocks).ok_or_else(|| {
         Error::usage(
             format!("{} pulls every image from the chart's own registries: no local registry to check", chart.name),
             "pass --registry HOST[:PORT], the local registry the release should pull from",

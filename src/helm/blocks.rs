@@ -12,6 +12,8 @@ use serde_yaml::{Mapping, Value};
 /// Where the chart's template takes an image from when a block names no registry (its values
 /// say "If not specified Docker Hub is implied").
 const DEFAULT_REGISTRY: &str = "docker.io";
+/// The fields that make an `image` mapping an image block, besides `repository`.
+const IMAGE_FIELDS: [&str; 3] = ["registry", "tag", "digest"];
 
 /// The blocks in the values' order, or every problem with them.
 pub fn find(values: &Values) -> Result<Vec<ImageBlock>, Vec<Problem>> {
@@ -43,6 +45,17 @@ pub fn upstream(values: &Values, current: &[ImageBlock], registry: &RegistryHost
         .collect()
 }
 
+/// The registry an earlier overlay pointed the blocks at: the one they point at most among
+/// blocks whose registry is not the chart's own. None when every block pulls from the chart's
+/// registries.
+pub fn overlaid_registry(values: &Values, current: &[ImageBlock]) -> Option<RegistryHost> {
+    let theirs = chart_blocks(values);
+    let moved = current
+        .iter()
+        .filter(|block| theirs.iter().find(|t| t.path == block.path).is_some_and(|t| t.server != block.server));
+    crate::status::most_used(moved.map(|block| &block.server))
+}
+
 /// The blocks of the chart's own values, without the user's (none where they do not read).
 pub fn chart_blocks(values: &Values) -> Vec<ImageBlock> {
     find(&Values::new(values.layers[0].clone(), Vec::new())).unwrap_or_default()
@@ -63,11 +76,27 @@ impl Walk<'_> {
             let (Some(key), Value::Mapping(inner)) = (key.as_str(), value) else { continue };
             keys.push(key.to_owned());
             match inner.get("repository").filter(|_| key == "image") {
+                Some(Value::Null) | None if key == "image" && IMAGE_FIELDS.iter().any(|f| inner.contains_key(*f)) => {
+                    self.headless(keys);
+                }
                 Some(Value::Null) | None => self.mapping(inner, keys, enabled),
                 Some(_) => self.block(inner, keys, enabled),
             }
             keys.pop();
         }
+    }
+
+    /// An `image` mapping with an image's fields but no repository: left unchecked, the chart
+    /// would render an image without a name, or the block's component pulls what nobody checked.
+    fn headless(&mut self, keys: &[String]) {
+        self.problems.push(Problem {
+            line: None,
+            column: None,
+            entry: Some(keys.join(".")),
+            message: "sets registry, tag or digest but no repository: an image block needs one (a values file's \
+                      `repository: null` removes the chart's)"
+                .to_owned(),
+        });
     }
 
     fn block(&mut self, image: &Mapping, keys: &[String], enabled: bool) {
@@ -230,5 +259,15 @@ hookshot:
             problems[2]
         );
         assert!(problems[2].ends_with("(set in yours.yaml)"), "{}", problems[2]);
+    }
+
+    #[test]
+    fn a_block_whose_repository_is_removed_is_a_problem_not_a_silence() {
+        let user = "matrixTools:\n  image:\n    repository: null\n";
+        let problems: Vec<String> = find(&values(CHART, user)).unwrap_err().iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].starts_with("matrixTools.image: sets registry, tag or digest but no repository"));
+        // The top-level `image` (pull secrets only) is no image block, and no problem.
+        assert!(find(&values(CHART, "")).is_ok());
     }
 }

@@ -12,7 +12,7 @@ mod overlay;
 mod release;
 mod values;
 
-pub use blocks::{chart_blocks, upstream};
+pub use blocks::{chart_blocks, overlaid_registry, upstream};
 pub use command::command;
 pub use overlay::{Overlay, pull_secrets};
 pub use release::{Release, check_name as check_release_name, pod_selector};

@@ -27,6 +27,9 @@ pub enum MirrorState {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MirroredImage {
+    /// What uses the image: images_digests entries (`component/sub`) or chart blocks (values
+    /// paths, `synapse.image`).
+    pub entries: Vec<String>,
     /// The upstream image as pinned, `server/path:tag@digest`.
     pub source: String,
     /// Where it went: `registry/repo:tag`, or `oci:BUNDLE:NAME`.
@@ -54,13 +57,13 @@ pub struct MirrorSummary {
 }
 
 impl MirrorReport {
-    /// `labels` are each image's (source, target), in the outcomes' order.
-    pub fn new(labels: Vec<(String, String)>, outcomes: &[Outcome]) -> Self {
+    /// `labels` are each image's (source, target, entries), in the outcomes' order.
+    pub fn new(labels: Vec<(String, String, Vec<String>)>, outcomes: &[Outcome]) -> Self {
         let mut summary = MirrorSummary { images: outcomes.len(), ..MirrorSummary::default() };
         let images = labels
             .into_iter()
             .zip(outcomes)
-            .map(|((source, target), outcome)| {
+            .map(|((source, target, entries), outcome)| {
                 let (state, digest, trimmed_from, bytes, reason) = match outcome {
                     Outcome::Copied { digest, bytes, trimmed_from } => {
                         summary.copied += 1;
@@ -78,6 +81,7 @@ impl MirrorReport {
                 summary.bytes += bytes;
                 summary.trimmed += usize::from(trimmed_from.is_some());
                 MirroredImage {
+                    entries,
                     source,
                     target,
                     state,
@@ -106,7 +110,7 @@ pub fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Writ
             (true, _) => format!("{:<8}", state.green()),
         };
         let bytes = if image.bytes > 0 { format!("  {}", human_bytes(image.bytes)) } else { String::new() };
-        writeln!(out, "{state} {}  ->  {}{bytes}", image.source, image.target)?;
+        writeln!(out, "{state} {}  ->  {}{bytes}  ({})", image.source, image.target, image.entries.join(", "))?;
         if let Some(reason) = &image.reason {
             writeln!(out, "         {reason}")?;
         }
@@ -156,14 +160,14 @@ mod tests {
             Outcome::Present { digest: Digest::of(b"b"), trimmed_from: Some(Digest::of(b"c")) },
             Outcome::Failed { failure: FailureKind::Image, reason: "blob sha256:x is truncated".into() },
         ];
-        let labels = (0..3).map(|i| (format!("s{i}"), format!("t{i}"))).collect();
+        let labels = (0..3).map(|i| (format!("s{i}"), format!("t{i}"), vec![format!("c{i}/s")])).collect();
         let report = MirrorReport::new(labels, &outcomes);
         assert_eq!(summary_line(&report.summary), "3 images: 1 copied, 1 already there, 1 failed; 3.0 MiB moved");
         assert_eq!(report.summary.trimmed, 1);
         let mut table = Vec::new();
         write_mirror_table(&report, false, &mut table).unwrap();
         let table = String::from_utf8(table).unwrap();
-        assert!(table.contains("failed   s2  ->  t2\n         blob sha256:x is truncated"), "{table}");
+        assert!(table.contains("failed   s2  ->  t2  (c2/s)\n         blob sha256:x is truncated"), "{table}");
         assert_eq!(human_bytes(512), "512 B");
     }
 }
