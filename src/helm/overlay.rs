@@ -60,7 +60,7 @@ impl Overlay {
             text.push_str(&format!("# Not ready, still pulling from upstream: {}\n", self.left_out.join(", ")));
         }
         if self.values.get("image").is_some() {
-            text.push_str("# image.pullSecrets keeps the pull secrets your values name: Helm replaces a list whole.\n");
+            text.push_str("# image.pullSecrets also lists the pull secrets your values name, if any: Helm replaces a list whole.\n");
         }
         text.push_str(&serde_yaml::to_string(&self.values).expect("values of strings always serialise"));
         text
@@ -175,7 +175,7 @@ mod tests {
             .map(|s| s["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["theirs", "ess-local-registry"]);
-        assert!(overlay.render().contains("# image.pullSecrets keeps the pull secrets your values name"));
+        assert!(overlay.render().contains("# image.pullSecrets also lists the pull secrets your values name"));
         let already: Mapping = serde_yaml::from_str("image:\n  pullSecrets:\n  - name: ess-local-registry\n").unwrap();
         assert_eq!(pull_secrets(&already, "ess-local-registry"), None);
     }
