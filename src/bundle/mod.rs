@@ -37,8 +37,15 @@ pub fn open(path: &Path) -> Result<OpenBundle, Error> {
         .tempdir_in(near)
         .or_else(|_| tempfile::tempdir())
         .map_err(|e| refused(format!("cannot make a folder to unpack it in: {e}")))?;
-    archive::unpack(path, packing, unpacked.path())
-        .map_err(|e| refused(format!("cannot unpack it: {}", crate::output::describe_io(&e))))?;
+    archive::unpack(path, packing, unpacked.path()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::PermissionDenied => {
+            refused(format!("cannot unpack it: {}", crate::output::describe_io(&e)))
+        }
+        _ => refused(format!(
+            "the archive is damaged or cut off ({e}): nothing was pushed; carry it across again (`sha256sum` \
+                 on both sides tells whether the copy is whole)"
+        )),
+    })?;
     let layout = Layout::open(unpacked.path()).map_err(refused)?;
     Ok(OpenBundle { layout, _unpacked: Some(unpacked) })
 }

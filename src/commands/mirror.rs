@@ -31,6 +31,20 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
              PATH --registry HOST",
         ));
     }
+    if global.output.format == OutputFormat::Values {
+        return Err(Error::usage(
+            "mirror writes no values: -o values is plan's and apply's",
+            "use -o table, json or yaml",
+        ));
+    }
+    for (i, mirror) in args.source_mirrors.iter().enumerate() {
+        if let Some(other) = args.source_mirrors[..i].iter().find(|m| m.upstream == mirror.upstream) {
+            return Err(Error::usage(
+                format!("--source-mirror names two mirrors for {}: {other} and {mirror}", mirror.upstream),
+                "keep one --source-mirror per upstream host",
+            ));
+        }
+    }
     let opened = args.from_bundle.as_deref().map(bundle::open).transpose()?;
     // A bundle keeps the upstream names; its targets are not used.
     let mapping = args.mapping.mapping(None).unwrap_or_else(|| Mapping {

@@ -74,6 +74,10 @@ fn endpoint(mirrors: &[SourceMirror], server: &RegistryHost, path: &RepoPath) ->
             };
             (mirror.host.clone(), mirror.plain_http, path)
         }
+        // Docker Hub's registry API is not served at docker.io itself.
+        None if crate::registry::DOCKER_HUB.contains(&server.as_str()) => {
+            (RegistryHost::parse(crate::registry::DOCKER_HUB[2]).expect("valid"), false, path.clone())
+        }
         None => (server.clone(), false, path.clone()),
     }
 }
@@ -130,21 +134,28 @@ impl Upstreams {
         cell.get_or_init(|| async {
             let auth = RegistryAuth::from_docker_config(host, &*self.env);
             let options = RegistryOptions { plain_http, client_cert: None, client_key: None, ..self.options.clone() };
+            let mirrored = self.mirrors.iter().any(|m| m.host == *host);
             match HttpRegistry::connect(host, auth, &options).await {
                 Ok(registry) => Ok(Arc::new(registry)),
-                Err(error @ Error::RegistryAuth { .. }) => Err(Failure::Refused(source_error(&error))),
-                Err(error) => Err(Failure::Unreachable(source_error(&error))),
+                Err(Error::RegistryAuth { registry, credentials, .. }) => Err(Failure::Refused(format!(
+                    "upstream {registry} refused {credentials}: sources are read with the Docker config's \
+                     credentials; run `docker login {registry}` (or set DOCKER_CONFIG)"
+                ))),
+                Err(Error::RegistryUnreachable { registry, reason, .. }) => {
+                    let hint = if mirrored {
+                        "check the --source-mirror URL: http:// for a plain-HTTP mirror, https:// (the default) \
+                         otherwise, and that the mirror is running"
+                    } else {
+                        "this machine cannot reach upstream: point it at an internal mirror with --source-mirror \
+                         UPSTREAM=URL, or make a bundle where upstream is reachable (--to-bundle)"
+                    };
+                    Err(Failure::Unreachable(format!("upstream {registry}: {reason} ({hint})")))
+                }
+                Err(error) => Err(Failure::Unreachable(format!("upstream: {error}"))),
             }
         })
         .await
         .clone()
-    }
-}
-
-fn source_error(error: &Error) -> String {
-    match error.hint() {
-        Some(hint) => format!("upstream: {error} ({hint})"),
-        None => format!("upstream: {error}"),
     }
 }
 

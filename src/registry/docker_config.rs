@@ -61,12 +61,24 @@ pub fn lookup(path: &Path, host: &str) -> Result<Option<Stored>, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let config: ConfigFile =
         serde_json::from_slice(&text).map_err(|e| format!("{} is not a Docker config ({e})", path.display()))?;
+    // Docker Hub's credentials are kept under its index (`https://index.docker.io/v1/`, by
+    // `docker login`) or, by podman and skopeo, under `docker.io`.
+    let host = if DOCKER_HUB.contains(&host) { DOCKER_HUB[0] } else { host };
     let helper = config.cred_helpers.get(host).or(config.creds_store.as_ref()).filter(|h| !h.is_empty());
     if let Some(helper) = helper {
-        return run_helper(helper, host);
+        return run_helper(helper, if host == DOCKER_HUB[0] { DOCKER_HUB_INDEX } else { host });
     }
-    entry_for(&config.auths, host).map(|(key, entry)| decode_entry(entry, key)).transpose().map(Option::flatten)
+    let entry = match entry_for(&config.auths, host) {
+        None if host == DOCKER_HUB[0] => entry_for(&config.auths, DOCKER_HUB[1]),
+        found => found,
+    };
+    entry.map(|(key, entry)| decode_entry(entry, key)).transpose().map(Option::flatten)
 }
+
+/// The names Docker Hub goes by: its index host first, as docker keys it.
+pub const DOCKER_HUB: [&str; 3] = ["index.docker.io", "docker.io", "registry-1.docker.io"];
+/// The server address docker gives credential helpers for Docker Hub.
+const DOCKER_HUB_INDEX: &str = "https://index.docker.io/v1/";
 
 /// Reads the credentials out of a `.dockerconfigjson` (as a pull Secret holds them).
 pub fn from_docker_config_json(json: &[u8], host: &str) -> Option<Credentials> {
@@ -239,5 +251,25 @@ mod tests {
         let auth_only = br#"{"auths":{"https://registry.local:5000":{"auth":"dTpw"}}}"#;
         assert_eq!(from_docker_config_json(auth_only, "registry.local:5000"), Some(Credentials::new("u", "p")));
         assert_eq!(from_docker_config_json(b"{}", "registry.local:5000"), None);
+    }
+
+    #[test]
+    fn docker_hub_is_found_under_the_index_that_docker_login_writes_or_under_docker_io() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let auth = |user: &str| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"))
+        };
+        let user = |host| match lookup(&path, host).unwrap() {
+            Some(Stored::Password(c)) => c.username,
+            _ => String::new(),
+        };
+        let written = format!(r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{}"}}}}}}"#, auth("hub"));
+        std::fs::write(&path, written).unwrap();
+        assert_eq!((user("docker.io"), user("registry-1.docker.io")), ("hub".to_owned(), "hub".to_owned()));
+        std::fs::write(&path, format!(r#"{{"auths":{{"docker.io":{{"auth":"{}"}}}}}}"#, auth("podman"))).unwrap();
+        assert_eq!(user("registry-1.docker.io"), "podman");
+        assert_eq!(user("ghcr.io"), "");
     }
 }

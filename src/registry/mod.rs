@@ -14,7 +14,7 @@ mod transport;
 
 pub use auth::{CredentialSource, Credentials, RegistryAuth};
 pub use content::RawManifest;
-pub use docker_config::{IdentityToken, from_docker_config_json};
+pub use docker_config::{DOCKER_HUB, IdentityToken, from_docker_config_json};
 pub use http::{HttpRegistry, RegistryOptions};
 
 use crate::reference::{Digest, RepoPath};
