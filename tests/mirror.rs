@@ -6,41 +6,13 @@
 mod support;
 
 use essregistry_testbed::bundles;
-use essregistry_testbed::images::{Family, FamilySpec, sha256};
+use essregistry_testbed::images::{Family, sha256};
 use essregistry_testbed::registry::{Registry, RegistryConfig, Request};
 use essregistry_testbed::upstream::{self, Entry, Publish, Upstreams};
 use serde_json::Value;
 use std::path::Path;
+use support::mirror_world::World;
 use support::{Plugin, Run, strs};
-
-/// The ESS images upstream (five images of one family on the three hosts), and an empty
-/// registry to mirror them into.
-struct World {
-    upstreams: Upstreams,
-    family: Family,
-    target: Registry,
-}
-
-impl World {
-    fn new() -> World {
-        let (upstreams, family) = Upstreams::ess(&FamilySpec::small(5));
-        World { upstreams, family, target: Registry::start(RegistryConfig::default()) }
-    }
-
-    fn images(&self) -> Vec<Entry> {
-        self.upstreams.images().into_iter().cloned().collect()
-    }
-
-    fn mirror(&self, extra: &[&str]) -> Run {
-        Plugin::new().run(&strs(&self.upstreams.mirror_args(&self.target.host(), &with_json(extra))))
-    }
-
-    fn to_bundle(&self, bundle: &Path) -> Run {
-        let run = Plugin::new().run(&strs(&self.upstreams.to_bundle_args(bundle, &["-o", "json"])));
-        assert_eq!(run.code, 0, "to-bundle: {}\n{}", run.stdout, run.stderr);
-        run
-    }
-}
 
 fn with_json<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     [&["-o", "json"], extra].concat()

@@ -8,43 +8,15 @@ mod support;
 
 use essregistry_testbed::bundles;
 use essregistry_testbed::faults::{Fault, FaultProxy, Rule};
-use essregistry_testbed::images::{Family, FamilySpec, Member, sha256};
+use essregistry_testbed::images::sha256;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::upstream::{self, Entry, Upstreams};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::mirror_world::World;
 use support::{Plugin, Run, strs};
-
-struct World {
-    upstreams: Upstreams,
-    family: Family,
-    target: Registry,
-}
-
-impl World {
-    fn new() -> World {
-        let (upstreams, family) = Upstreams::ess(&FamilySpec::small(5));
-        World { upstreams, family, target: Registry::start(RegistryConfig::default()) }
-    }
-
-    fn images(&self) -> Vec<Entry> {
-        self.upstreams.images().into_iter().cloned().collect()
-    }
-
-    fn member(&self, image: &Entry) -> &Member {
-        self.family.members.iter().find(|m| m.digest == image.digest).expect("a member of the family")
-    }
-
-    /// A bundle folder of every image, in `dir`.
-    fn bundle(&self, dir: &Path) -> PathBuf {
-        let bundle = dir.join("bundle");
-        let run = Plugin::new().run(&strs(&self.upstreams.to_bundle_args(&bundle, &[])));
-        assert_eq!(run.code, 0, "to-bundle: {}\n{}", run.stdout, run.stderr);
-        bundle
-    }
-}
 
 fn from_bundle(bundle: &Path, target: &str) -> Run {
     Plugin::new().run(&strs(&upstream::from_bundle_args(bundle, target, &["-o", "json"])))

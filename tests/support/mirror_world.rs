@@ -1,0 +1,49 @@
+//! The world the `mirror` tests copy in: the ESS images upstream (five images of one family on
+//! the three upstream hosts, sharing base layers) and an empty registry to mirror them into.
+
+use super::{Plugin, Run, strs};
+use essregistry_testbed::images::{Family, FamilySpec, Member};
+use essregistry_testbed::registry::{Registry, RegistryConfig};
+use essregistry_testbed::upstream::{Entry, Upstreams};
+use std::path::{Path, PathBuf};
+
+pub struct World {
+    pub upstreams: Upstreams,
+    pub family: Family,
+    pub target: Registry,
+}
+
+impl World {
+    pub fn new() -> World {
+        let (upstreams, family) = Upstreams::ess(&FamilySpec::small(5));
+        World { upstreams, family, target: Registry::start(RegistryConfig::default()) }
+    }
+
+    pub fn images(&self) -> Vec<Entry> {
+        self.upstreams.images().into_iter().cloned().collect()
+    }
+
+    pub fn member(&self, image: &Entry) -> &Member {
+        self.family.members.iter().find(|m| m.digest == image.digest).expect("a member of the family")
+    }
+
+    /// `mirror` straight from upstream into the target, with `-o json` and `extra`.
+    pub fn mirror(&self, extra: &[&str]) -> Run {
+        let extra = [&["-o", "json"], extra].concat();
+        Plugin::new().run(&strs(&self.upstreams.mirror_args(&self.target.host(), &extra)))
+    }
+
+    /// Every image into the bundle at `bundle` (a folder, or an archive by its name).
+    pub fn to_bundle(&self, bundle: &Path) -> Run {
+        let run = Plugin::new().run(&strs(&self.upstreams.to_bundle_args(bundle, &["-o", "json"])));
+        assert_eq!(run.code, 0, "to-bundle: {}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    /// A bundle folder of every image, in `dir`.
+    pub fn bundle(&self, dir: &Path) -> PathBuf {
+        let bundle = dir.join("bundle");
+        self.to_bundle(&bundle);
+        bundle
+    }
+}
