@@ -11,7 +11,7 @@ use essregistry_testbed::registry::{Registry, RegistryConfig, Request};
 use essregistry_testbed::upstream::{self, Entry, Publish, Upstreams};
 use serde_json::Value;
 use std::path::Path;
-use support::mirror_world::World;
+use support::mirror_world::{World, reported};
 use support::{Plugin, Run, strs};
 
 fn with_json<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -25,15 +25,6 @@ fn from_bundle(bundle: &Path, target: &Registry, extra: &[&str]) -> Run {
 /// `plan` of `file` (images_digests or a bundle) against `target`.
 fn plan(file: &Path, target: &Registry, extra: &[&str]) -> Run {
     Plugin::new().run(&strs(&upstream::plan_args(file, &target.host(), extra)))
-}
-
-/// The report's entry for `image`, found by its upstream reference.
-fn reported<'a>(report: &'a Value, image: &Entry) -> &'a Value {
-    let images = report["images"].as_array().expect("images");
-    images
-        .iter()
-        .find(|i| i["source"].as_str().is_some_and(|s| s.starts_with(&image.reference())))
-        .unwrap_or_else(|| panic!("{} is not in the report: {report:#}", image.reference()))
 }
 
 /// skopeo's verdict on every image at `target`: the index under its pinned digest byte for

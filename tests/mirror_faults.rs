@@ -11,23 +11,14 @@ use essregistry_testbed::faults::{Fault, FaultProxy, Rule};
 use essregistry_testbed::images::sha256;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::upstream::{self, Entry, Upstreams};
-use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::mirror_world::World;
+use support::mirror_world::{World, reported};
 use support::{Plugin, Run, strs};
 
 fn from_bundle(bundle: &Path, target: &str) -> Run {
     Plugin::new().run(&strs(&upstream::from_bundle_args(bundle, target, &["-o", "json"])))
-}
-
-fn reported<'a>(report: &'a Value, image: &Entry) -> &'a Value {
-    let images = report["images"].as_array().expect("images");
-    images
-        .iter()
-        .find(|i| i["source"].as_str().is_some_and(|s| s.starts_with(&image.reference())))
-        .unwrap_or_else(|| panic!("{} is not in the report: {report:#}", image.reference()))
 }
 
 fn assert_pinned(target: &Registry, image: &Entry) {

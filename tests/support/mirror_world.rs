@@ -5,6 +5,7 @@ use super::{Plugin, Run, strs};
 use essregistry_testbed::images::{Family, FamilySpec, Member};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::upstream::{Entry, Upstreams};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub struct World {
@@ -46,4 +47,13 @@ impl World {
         self.to_bundle(&bundle);
         bundle
     }
+}
+
+/// A `kind: Mirror` report's entry for `image`, found by its upstream reference.
+pub fn reported<'a>(report: &'a Value, image: &Entry) -> &'a Value {
+    let images = report["images"].as_array().expect("images");
+    images
+        .iter()
+        .find(|i| i["source"].as_str().is_some_and(|s| s.starts_with(&image.reference())))
+        .unwrap_or_else(|| panic!("{} is not in the report: {report:#}", image.reference()))
 }
