@@ -1,7 +1,14 @@
-//! Checks each distinct image in the local registry and says, for a person, what it found.
+//! The one image check: every command (`plan`, `apply`, `status`, `mirror`'s "already there")
+//! asks the local registry about an image through `check_image`, with one set of rules: HEAD by
+//! tag, HEAD by digest when the tag shows another, a GET before anything is called missing
+//! (Nexus answers HEAD with 404 for what GET finds), no GET where HEAD already read the whole
+//! manifest (a registry that refuses HEAD, answered by the adapter with GET), the digest-only and
+//! tag-only cases, and the diagnosis of a mismatch. The rules live here, not in the registry
+//! adapter, because they decide what an answer means for an image; the adapter only says what
+//! the registry answered.
 
 use crate::mapping::Image;
-use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
+use crate::reference::{Digest, RegistryHost, Tag};
 use crate::registry::{LookupError, ManifestHead, ManifestStore, is_index};
 use futures::StreamExt;
 use serde::Serialize;
@@ -45,6 +52,9 @@ pub struct Finding {
     /// The command that puts it right, where there is one.
     pub fix: Option<String>,
     pub warning: Option<String>,
+    /// The digest the local tag holds, when the tag was read and is there: `mirror` re-tags an
+    /// image whose digest is there under another tag.
+    pub tagged: Option<Digest>,
 }
 
 /// Checks every image once, at most `concurrency` at a time, and returns findings in the
@@ -72,7 +82,7 @@ pub async fn check_images<S: ManifestStore>(
 /// is right costs one request, and every registry request is an auth check on the server.
 /// An image that looks missing is read once with GET by tag before it is called missing:
 /// some registries (Nexus) answer HEAD with 404 for what GET finds.
-async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
+pub async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image: &Image) -> Finding {
     let (tag, digest) = match (&image.tag, &image.digest) {
         (Some(tag), None) => {
             // Pinned by tag alone (a chart's block): the tag is there or not, and what it holds is
@@ -111,34 +121,25 @@ async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, image
     classify(registry, image, digest, by_digest, by_tag)
 }
 
-/// Whether each pinned manifest is in the registry (for a ConfigMap, which has no tags).
-pub async fn check_pinned<S: ManifestStore>(
-    store: &S,
-    targets: &[(RepoPath, Digest)],
-    concurrency: usize,
-) -> Vec<Result<bool, LookupError>> {
-    store.prepare(&targets.iter().map(|(path, _)| path).collect::<Vec<_>>()).await;
-    futures::stream::iter(targets)
-        .map(|(path, digest)| async move { store.head(path, digest.as_str()).await.map(|head| head.is_some()) })
-        .buffered(concurrency.max(1))
-        .collect()
-        .await
-}
-
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.
 pub fn classify(registry: &RegistryHost, image: &Image, digest: &Digest, by_digest: Lookup, by_tag: Lookup) -> Finding {
+    let tagged = match &by_tag {
+        Ok(Some(head)) => Some(head.digest.clone()),
+        _ => None,
+    };
     let finding = |state, observed, reason: Option<String>, warning: Option<String>| Finding {
         state,
         observed,
         reason,
         fix: None,
         warning,
+        tagged: tagged.clone(),
     };
     let failed = |error: LookupError| match error {
         LookupError::Unauthorized(why) => finding(ImageState::Unauthorized, None, Some(why), None),
-        LookupError::Failed(why) => finding(ImageState::Error, None, Some(why), None),
+        LookupError::Failed(why) | LookupError::Rejected(why) => finding(ImageState::Error, None, Some(why), None),
     };
     // Without a tag the copy is pushed under one made of its digest: older skopeo cannot push
     // to a digest reference, and the Operator pulls by digest anyway.
@@ -161,7 +162,7 @@ pub fn classify(registry: &RegistryHost, image: &Image, digest: &Digest, by_dige
                      but re-tag it to avoid confusion",
                     head.digest.short()
                 )),
-                Err(LookupError::Failed(why) | LookupError::Unauthorized(why)) => {
+                Err(LookupError::Failed(why) | LookupError::Unauthorized(why) | LookupError::Rejected(why)) => {
                     Some(format!("the tag {tag_name} could not be read: {why}"))
                 }
                 _ => None,
@@ -201,8 +202,9 @@ pub fn classify(registry: &RegistryHost, image: &Image, digest: &Digest, by_dige
 /// Pure: what the local tag says of an image pinned by its tag alone. There, the digest it holds
 /// is what the overlay pins (`observed`); not there, the copy that puts it there.
 pub fn classify_tag(registry: &RegistryHost, image: &Image, tag: &Tag, by_tag: Lookup) -> Finding {
-    let finding = |state, observed, reason: Option<String>, fix: Option<String>| Finding {
+    let finding = |state, observed: Option<Digest>, reason: Option<String>, fix: Option<String>| Finding {
         state,
+        tagged: observed.clone(),
         observed,
         reason,
         fix,
@@ -220,13 +222,14 @@ pub fn classify_tag(registry: &RegistryHost, image: &Image, tag: &Tag, by_tag: L
             )),
         ),
         Err(LookupError::Unauthorized(why)) => finding(ImageState::Unauthorized, None, Some(why), None),
-        Err(LookupError::Failed(why)) => finding(ImageState::Error, None, Some(why), None),
+        Err(LookupError::Failed(why) | LookupError::Rejected(why)) => finding(ImageState::Error, None, Some(why), None),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::RepoPath;
 
     fn image() -> Image {
         Image {

@@ -29,9 +29,14 @@ pub struct Cli {
 }
 
 /// The flags that go before or after the command, as kubectl users type them
-/// (`kubectl essregistry -n NS --context C status`).
+/// (`kubectl essregistry -n NS --context C --registry R status`): every flag more than one
+/// command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]
@@ -130,22 +135,10 @@ Examples:
   # ESS on Helm: the matrix-stack chart with your values over it, and the values overlay alone
   kubectl essregistry plan --chart matrix-stack-26.1.0.tgz --values yours.yaml --registry localregistry.local -o values";
 
-/// The flags every command has besides the global ones: input, mapping, objects.
 #[derive(Debug, Args)]
-pub struct SharedArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub mapping: MappingArgs,
-    #[command(flatten)]
-    pub objects: ObjectArgs,
-}
-
-#[derive(Debug, Args)]
-#[command(mut_arg("registry", |a| a.required(true)))]
 pub struct PlanArgs {
     #[command(flatten)]
-    pub shared: SharedArgs,
+    pub objects: ObjectArgs,
 
     /// Do not read the cluster: no Kubernetes API call at all
     #[arg(long, help_heading = "Cluster")]
@@ -153,10 +146,9 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(mut_arg("registry", |a| a.required(true)))]
 pub struct ApplyArgs {
     #[command(flatten)]
-    pub shared: SharedArgs,
+    pub objects: ObjectArgs,
 
     /// Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)
     #[arg(long, help_heading = "Apply")]
@@ -182,13 +174,8 @@ pub struct ApplyArgs {
 /// `mirror`: from upstream or a bundle, to the local registry or a bundle.
 #[derive(Debug, Args)]
 pub struct MirrorArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub mapping: MappingArgs,
-
     /// Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["from_bundle", "registry"], help_heading = "Mirror")]
+    #[arg(long, value_name = "PATH", conflicts_with = "from_bundle", help_heading = "Mirror")]
     pub to_bundle: Option<PathBuf>,
 
     /// Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none
@@ -215,7 +202,7 @@ pub enum DryRun {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub shared: SharedArgs,
+    pub objects: ObjectArgs,
 }
 
 #[derive(Debug, Args)]
@@ -326,27 +313,27 @@ pub struct ObjectArgs {
 #[command(next_help_heading = "Input")]
 pub struct InputArgs {
     /// The installer's images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it ('-' reads stdin)
-    #[arg(short = 'f', long = "digests", value_name = "FILE")]
+    #[arg(short = 'f', long = "digests", value_name = "FILE", global = true)]
     pub digests: Option<PathBuf>,
 
     /// The ESS installer's folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub installer_dir: Option<PathBuf>,
 
     /// Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context
-    #[arg(long, value_name = "NAME", conflicts_with = "digests")]
+    #[arg(long, value_name = "NAME", conflicts_with = "digests", global = true)]
     pub from_configmap: Option<String>,
 
     /// The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["digests", "from_configmap", "installer_dir"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["from_configmap", "installer_dir"], global = true)]
     pub chart: Option<PathBuf>,
 
     /// Your own values file, laid over the chart's as helm -f lays it (repeatable: later files win)
-    #[arg(long = "values", value_name = "FILE", requires = "chart")]
+    #[arg(long = "values", value_name = "FILE", requires = "chart", global = true)]
     pub values: Vec<PathBuf>,
 
     /// The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart's values with its user values over them
-    #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["digests", "from_configmap", "installer_dir", "chart"])]
+    #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["digests", "from_configmap", "installer_dir", "chart"], global = true)]
     pub release: Option<String>,
 }
 
@@ -360,24 +347,24 @@ impl InputArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Mapping to the local registry")]
 pub struct MappingArgs {
-    /// The local registry every image is pulled from (status: default from the ConfigMap)
-    #[arg(long, value_name = "HOST[:PORT]", value_parser = RegistryHost::parse)]
+    /// The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = RegistryHost::parse, global = true)]
     pub registry: Option<RegistryHost>,
 
     /// A path put in front of every image in the local registry (a Harbor project, say)
-    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix)]
+    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix, global = true)]
     pub path_prefix: Option<RepoPath>,
 
     /// How upstream paths are laid out in the local registry
-    #[arg(long, value_enum, default_value_t = Layout::Preserve)]
+    #[arg(long, value_enum, default_value_t = Layout::Preserve, global = true)]
     pub layout: Layout,
 
     /// Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout
-    #[arg(long = "map", value_name = "FROM=TO")]
+    #[arg(long = "map", value_name = "FROM=TO", global = true)]
     pub map: Vec<MapRule>,
 
     /// What the ConfigMap carries for an image whose local tag has another digest
-    #[arg(long, value_enum, default_value_t = MismatchPolicy::Fail)]
+    #[arg(long, value_enum, default_value_t = MismatchPolicy::Fail, global = true)]
     pub digest_mismatch: MismatchPolicy,
 }
 

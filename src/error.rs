@@ -1,7 +1,7 @@
 //! The one error type. Each variant knows its exit code and what the user can do about it.
 
-use crate::digests::Problem;
 use crate::exit;
+use crate::problem::Problem;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,27 @@ pub const REGISTRY_UNREACHABLE: u8 = 4;
 /// A Kubernetes API call failed (unreachable, refused credentials, RBAC, conflict).
 pub const KUBE_API: u8 = 5;
 
+/// What one image (or one check) means for the exit code, in rising order of weight: a run's
+/// code is that of its worst outcome (`fold`), so an unreachable registry is said before refused
+/// credentials, and both before an image that is merely not ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Ready,
+    NotReady,
+    Refused,
+    Unreachable,
+}
+
+/// The one exit-code fold every command uses: the code of the worst outcome, 0 for none.
+pub fn fold(outcomes: impl IntoIterator<Item = Outcome>) -> u8 {
+    match outcomes.into_iter().max().unwrap_or(Outcome::Ready) {
+        Outcome::Ready => READY,
+        Outcome::NotReady => NOT_READY,
+        Outcome::Refused => REGISTRY_AUTH,
+        Outcome::Unreachable => REGISTRY_UNREACHABLE,
+    }
+}
+
 /// The table printed under `--help`.
 pub const HELP_TABLE: &str = "\
 Exit codes:
@@ -23,3 +44,16 @@ Exit codes:
   3  the registry refused the credentials
   4  the registry is unreachable, TLS failed, or it kept failing after retries
   5  a Kubernetes API call failed (unreachable, credentials, RBAC, conflict)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_outcome_decides() {
+        assert_eq!(fold([]), READY);
+        assert_eq!(fold([Outcome::Ready, Outcome::NotReady]), NOT_READY);
+        assert_eq!(fold([Outcome::NotReady, Outcome::Refused, Outcome::Ready]), REGISTRY_AUTH);
+        assert_eq!(fold([Outcome::Refused, Outcome::Unreachable, Outcome::NotReady]), REGISTRY_UNREACHABLE);
+    }
+}

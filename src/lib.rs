@@ -1,9 +1,20 @@
 //! kubectl-essregistry: points an air-gapped Element Server Suite at its local registry.
 //!
-//! The data flows one way: images_digests (`digests`) or a Helm chart's image blocks (`helm`)
-//! -> target references (`mapping`) -> registry checks (`check`, over the `registry` adapter) ->
-//! a plan (`plan`) -> output (`report`). Everything but `registry`, `input`, `helm::input` and
-//! `commands` is free of I/O.
+//! The data flows one way, each step once:
+//!
+//! ```text
+//! sources (one reader per input kind)  -> input::Input     images_digests, ConfigMap, chart, release, bundle
+//!   -> mapping::Pinned -> mapping::Image                    target references               pure
+//!   -> check (over the registry adapter) -> Finding         one image check                 registry I/O
+//!      or mirror (transfers over the same adapter)
+//!   -> plan::Plan -> input::Written                         ConfigMap string | Helm overlay pure
+//!   -> report::write (table | json | yaml | values)         or applying (cluster adapter)
+//! ```
+//!
+//! Modules import only from below them: the vocabulary (`reference`, `problem`, `credentials`,
+//! `exit`, `sanitize`) at the bottom, the pure steps (`digests`, `helm`, `mapping`, `check`,
+//! `plan`, `input`, `status`, `desired`) above it, the adapters (`registry`, `cluster`, `bundle`,
+//! `mirror`, `sources`, `connect`) beside them, `report` and `cli` above, `commands` on top.
 
 pub mod bundle;
 mod causes;
@@ -12,21 +23,26 @@ pub mod cli;
 pub mod cluster;
 mod commands;
 pub mod completion;
+pub mod connect;
+pub mod credentials;
+pub mod desired;
 pub mod digests;
 pub mod error;
 pub mod exit;
 pub mod helm;
-mod input;
+pub mod input;
 pub mod mapping;
 pub mod mirror;
 pub mod oci;
 mod output;
 pub mod plan;
+pub mod problem;
 pub mod proxy;
 pub mod reference;
 pub mod registry;
 pub mod report;
 pub mod sanitize;
+pub mod sources;
 pub mod status;
 pub mod tls;
 

@@ -1,6 +1,6 @@
 //! Where each upstream image lives in the local registry, and which entries share an image.
 
-use crate::digests::{Entry, Problem};
+use crate::problem::Problem;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use std::collections::HashMap;
 use std::fmt;
@@ -89,44 +89,50 @@ fn host_as_path(server: &RegistryHost) -> RepoPath {
     RepoPath::parse(&text.to_ascii_lowercase()).unwrap_or_else(|_| RepoPath::parse("registry").expect("valid"))
 }
 
-/// An input's entry as the mapping sees it, whichever input it came from: an images_digests
-/// entry pins a digest (and mostly a tag), a chart's image block mostly a tag alone.
-pub trait Pinned {
+/// One image an input names, whichever the input: every reader (images_digests, a live
+/// ConfigMap, a chart's values, a release, a bundle) yields these, and everything after the
+/// reader works on them alone. An images_digests entry pins a digest (and mostly a tag), a
+/// chart's image block mostly a tag alone, a live ConfigMap's entry a digest alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pinned {
     /// The name messages and reports give it: `component/sub`, or a values path.
-    fn name(&self) -> String;
-    fn server(&self) -> &RegistryHost;
-    fn path(&self) -> &RepoPath;
-    fn tag(&self) -> Option<&Tag>;
-    fn digest(&self) -> Option<&Digest>;
+    pub name: String,
+    pub server: RegistryHost,
+    pub path: RepoPath,
+    pub tag: Option<Tag>,
+    pub digest: Option<Digest>,
     /// Where it starts in its file, when the input has lines to point at.
-    fn line(&self) -> Option<usize>;
+    pub line: Option<usize>,
+}
 
+impl Pinned {
     /// `server/path:tag@digest` (or without the part not pinned), the upstream image exactly as pinned.
-    fn source(&self) -> String {
-        let tag = self.tag().map(|tag| format!(":{tag}")).unwrap_or_default();
-        let digest = self.digest().map(|digest| format!("@{digest}")).unwrap_or_default();
-        format!("{}/{}{tag}{digest}", self.server(), self.path())
+    pub fn source(&self) -> String {
+        let tag = self.tag.as_ref().map(|tag| format!(":{tag}")).unwrap_or_default();
+        let digest = self.digest.as_ref().map(|digest| format!("@{digest}")).unwrap_or_default();
+        format!("{}/{}{tag}{digest}", self.server, self.path)
     }
 }
 
-impl Pinned for Entry {
-    fn name(&self) -> String {
-        Entry::name(self)
-    }
-    fn server(&self) -> &RegistryHost {
-        &self.server
-    }
-    fn path(&self) -> &RepoPath {
-        &self.path
-    }
-    fn tag(&self) -> Option<&Tag> {
-        self.tag.as_ref()
-    }
-    fn digest(&self) -> Option<&Digest> {
-        Some(&self.digest)
-    }
-    fn line(&self) -> Option<usize> {
-        Some(self.line)
+/// Where an entry points once it is pulled from the local registry: what the ConfigMap's entry
+/// and the Helm overlay's block are both rendered from. `digest` None: pulled by its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRef {
+    pub registry: RegistryHost,
+    pub repository: RepoPath,
+    pub tag: Option<Tag>,
+    pub digest: Option<Digest>,
+}
+
+impl TargetRef {
+    /// `registry/repository@digest`, else `registry/repository:tag`: the image a pod gets, as
+    /// kubelet is given it (the chart's `_pods.tpl` renders a block so).
+    pub fn rendered(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(digest), _) => format!("{}/{}@{digest}", self.registry, self.repository),
+            (None, Some(tag)) => format!("{}/{}:{tag}", self.registry, self.repository),
+            (None, None) => format!("{}/{}", self.registry, self.repository),
+        }
     }
 }
 
@@ -169,16 +175,16 @@ impl fmt::Display for Image {
 
 /// Groups entries by upstream image in order of first appearance, and refuses two different
 /// upstream images that would share one target tag: one of them would silently be lost.
-pub fn map_images<E: Pinned>(entries: &[E], mapping: &Mapping) -> Result<Vec<Image>, Vec<Problem>> {
+pub fn map_images(entries: &[Pinned], mapping: &Mapping) -> Result<Vec<Image>, Vec<Problem>> {
     let mut images: Vec<Image> = Vec::new();
     let mut by_source: HashMap<String, usize> = HashMap::new();
     let mut problems = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        if entry.tag().is_none() && entry.digest().is_none() {
+        if entry.tag.is_none() && entry.digest.is_none() {
             problems.push(Problem {
-                line: entry.line(),
+                line: entry.line,
                 column: None,
-                entry: Some(entry.name()),
+                entry: Some(entry.name.clone()),
                 message: "pins neither a tag nor a digest: there is nothing to look up".to_owned(),
             });
             continue;
@@ -189,10 +195,10 @@ pub fn map_images<E: Pinned>(entries: &[E], mapping: &Mapping) -> Result<Vec<Ima
             None => {
                 by_source.insert(source.clone(), images.len());
                 images.push(Image {
-                    upstream: format!("{}/{}", entry.server(), entry.path()),
-                    target: mapping.target_path(entry.server(), entry.path()),
-                    tag: entry.tag().cloned(),
-                    digest: entry.digest().cloned(),
+                    upstream: format!("{}/{}", entry.server, entry.path),
+                    target: mapping.target_path(&entry.server, &entry.path),
+                    tag: entry.tag.clone(),
+                    digest: entry.digest.clone(),
                     entries: vec![index],
                 });
             }
@@ -206,14 +212,14 @@ pub fn map_images<E: Pinned>(entries: &[E], mapping: &Mapping) -> Result<Vec<Ima
             let a = &entries[first.entries[0]];
             let b = &entries[image.entries[0]];
             problems.push(Problem {
-                line: b.line(),
+                line: b.line,
                 column: None,
-                entry: Some(b.name()),
+                entry: Some(b.name.clone()),
                 message: format!(
                     "{} and {} ({}) would both be {}/{image}; choose another --layout or add a --map for one of them",
                     b.source(),
                     a.source(),
-                    a.name(),
+                    a.name,
                     mapping.registry
                 ),
             });
@@ -274,53 +280,48 @@ mod tests {
         assert!("docker.io=Upper".parse::<MapRule>().unwrap_err().contains("TO"));
     }
 
-    fn entry(component: &str, server: &str, path: &str, tag: &str, line: usize) -> Entry {
-        Entry {
-            component: component.into(),
-            sub: "main".into(),
+    fn entry(name: &str, server: &str, path: &str, tag: Option<&str>, line: Option<usize>) -> Pinned {
+        Pinned {
+            name: name.into(),
             server: RegistryHost::parse(server).unwrap(),
             path: RepoPath::parse(path).unwrap(),
-            tag: Some(Tag::parse(tag).unwrap()),
-            digest: Digest::of(path.as_bytes()),
-            extra: vec![],
+            tag: tag.map(|t| Tag::parse(t).unwrap()),
+            digest: line.map(|_| Digest::of(path.as_bytes())),
             line,
         }
     }
 
     #[test]
-    fn chart_blocks_map_by_their_values_path_and_one_that_names_no_image_is_refused() {
-        use crate::helm::ImageBlock;
-        let block = |path: &str, repository: &str, tag: Option<&str>| ImageBlock {
-            path: path.to_owned(),
-            keys: path.split('.').map(str::to_owned).collect(),
-            server: RegistryHost::parse("ghcr.io").unwrap(),
-            repository: RepoPath::parse(repository).unwrap(),
-            tag: tag.map(|t| Tag::parse(t).unwrap()),
-            digest: None,
-            enabled: true,
-        };
-        let blocks =
-            [block("synapse.image", "element-hq/synapse", Some("v1")), block("b.image", "org/synapse", Some("v1"))];
+    fn tag_only_entries_map_by_their_name_and_one_that_names_no_image_is_refused() {
+        let blocks = [
+            entry("synapse.image", "ghcr.io", "element-hq/synapse", Some("v1"), None),
+            entry("b.image", "ghcr.io", "org/synapse", Some("v1"), None),
+        ];
         let images = map_images(&blocks, &mapping(Layout::Preserve, Some("ess"), &[])).unwrap();
         assert_eq!((images[0].to_string(), images[0].digest.clone()), ("ess/element-hq/synapse:v1".to_owned(), None));
         let clash = map_images(&blocks, &mapping(Layout::Flat, None, &[])).unwrap_err();
         assert_eq!((clash[0].entry.as_deref(), clash[0].line), (Some("b.image"), None));
-        let unnamed = map_images(&[block("x.image", "org/x", None)], &mapping(Layout::Flat, None, &[])).unwrap_err();
+        let unnamed =
+            map_images(&[entry("x.image", "ghcr.io", "org/x", None, None)], &mapping(Layout::Flat, None, &[]))
+                .unwrap_err();
         assert!(unnamed[0].message.contains("pins neither a tag nor a digest"), "{unnamed:?}");
     }
 
     #[test]
     fn shared_images_are_checked_once_and_collisions_refused() {
         let entries = [
-            entry("adminbot", "docker.io", "library/haproxy", "2.8", 3),
-            entry("synapse", "docker.io", "library/haproxy", "2.8", 9),
-            entry("groupsync", "gitlab-registry.matrix.org", "ems/enterprise/groupsync", "1", 15),
+            entry("adminbot/main", "docker.io", "library/haproxy", Some("2.8"), Some(3)),
+            entry("synapse/main", "docker.io", "library/haproxy", Some("2.8"), Some(9)),
+            entry("groupsync/main", "gitlab-registry.matrix.org", "ems/enterprise/groupsync", Some("1"), Some(15)),
         ];
         let images = map_images(&entries, &mapping(Layout::Preserve, None, &[])).unwrap();
         assert_eq!(images.len(), 2);
         assert_eq!(images[0].entries, [0, 1]);
 
-        let clash = [entry("a", "docker.io", "org1/pipe", "1", 3), entry("b", "ghcr.io", "org2/pipe", "1", 9)];
+        let clash = [
+            entry("a/main", "docker.io", "org1/pipe", Some("1"), Some(3)),
+            entry("b/main", "ghcr.io", "org2/pipe", Some("1"), Some(9)),
+        ];
         let problems = map_images(&clash, &mapping(Layout::Flat, None, &[])).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(9));

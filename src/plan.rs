@@ -1,12 +1,10 @@
-//! The plan: every image's finding, what the ConfigMap will carry for it, and the ConfigMap
-//! string itself. Pure data, from which the table and the JSON report are both drawn.
+//! The plan: every image's finding, and where each entry points once applied (its `TargetRef`),
+//! or that it is left out. Pure data, whichever the input: the ConfigMap string and the Helm
+//! overlay are both rendered from `Plan::targets` (`input::Written`).
 
 use crate::check::{Finding, ImageState};
-use crate::cluster::objects::Change;
-use crate::digests::{Entry, Rewritten, configmap_string};
-use crate::exit;
-use crate::helm::{ImageBlock, Overlay};
-use crate::mapping::Image;
+use crate::exit::{self, Outcome};
+use crate::mapping::{Image, Pinned, TargetRef};
 use crate::reference::{Digest, RegistryHost};
 use serde::Serialize;
 
@@ -70,24 +68,12 @@ impl ImagePlan {
     }
 }
 
-/// What `apply` writes for the ready images.
-#[derive(Debug, Clone)]
-pub enum Written {
-    /// The string the ConfigMap's `data.images_digests` will hold: the ready entries, in file order.
-    ConfigMap(String),
-    /// The values overlay for a chart: every ready block pointed at the local registry.
-    HelmValues(Overlay),
-}
-
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub registry: RegistryHost,
     /// Every entry's name, in input order: `component/sub`, or a chart block's values path.
     pub entries: Vec<String>,
     pub images: Vec<ImagePlan>,
-    pub written: Written,
-    /// What applying would change in the cluster; None when the cluster was not read.
-    pub resources: Option<Vec<Change>>,
 }
 
 /// The counts a summary line and the report's `summary` show.
@@ -124,7 +110,7 @@ pub fn decide(images: Vec<Image>, findings: Vec<Finding>, policy: MismatchPolicy
 }
 
 /// For each of `entries` entries, the index of the image it uses.
-pub fn image_of_entry(entries: usize, images: &[ImagePlan]) -> Vec<usize> {
+fn image_of_entry(entries: usize, images: &[ImagePlan]) -> Vec<usize> {
     let mut found = vec![0; entries];
     for (index, plan) in images.iter().enumerate() {
         for &entry in &plan.image.entries {
@@ -135,59 +121,34 @@ pub fn image_of_entry(entries: usize, images: &[ImagePlan]) -> Vec<usize> {
 }
 
 impl Plan {
-    /// `findings` come in the order of `images`.
+    /// `findings` come in the order of `images`, which were mapped from `pinned`.
     pub fn new(
         registry: RegistryHost,
-        entries: Vec<Entry>,
+        pinned: &[Pinned],
         images: Vec<Image>,
         findings: Vec<Finding>,
         policy: MismatchPolicy,
     ) -> Self {
         let images = decide(images, findings, policy);
-        let image_of_entry = image_of_entry(entries.len(), &images);
-        let configmap = configmap_string(entries.iter().zip(&image_of_entry).filter_map(|(entry, &index)| {
-            let plan = &images[index];
-            plan.ready().then(|| Rewritten {
-                entry,
-                server: &registry,
-                path: &plan.image.target,
-                digest: plan.written_digest(),
+        let entries = pinned.iter().map(|entry| entry.name.clone()).collect();
+        Self { registry, entries, images }
+    }
+
+    /// Where each entry points once applied, in input order; None for an entry whose image is
+    /// not ready, which keeps pulling from upstream.
+    pub fn targets(&self) -> Vec<Option<TargetRef>> {
+        image_of_entry(self.entries.len(), &self.images)
+            .into_iter()
+            .map(|index| {
+                let plan = &self.images[index];
+                plan.ready().then(|| TargetRef {
+                    registry: self.registry.clone(),
+                    repository: plan.image.target.clone(),
+                    tag: plan.image.tag.clone(),
+                    digest: plan.written_digest().cloned(),
+                })
             })
-        }));
-        let entries = entries.iter().map(Entry::name).collect();
-        Self { registry, entries, images, written: Written::ConfigMap(configmap), resources: None }
-    }
-
-    /// For a chart's values: its blocks are the entries, and the overlay is what is written.
-    /// `pull_secrets` is the `image.pullSecrets` list the overlay sets, if any.
-    pub fn for_chart(
-        registry: RegistryHost,
-        blocks: &[ImageBlock],
-        images: Vec<Image>,
-        findings: Vec<Finding>,
-        policy: MismatchPolicy,
-        pull_secrets: Option<serde_yaml::Value>,
-    ) -> Self {
-        let images = decide(images, findings, policy);
-        let overlay = Overlay::new(blocks, &images, &image_of_entry(blocks.len(), &images), &registry, pull_secrets);
-        let entries = blocks.iter().map(|block| block.path.clone()).collect();
-        Self { registry, entries, images, written: Written::HelmValues(overlay), resources: None }
-    }
-
-    /// The ConfigMap's string, when the input was images_digests.
-    pub fn configmap(&self) -> Option<&str> {
-        match &self.written {
-            Written::ConfigMap(text) => Some(text),
-            Written::HelmValues(_) => None,
-        }
-    }
-
-    /// The values overlay, when the input was a chart's values.
-    pub fn overlay(&self) -> Option<&Overlay> {
-        match &self.written {
-            Written::HelmValues(overlay) => Some(overlay),
-            Written::ConfigMap(_) => None,
-        }
+            .collect()
     }
 
     pub fn summary(&self) -> Summary {
@@ -219,15 +180,18 @@ impl Plan {
 
     /// The worst finding decides: an unreachable registry, then refused access, then not ready.
     pub fn exit_code(&self) -> u8 {
-        let summary = self.summary();
-        if summary.error > 0 {
-            exit::REGISTRY_UNREACHABLE
-        } else if summary.unauthorized > 0 {
-            exit::REGISTRY_AUTH
-        } else if summary.ready < summary.images {
-            exit::NOT_READY
-        } else {
-            exit::READY
+        exit::fold(self.images.iter().map(ImagePlan::outcome))
+    }
+}
+
+impl ImagePlan {
+    /// What this image means for the exit code.
+    pub fn outcome(&self) -> Outcome {
+        match self.finding.state {
+            ImageState::Error => Outcome::Unreachable,
+            ImageState::Unauthorized => Outcome::Refused,
+            _ if !self.ready() => Outcome::NotReady,
+            _ => Outcome::Ready,
         }
     }
 }
@@ -235,7 +199,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digests::parse;
+    use crate::digests::{configmap_string, parse};
     use crate::mapping::{Layout, Mapping, map_images};
 
     const INPUT: &str = "images_digests:
@@ -260,21 +224,25 @@ mod tests {
 ";
 
     fn plan(element_web: ImageState, policy: MismatchPolicy) -> Plan {
-        let entries = parse(INPUT.as_bytes()).unwrap().entries;
+        let entries: Vec<Pinned> = parse(INPUT.as_bytes()).unwrap().entries.iter().map(|e| e.pinned()).collect();
         let registry = RegistryHost::parse("reg.local").unwrap();
         let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
         let images = map_images(&entries, &mapping).unwrap();
-        let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None };
+        let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None, tagged: None };
         let observed = (element_web == ImageState::Mismatch).then(|| Digest::of(b"local"));
         let findings = vec![found(ImageState::Present, None), found(element_web, observed)];
-        Plan::new(registry, entries, images, findings, policy)
+        Plan::new(registry, &entries, images, findings, policy)
+    }
+
+    fn configmap(plan: &Plan) -> String {
+        configmap_string(&parse(INPUT.as_bytes()).unwrap().entries, &plan.targets())
     }
 
     #[test]
     fn a_shared_image_counts_once_and_writes_every_entry() {
         let plan = plan(ImageState::Present, MismatchPolicy::Fail);
         assert_eq!(plan.summary(), Summary { entries: 3, images: 2, present: 2, ready: 2, ..Summary::default() });
-        assert_eq!(plan.configmap().unwrap().matches("image_repository_server: reg.local").count(), 3);
+        assert_eq!(configmap(&plan).matches("image_repository_server: reg.local").count(), 3);
         assert_eq!(plan.exit_code(), exit::READY);
     }
 
@@ -282,7 +250,7 @@ mod tests {
     fn a_missing_image_is_left_out_and_named() {
         let plan = plan(ImageState::Missing, MismatchPolicy::UseLocal);
         assert_eq!(plan.still_upstream(), ["element_web/element_web"]);
-        assert!(!plan.configmap().unwrap().contains("element_web"));
+        assert!(!configmap(&plan).contains("element_web"));
         assert_eq!(plan.exit_code(), exit::NOT_READY);
     }
 
@@ -292,10 +260,10 @@ mod tests {
         assert_eq!(fail.images[1].action, DigestAction::Skip);
         assert_eq!(fail.exit_code(), exit::NOT_READY);
         let local = plan(ImageState::Mismatch, MismatchPolicy::UseLocal);
-        assert!(local.configmap().unwrap().contains(Digest::of(b"local").as_str()));
+        assert!(configmap(&local).contains(Digest::of(b"local").as_str()));
         assert_eq!(local.exit_code(), exit::READY);
         let dropped = plan(ImageState::Mismatch, MismatchPolicy::Drop);
-        assert_eq!(dropped.configmap().unwrap().matches("image_digest").count(), 2);
-        assert!(dropped.configmap().unwrap().contains("element_web:\n  element_web:\n    image_repository_path"));
+        assert_eq!(configmap(&dropped).matches("image_digest").count(), 2);
+        assert!(configmap(&dropped).contains("element_web:\n  element_web:\n    image_repository_path"));
     }
 }

@@ -5,6 +5,7 @@
 //! (lower case paths, sha256 digests only) because the ESS Operator and containerd are.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 /// A registry host with an optional port, as it appears in front of an image path.
@@ -13,6 +14,18 @@ use std::fmt;
 pub struct RegistryHost(String);
 
 impl RegistryHost {
+    /// The host named most often, the first in name order among equals.
+    pub fn most_used<'a>(hosts: impl IntoIterator<Item = &'a RegistryHost>) -> Option<RegistryHost> {
+        let mut counts: HashMap<&RegistryHost, usize> = HashMap::new();
+        for host in hosts {
+            *counts.entry(host).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|(host, count)| (*count, std::cmp::Reverse(host.as_str())))
+            .map(|(h, _)| h.clone())
+    }
+
     /// Accepts `host`, `host:port`, `[v6]:port`; rejects a scheme, a path, spaces and empty parts.
     pub fn parse(text: &str) -> Result<Self, String> {
         if text.is_empty() {

@@ -2,17 +2,19 @@
 //! comparisons (drift of a ConfigMap or of a release, entries still pulling from upstream) live
 //! here too.
 
-use crate::check::ImageState;
+use crate::check::{Finding, ImageState};
 use crate::cluster::installer::InstallerReport;
-use crate::cluster::pods::PodProblem;
-use crate::digests::{Entry, LiveEntry};
-use crate::exit;
+use crate::cluster::objects::{SECRET_KEY, SECRET_TYPE};
+use crate::cluster::pods::{PodProblem, pod_problems};
+use crate::credentials::{Credentials, dockerconfigjson};
+use crate::digests::{self, DATA_KEY, Entry, LiveEntry};
+use crate::exit::{self, Outcome};
 use crate::helm::ImageBlock;
-use crate::mapping::Mapping;
-use crate::plan::{MismatchPolicy, Plan, image_of_entry};
+use crate::mapping::{Image, Layout, Mapping, Pinned, TargetRef};
+use crate::plan::{MismatchPolicy, Plan};
 use crate::reference::RegistryHost;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use serde::Serialize;
-use std::collections::HashMap;
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,54 +67,208 @@ impl StatusReport {
 
     /// As for plan: an unreachable registry, then refused access, then any other problem.
     pub fn exit_code(&self) -> u8 {
-        let states = || self.images.iter().map(|i| i.state);
-        if states().any(|s| s == ImageState::Error) {
-            exit::REGISTRY_UNREACHABLE
-        } else if states().any(|s| s == ImageState::Unauthorized) {
-            exit::REGISTRY_AUTH
-        } else if self.healthy() {
-            exit::READY
-        } else {
-            exit::NOT_READY
+        let images = self.images.iter().map(|image| match image.state {
+            ImageState::Error => Outcome::Unreachable,
+            ImageState::Unauthorized => Outcome::Refused,
+            _ => Outcome::Ready,
+        });
+        exit::fold(images.chain((!self.healthy()).then_some(Outcome::NotReady)))
+    }
+}
+
+impl StatusReport {
+    /// The live ConfigMap `name` (None: not there): its entries, recorded as checked, or the
+    /// problems that make them unreadable.
+    pub fn record_configmap(&mut self, name: &str, configmap: Option<&ConfigMap>) -> Vec<LiveEntry> {
+        let namespace = self.namespace.clone();
+        let status = self.config_map.insert(ObjectStatus { name: name.to_owned(), ..ObjectStatus::default() });
+        let Some(configmap) = configmap else {
+            self.problems
+                .push(format!("the ConfigMap {namespace}/{name} does not exist: run kubectl essregistry apply"));
+            return Vec::new();
+        };
+        status.exists = true;
+        let text = configmap.data.as_ref().and_then(|d| d.get(DATA_KEY)).cloned().unwrap_or_default();
+        match digests::parse_live(text.as_bytes()) {
+            Ok(live) => {
+                status.detail = format!("{} entries", live.len());
+                live
+            }
+            Err(problems) => {
+                for problem in problems {
+                    self.problems.push(format!("the ConfigMap {namespace}/{name}: data.{DATA_KEY}: {problem}"));
+                }
+                Vec::new()
+            }
         }
     }
+
+    /// The pull Secret `name` (None: not there) exists, has the right type and an entry for the
+    /// registry; returns its credentials, as kubelet will use them.
+    pub fn record_secret(
+        &mut self,
+        name: &str,
+        secret: Option<&Secret>,
+        registry: &RegistryHost,
+    ) -> Option<Credentials> {
+        let full = format!("{}/{name}", self.namespace);
+        let credentials = match secret {
+            None => {
+                self.problems.push(format!("the pull Secret {full} does not exist: run kubectl essregistry apply"));
+                None
+            }
+            Some(secret) if secret.type_.as_deref() != Some(SECRET_TYPE) => {
+                self.problems.push(format!(
+                    "the pull Secret {full} is of type {}, not {SECRET_TYPE}",
+                    secret.type_.as_deref().unwrap_or("Opaque")
+                ));
+                None
+            }
+            Some(secret) => {
+                let json = secret.data.as_ref().and_then(|d| d.get(SECRET_KEY)).map(|b| b.0.as_slice());
+                let found = dockerconfigjson::read(json.unwrap_or_default(), registry.as_str());
+                if found.is_none() {
+                    self.problems.push(format!("the pull Secret {full} has no username and password for {registry}"));
+                }
+                found
+            }
+        };
+        self.secret = Some(ObjectStatus { name: name.to_owned(), exists: secret.is_some(), ..ObjectStatus::default() });
+        credentials
+    }
+
+    /// What the registry said of the live ConfigMap's images (`live_images`), each with the
+    /// entries that use it; a missing or unreadable image is a problem.
+    pub fn record_live_images(&mut self, pinned: &[Pinned], images: &[Image], findings: Vec<Finding>) {
+        let Some(registry) = self.registry.clone() else { return };
+        for (image, finding) in images.iter().zip(findings) {
+            let entries: Vec<String> = image.entries.iter().map(|&i| pinned[i].name.clone()).collect();
+            let reference = format!("{registry}/{image}");
+            let reason = match finding.state {
+                ImageState::Present => None,
+                ImageState::Missing => Some(format!("{reference} is not in the registry")),
+                _ => finding.reason,
+            };
+            if let Some(reason) = &reason {
+                self.problems.push(format!("{reason} (used by {})", entries.join(", ")));
+            }
+            self.images.push(PinnedImage { entries, image: reference, state: finding.state, reason });
+        }
+        let present = self.images.iter().filter(|i| i.state == ImageState::Present).count();
+        if let Some(config_map) = &mut self.config_map {
+            config_map.detail.push_str(&format!(", {present} of {} pinned images in {registry}", self.images.len()));
+        }
+    }
+}
+
+impl StatusReport {
+    /// Whether the pull Secret's credentials log in to `registry`: pods cannot pull otherwise.
+    pub fn secret_logs_in(&mut self, registry: &RegistryHost, accepted: bool) {
+        if !accepted {
+            self.problems.push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull"));
+        } else if let Some(secret) = &mut self.secret {
+            secret.detail = format!("authenticates to {registry}");
+        }
+    }
+
+    /// What the installer references, and a problem for each object it does not.
+    pub fn record_installer(&mut self, installer: InstallerReport) {
+        if installer.evidence_available {
+            for reference in std::iter::once(&installer.config_map).chain(&installer.secret).filter(|r| !r.referenced) {
+                self.problems.push(format!(
+                    "the installer does not reference {} (enter it under {})",
+                    reference.name, reference.installer_field
+                ));
+            }
+        }
+        if !installer.still_upstream.is_empty() {
+            self.problems.push(format!("still pulling from upstream: {}", installer.still_upstream.join(", ")));
+        }
+        self.installer = Some(installer);
+    }
+
+    /// The pods' containers that pull from elsewhere than the local registry, or cannot pull.
+    pub fn record_pods(&mut self, pods: &[Pod]) {
+        if let Some(registry) = &self.registry {
+            self.pods = pod_problems(pods, registry);
+        }
+        for pod in &self.pods {
+            let what = match pod.problem.as_str() {
+                "upstream" => "does not come from the local registry".to_owned(),
+                reason => format!("is in {reason}"),
+            };
+            self.problems.push(format!("pod {} container {}: image {} {what}", pod.pod, pod.container, pod.image));
+        }
+    }
+}
+
+impl StatusReport {
+    /// A release's images as the plan found them, and a problem for each that the overlay
+    /// would leave out.
+    pub fn record_plan(&mut self, plan: &Plan) {
+        for image in &plan.images {
+            let entries: Vec<String> = image.image.entries.iter().map(|&i| plan.entries[i].clone()).collect();
+            if !image.ready() {
+                let reason = image.finding.reason.as_deref().unwrap_or("not ready");
+                self.problems.push(format!(
+                    "{}/{}: {reason} (used by {})",
+                    plan.registry,
+                    image.image,
+                    entries.join(", ")
+                ));
+            }
+            self.images.push(PinnedImage {
+                entries,
+                image: format!("{}/{}", plan.registry, image.image),
+                state: image.finding.state,
+                reason: image.finding.reason.clone(),
+            });
+        }
+    }
+}
+
+/// The live entries that point at `registry` and pin a digest, as images to check there (their
+/// paths are already the local registry's), and a warning for each that pins none.
+pub fn live_images(live: &[LiveEntry], registry: &RegistryHost) -> (Vec<Pinned>, Mapping, Vec<String>) {
+    let mut warnings = Vec::new();
+    let pinned = live
+        .iter()
+        .filter(|entry| &entry.server == registry)
+        .filter(|entry| {
+            let pins = entry.digest.is_some();
+            if !pins {
+                warnings.push(format!("{} pins no digest: its image is not verified", entry.name()));
+            }
+            pins
+        })
+        .map(LiveEntry::pinned)
+        .collect();
+    let identity = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
+    (pinned, identity, warnings)
 }
 
 /// The registry most live entries point at: the one the ConfigMap was written for.
 pub fn live_registry(live: &[LiveEntry]) -> Option<RegistryHost> {
-    most_used(live.iter().map(|entry| &entry.server))
-}
-
-/// The host named most often, the first in name order among equals.
-pub fn most_used<'a>(hosts: impl IntoIterator<Item = &'a RegistryHost>) -> Option<RegistryHost> {
-    let mut counts: HashMap<&RegistryHost, usize> = HashMap::new();
-    for host in hosts {
-        *counts.entry(host).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(host, count)| (*count, std::cmp::Reverse(host.as_str()))).map(|(h, _)| h.clone())
+    RegistryHost::most_used(live.iter().map(|entry| &entry.server))
 }
 
 /// How a deployed release's images differ from what the overlay would set now, each compared
 /// as the pod gets it (`registry/repository@digest`, as the chart's `_pods.tpl` renders it).
-/// `current[i]` is the release's block for `plan.entries[i]`.
-pub fn chart_drift(current: &[ImageBlock], plan: &Plan) -> Vec<String> {
+/// `targets[i]` is where the plan points the release's block `current[i]` (None: not ready in
+/// `registry`).
+pub fn chart_drift(current: &[ImageBlock], registry: &RegistryHost, targets: &[Option<TargetRef>]) -> Vec<String> {
     let mut found = Vec::new();
-    for (block, &index) in current.iter().zip(&image_of_entry(current.len(), &plan.images)) {
-        let image = &plan.images[index];
+    for (block, target) in current.iter().zip(targets) {
         let now = block.rendered();
-        if !image.ready() {
-            if block.server != plan.registry {
-                found.push(format!("{}: pulls {now} from upstream; it is not ready in {}", block.path, plan.registry));
+        let Some(target) = target else {
+            if &block.server != registry {
+                found.push(format!("{}: pulls {now} from upstream; it is not ready in {registry}", block.path));
             }
             continue;
-        }
-        let wanted = match (image.written_digest(), &image.image.tag) {
-            (Some(digest), _) => format!("{}/{}@{digest}", plan.registry, image.image.target),
-            (None, Some(tag)) => format!("{}/{}:{tag}", plan.registry, image.image.target),
-            (None, None) => format!("{}/{}", plan.registry, image.image.target),
         };
+        let wanted = target.rendered();
         if now != wanted {
-            let what = if block.server == plan.registry { "" } else { " from upstream" };
+            let what = if &block.server == registry { "" } else { " from upstream" };
             found.push(format!("{}: the release pulls {now}{what}, the overlay would set {wanted}", block.path));
         }
     }
@@ -198,20 +354,21 @@ mod tests {
             block("hookshot.image", "ghcr.io", "matrix-org/hookshot", None),
         ];
         let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
-        let images = crate::mapping::map_images(&upstream, &mapping).unwrap();
-        let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None };
+        let pinned: Vec<_> = upstream.iter().map(ImageBlock::pinned).collect();
+        let images = crate::mapping::map_images(&pinned, &mapping).unwrap();
+        let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None, tagged: None };
         let findings = vec![
             found(ImageState::Present, Some(Digest::of(b"new"))),
             found(ImageState::Present, Some(Digest::of(b"same"))),
             found(ImageState::Missing, None),
         ];
-        let plan = Plan::for_chart(registry, &upstream, images, findings, MismatchPolicy::Fail, None);
+        let plan = crate::plan::Plan::new(registry, &pinned, images, findings, MismatchPolicy::Fail);
         let current = [
             block("synapse.image", "reg.local", "element-hq/synapse", Some(Digest::of(b"old"))),
             block("haproxy.image", "reg.local", "library/haproxy", Some(Digest::of(b"same"))),
             block("hookshot.image", "ghcr.io", "matrix-org/hookshot", None),
         ];
-        let drift = chart_drift(&current, &plan);
+        let drift = chart_drift(&current, &plan.registry, &plan.targets());
         assert_eq!(drift.len(), 2, "{drift:#?}");
         assert_eq!(
             drift[0],

@@ -1,6 +1,7 @@
 //! The Kubernetes adapter: kubeconfig and context, the objects it writes, the installer's
 //! references, pods. API calls go through `Cluster`; everything else here is pure.
 
+mod changes;
 mod client;
 mod config;
 pub mod installer;

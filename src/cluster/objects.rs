@@ -1,9 +1,7 @@
 //! The objects the plugin writes, built as typed values, and how they compare with what the
 //! cluster holds. Pure: no API calls.
 
-use crate::registry::Credentials;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use crate::credentials::{Credentials, dockerconfigjson};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -12,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// The field manager of every server-side apply, so ownership is visible in `managedFields`.
 pub const FIELD_MANAGER: &str = "kubectl-essregistry";
-pub const DATA_KEY: &str = "images_digests";
+use crate::digests::DATA_KEY;
 pub const SECRET_KEY: &str = ".dockerconfigjson";
 pub const SECRET_TYPE: &str = "kubernetes.io/dockerconfigjson";
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-essregistry");
@@ -47,30 +45,9 @@ pub fn pull_secret(name: &str, namespace: &str, server: &str, credentials: &Cred
     Secret {
         metadata: metadata(name, namespace, None),
         type_: Some(SECRET_TYPE.to_owned()),
-        data: Some(BTreeMap::from([(SECRET_KEY.to_owned(), ByteString(docker_config_json(server, credentials)))])),
+        data: Some(BTreeMap::from([(SECRET_KEY.to_owned(), ByteString(dockerconfigjson::write(server, credentials)))])),
         ..Secret::default()
     }
-}
-
-/// `{"auths":{SERVER:{"username":..,"password":..,"auth":base64(user:password)}}}` with Go's
-/// encoding/json escaping (`<`, `>`, `&`, U+2028, U+2029), so the bytes equal kubectl's.
-pub fn docker_config_json(server: &str, credentials: &Credentials) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Entry<'a> {
-        username: &'a str,
-        password: &'a str,
-        auth: String,
-    }
-    let auth = STANDARD.encode(format!("{}:{}", credentials.username, credentials.password()));
-    let entry = Entry { username: &credentials.username, password: credentials.password(), auth };
-    let auths = BTreeMap::from([("auths", BTreeMap::from([(server, entry)]))]);
-    let json = serde_json::to_string(&auths).expect("strings always serialise");
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-        .into_bytes()
 }
 
 /// What applying would do to one object.
@@ -192,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_docker_config_escapes_like_go() {
-        let json = docker_config_json("reg.local:5000", &Credentials::new("robot", "a&b<c>"));
+        let json = dockerconfigjson::write("reg.local:5000", &Credentials::new("robot", "a&b<c>"));
         assert_eq!(
             String::from_utf8(json).unwrap(),
             r#"{"auths":{"reg.local:5000":{"username":"robot","password":"a\u0026b\u003cc\u003e","auth":"cm9ib3Q6YSZiPGM+"}}}"#

@@ -2,34 +2,31 @@
 //! the ESS installer still needs; for a chart's values, the pull secret, the values overlay
 //! written to a file, and the helm command that uses it.
 
-use super::evidence::{installer_dir, installer_report};
-use super::steps::{Desired, Source, changes, cluster_config, connect_cluster, desired, plan_images};
+use super::evidence::installer_report;
+use super::pipeline::{Planned, names, plan_images};
 use crate::cli::GlobalArgs;
 use crate::cli::{ApplyArgs, DryRun};
 use crate::cluster::objects::{Action, Change};
 use crate::cluster::{DEFAULT_NAMESPACE, WriteMode};
+use crate::connect::{cluster_config, connect_cluster};
+use crate::desired::Desired;
 use crate::error::Error;
 use crate::helm;
+use crate::input::Written;
 use crate::output::{color_enabled, io_error};
-use crate::report::{ApplyReport, HelmNext, write_apply, write_manifests, write_plan};
+use crate::report::{self, ApplyReport, HelmNext, PlanReport, write_manifests};
+use crate::sources::installer_folder;
 use std::io::Write;
 use std::path::Path;
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    check_values_out(&args)?;
-    let planned = plan_images(
-        &args.shared.input,
-        Some(&global.cluster),
-        &args.shared.mapping,
-        &args.shared.objects,
-        &global.registry,
-        err,
-    )
-    .await?;
+    check_values_out(&args, global)?;
+    let planned = plan_images(global, Some(&global.cluster), &args.objects, err).await?;
     let color = color_enabled(global.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
-        write_plan(&planned.plan, global.output.format, color, out).map_err(io_error)?;
+        let report = PlanReport { plan: &planned.plan, written: &planned.written, resources: None };
+        report::write(&report, global.output.format, color, out).map_err(io_error)?;
         return Err(Error::Refused {
             not_ready: summary.images - summary.ready,
             images: summary.images,
@@ -43,15 +40,21 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             Ok(config) => config.namespace,
             Err(_) => global.cluster.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         };
-        let desired = desired(&planned, &args.shared.objects, &namespace)?;
-        write_manifests(&planned.plan, desired.configmap.as_ref(), desired.secret.as_ref(), global.output.format, out)
-            .map_err(io_error)?;
+        let desired = desired(&planned, &args, &namespace)?;
+        write_manifests(
+            &planned.written,
+            desired.configmap.as_ref(),
+            desired.secret.as_ref(),
+            global.output.format,
+            out,
+        )
+        .map_err(io_error)?;
         return Ok(planned.plan.exit_code());
     }
 
     let cluster = connect_cluster(&global.cluster).await?;
-    let desired = desired(&planned, &args.shared.objects, &cluster.namespace)?;
-    let changes = changes(&cluster, &desired).await?;
+    let desired = desired(&planned, &args, &cluster.namespace)?;
+    let changes = cluster.changes(desired.configmap.as_ref(), desired.secret.as_ref()).await?;
     // Both objects are read before either is written: what cannot be updated stops the run
     // here, with nothing written, unless --force.
     if let Some(blocked) = changes.iter().find(|c| c.action == Action::Replace && !args.force) {
@@ -66,14 +69,14 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     let mode = WriteMode { server_dry_run: args.dry_run == DryRun::Server, force: args.force_conflicts };
     write_changes(&cluster, &desired, &changes, mode, err).await?;
 
-    let (installer, helm) = match &planned.source {
-        Source::Digests(_) => {
+    let (installer, helm) = match planned.input.chart() {
+        None => {
             let mut warnings = Vec::new();
-            let secret_name = desired.secret.as_ref().map(|_| args.shared.objects.secret_name.as_str());
+            let secret_name = desired.secret.as_ref().map(|_| args.objects.secret_name.as_str());
             let installer = installer_report(
                 &cluster,
-                &installer_dir(args.shared.input.installer_dir.as_deref()),
-                &args.shared.objects.configmap_name,
+                &installer_folder(global.input.installer_dir.as_deref()),
+                &args.objects.configmap_name,
                 secret_name,
                 planned.plan.still_upstream(),
                 &mut warnings,
@@ -84,10 +87,10 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             }
             (Some(installer), None)
         }
-        Source::Chart(chart) => {
+        Some(chart) => {
             let path = args.values_out.as_deref().expect("checked before planning");
             if !mode.server_dry_run {
-                write_overlay(path, &planned.plan, &changes)?;
+                write_overlay(path, &planned.written, &changes)?;
             }
             let command = helm::command(&chart.origin, &cluster.namespace, path);
             (None, Some(HelmNext { values_out: path.display().to_string(), written: !mode.server_dry_run, command }))
@@ -95,6 +98,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     };
     let report = ApplyReport {
         plan: &planned.plan,
+        written: &planned.written,
         context: &cluster.context,
         namespace: &cluster.namespace,
         server_dry_run: mode.server_dry_run,
@@ -102,14 +106,14 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         installer: installer.as_ref(),
         helm: helm.as_ref(),
     };
-    write_apply(&report, global.output.format, out).map_err(io_error)?;
+    report::write(&report, global.output.format, color, out).map_err(io_error)?;
     Ok(planned.plan.exit_code())
 }
 
 /// `--values-out` goes with a chart's values, and must be a file that can be written: checked
 /// before anything is contacted, so that a wrong path changes nothing anywhere.
-fn check_values_out(args: &ApplyArgs) -> Result<(), Error> {
-    let chart = args.shared.input.is_chart();
+fn check_values_out(args: &ApplyArgs, global: &GlobalArgs) -> Result<(), Error> {
+    let chart = global.input.is_chart();
     let path = match (chart, &args.values_out) {
         (true, None) => {
             return Err(Error::usage(
@@ -142,8 +146,8 @@ fn check_values_out(args: &ApplyArgs) -> Result<(), Error> {
 
 /// Writes the overlay whole or not at all (a file beside it, renamed over it). A failure after
 /// the Secret was written says so.
-fn write_overlay(path: &Path, plan: &crate::plan::Plan, changes: &[Change]) -> Result<(), Error> {
-    let text = plan.overlay().map(|overlay| overlay.render()).unwrap_or_default();
+fn write_overlay(path: &Path, written: &Written, changes: &[Change]) -> Result<(), Error> {
+    let text = written.render();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = path.with_file_name(format!(".{name}.essregistry-{}", std::process::id()));
     let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
@@ -225,6 +229,11 @@ async fn write_changes(
         written.push(object);
     }
     Ok(())
+}
+
+fn desired(planned: &Planned, args: &ApplyArgs, namespace: &str) -> Result<Desired, Error> {
+    let names = names(&args.objects);
+    Desired::new(&planned.input, &planned.written, &planned.plan.registry, &planned.auth, &names, namespace)
 }
 
 fn resource_of(change: &Change) -> &'static str {

@@ -2,12 +2,7 @@
 
 use crate::cluster::Cluster;
 use crate::cluster::installer::{self, CONFIGMAP_FIELD, InstallerReport, SECRET_FIELD, Source};
-use crate::input::INSTALLER_DIR;
-use std::path::{Path, PathBuf};
-
-pub fn installer_dir(flag: Option<&Path>) -> PathBuf {
-    flag.map(Path::to_owned).unwrap_or_else(|| dirs::home_dir().unwrap_or_default().join(INSTALLER_DIR))
-}
+use std::path::Path;
 
 /// Both sources are optional: a missing folder or a cluster without the kind is no error;
 /// an API failure while looking is a warning, since the evidence is advice, not state.

@@ -3,10 +3,10 @@
 mod apply;
 mod evidence;
 mod mirror;
+mod pipeline;
 mod plan;
 mod release_status;
 mod status;
-mod steps;
 
 use crate::cli::{Cli, Command};
 use crate::completion;

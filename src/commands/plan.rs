@@ -1,28 +1,27 @@
-//! `plan`: images_digests or a chart's values -> targets -> registry checks -> plan -> (live
-//! objects) -> output.
+//! `plan`: the shared pipeline, then (unless `--offline`) what applying would change in the
+//! cluster, then the report.
 
-use super::steps::{changes, connect_cluster, desired, plan_images};
-use crate::cli::GlobalArgs;
-use crate::cli::PlanArgs;
+use super::pipeline::{names, plan_images};
+use crate::cli::{GlobalArgs, PlanArgs};
+use crate::connect::connect_cluster;
+use crate::desired::Desired;
 use crate::error::Error;
 use crate::output::{color_enabled, io_error};
-use crate::report::{OutputFormat, write_plan};
+use crate::report::{self, OutputFormat, PlanReport};
 use std::io::Write;
 
 pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
-    let mut planned = plan_images(
-        &args.shared.input,
-        (!args.offline).then_some(&global.cluster),
-        &args.shared.mapping,
-        &args.shared.objects,
-        &global.registry,
-        err,
-    )
-    .await?;
-    if !args.offline {
-        let cluster = connect_cluster(&global.cluster).await?;
-        match desired(&planned, &args.shared.objects, &cluster.namespace) {
-            Ok(desired) => planned.plan.resources = Some(changes(&cluster, &desired).await?),
+    let cluster_args = (!args.offline).then_some(&global.cluster);
+    let planned = plan_images(global, cluster_args, &args.objects, err).await?;
+    let mut resources = None;
+    if let Some(cluster_args) = cluster_args {
+        let cluster = connect_cluster(cluster_args).await?;
+        let names = names(&args.objects);
+        let registry = &planned.plan.registry;
+        match Desired::new(&planned.input, &planned.written, registry, &planned.auth, &names, &cluster.namespace) {
+            Ok(desired) => {
+                resources = Some(cluster.changes(desired.configmap.as_ref(), desired.secret.as_ref()).await?);
+            }
             // The checks still stand; only what apply would write cannot be shown.
             Err(refusal) => {
                 writeln!(err, "warning: apply would refuse: {refusal}").map_err(io_error)?;
@@ -32,8 +31,9 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
             }
         }
     }
-    write_plan(&planned.plan, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
-    let left_out = planned.plan.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
+    let report = PlanReport { plan: &planned.plan, written: &planned.written, resources: resources.as_deref() };
+    report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
+    let left_out = planned.written.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
     if global.output.format == OutputFormat::Values && !left_out.is_empty() {
         writeln!(
             err,

@@ -2,7 +2,7 @@
 //! UTF-16 (either byte order) makes the file UTF-16, a UTF-8 byte-order mark is dropped, anything
 //! else must be UTF-8. A file a Windows editor saved then reads here as it reads for kubectl.
 
-use super::Problem;
+use crate::problem::Problem;
 use std::borrow::Cow;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

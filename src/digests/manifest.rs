@@ -4,9 +4,9 @@
 //! configmaps -o yaml` prints), or one document among several. Documents are split as kubectl
 //! splits a file, so a file reads here as it reads for `kubectl apply -f`.
 
-use super::Problem;
+use super::DATA_KEY;
 use super::parse::{Place, is_blank, kind_of};
-use crate::cluster::objects::DATA_KEY;
+use crate::problem::Problem;
 use crate::sanitize::printable;
 use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::{Node, Span};
@@ -288,7 +288,8 @@ fn problem(line: Option<usize>, message: String) -> Problem {
 
 #[cfg(test)]
 mod tests {
-    use crate::digests::{Problem, parse};
+    use crate::digests::parse;
+    use crate::problem::Problem;
 
     const DIGEST: &str = "sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6";
 

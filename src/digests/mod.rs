@@ -8,10 +8,13 @@ mod parse;
 mod write;
 
 pub use parse::{MAX_INPUT_BYTES, parse, parse_live};
-pub use write::{Rewritten, configmap_string};
+pub use write::configmap_string;
 
+use crate::mapping::Pinned;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
-use std::fmt;
+
+/// The key of the ConfigMap's data that holds images_digests, as the installer reads it.
+pub const DATA_KEY: &str = "images_digests";
 
 /// One `component/sub` entry of images_digests, in the order of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,18 @@ impl Entry {
     pub fn name(&self) -> String {
         format!("{}/{}", self.component, self.sub)
     }
+
+    /// The image it pins, as every step after the reader sees it.
+    pub fn pinned(&self) -> Pinned {
+        Pinned {
+            name: self.name(),
+            server: self.server.clone(),
+            path: self.path.clone(),
+            tag: self.tag.clone(),
+            digest: Some(self.digest.clone()),
+            line: Some(self.line),
+        }
+    }
 }
 
 /// One entry of a ConfigMap written for the Operator: no tag, perhaps no digest.
@@ -52,6 +67,18 @@ impl LiveEntry {
     pub fn name(&self) -> String {
         format!("{}/{}", self.component, self.sub)
     }
+
+    /// The image it points at, in the registry it names (already the local one), by digest.
+    pub fn pinned(&self) -> Pinned {
+        Pinned {
+            name: self.name(),
+            server: self.server.clone(),
+            path: self.path.clone(),
+            tag: None,
+            digest: self.digest.clone(),
+            line: Some(self.line),
+        }
+    }
 }
 
 /// A parsed, fully validated images_digests.
@@ -63,28 +90,4 @@ pub struct ImagesDigests {
     /// Which ConfigMap's string was read, when the input was a manifest: a List or a file of
     /// several documents may hold more objects than the user remembers.
     pub origin: Option<String>,
-}
-
-/// One thing wrong with the input, located as precisely as the parser knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    /// `component/sub` when the problem belongs to one entry.
-    pub entry: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: ")?,
-            (Some(line), None) => write!(f, "line {line}: ")?,
-            _ => {}
-        }
-        if let Some(entry) = &self.entry {
-            write!(f, "{entry}: ")?;
-        }
-        f.write_str(&self.message)
-    }
 }

@@ -1,6 +1,7 @@
 //! Reads images_digests text into validated entries, collecting every problem it finds.
 
-use super::{Entry, ImagesDigests, LiveEntry, Problem, decode, manifest};
+use super::{Entry, ImagesDigests, LiveEntry, decode, manifest};
+use crate::problem::Problem;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use crate::sanitize::printable;
 use marked_yaml::{LoadError, LoaderOptions, Node, Span};

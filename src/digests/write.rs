@@ -1,33 +1,27 @@
 //! Writes the string the ConfigMap's `data.images_digests` holds.
 
 use super::Entry;
-use crate::reference::{Digest, RegistryHost, RepoPath};
+use crate::mapping::TargetRef;
 use serde_yaml::{Mapping, Value};
 
 /// The first line of the string, so whoever reads the ConfigMap knows where it came from.
 /// It carries no version or date, so that re-running an unchanged plan changes nothing.
 const HEADER: &str = "# Written by kubectl-essregistry: images pulled from the local registry.\n";
 
-/// One entry as the Operator will read it: pointed at the local registry, without its tag.
-pub struct Rewritten<'a> {
-    pub entry: &'a Entry,
-    pub server: &'a RegistryHost,
-    pub path: &'a RepoPath,
-    /// `None` writes no `image_digest`, which lets the Operator pull by tag.
-    pub digest: Option<&'a Digest>,
-}
-
-/// Components and sub-components keep the order in which the entries come (the file's order).
-pub fn configmap_string<'a>(entries: impl IntoIterator<Item = Rewritten<'a>>) -> String {
+/// `targets[i]` is where `entries[i]` points now; an entry without one is left out (it keeps
+/// pulling from upstream). Each is written as the Operator reads it: server and path of the
+/// local registry, no tag, `image_digest` only when the target pins one (without it the
+/// Operator pulls by tag). Components and sub-components keep the file's order.
+pub fn configmap_string(entries: &[Entry], targets: &[Option<TargetRef>]) -> String {
     let mut components = Mapping::new();
-    for rewritten in entries {
-        let entry = rewritten.entry;
+    for (entry, target) in entries.iter().zip(targets) {
+        let Some(target) = target else { continue };
         let mut fields = Mapping::new();
-        if let Some(digest) = rewritten.digest {
+        if let Some(digest) = &target.digest {
             fields.insert("image_digest".into(), digest.as_str().into());
         }
-        fields.insert("image_repository_path".into(), rewritten.path.as_str().into());
-        fields.insert("image_repository_server".into(), rewritten.server.as_str().into());
+        fields.insert("image_repository_path".into(), target.repository.as_str().into());
+        fields.insert("image_repository_server".into(), target.registry.as_str().into());
         for (key, value) in &entry.extra {
             fields.insert(key.as_str().into(), value.as_str().into());
         }
@@ -47,6 +41,7 @@ pub fn configmap_string<'a>(entries: impl IntoIterator<Item = Rewritten<'a>>) ->
 mod tests {
     use super::*;
     use crate::digests::parse;
+    use crate::reference::{RegistryHost, RepoPath};
 
     #[test]
     fn rewrites_server_and_path_drops_the_tag_and_reads_back() {
@@ -54,9 +49,17 @@ mod tests {
         let parsed = parse(input.as_bytes()).unwrap();
         let server = RegistryHost::parse("registry.local:5000").unwrap();
         let paths = [RepoPath::parse("ess/library/redis").unwrap(), RepoPath::parse("ess/pipe").unwrap()];
-        let written = configmap_string(parsed.entries.iter().zip(&paths).enumerate().map(|(i, (entry, path))| {
-            Rewritten { entry, server: &server, path, digest: (i == 0).then_some(&entry.digest) }
-        }));
+        let targets: Vec<_> = parsed
+            .entries
+            .iter()
+            .zip(paths)
+            .enumerate()
+            .map(|(i, (entry, repository))| {
+                let digest = (i == 0).then(|| entry.digest.clone());
+                Some(TargetRef { registry: server.clone(), repository, tag: None, digest })
+            })
+            .collect();
+        let written = configmap_string(&parsed.entries, &targets);
         assert_eq!(
             written,
             "# Written by kubectl-essregistry: images pulled from the local registry.\nsynapse:\n  redis:\n    image_digest: sha256:f786a9a04e0a87bbf4e704d8fb99dbc1b2e36ed738ee7d8dfdedc9e4624a8d02\n    image_repository_path: ess/library/redis\n    image_repository_server: registry.local:5000\nadminbot:\n  pipe:\n    image_repository_path: ess/pipe\n    image_repository_server: registry.local:5000\n"

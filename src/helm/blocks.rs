@@ -5,7 +5,7 @@
 
 use super::values::kind_of;
 use super::{ImageBlock, Values};
-use crate::digests::Problem;
+use crate::problem::Problem;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use serde_yaml::{Mapping, Value};
 
@@ -45,15 +45,13 @@ pub fn upstream(values: &Values, current: &[ImageBlock], registry: &RegistryHost
         .collect()
 }
 
-/// The registry an earlier overlay pointed the blocks at: the one they point at most among
-/// blocks whose registry is not the chart's own. None when every block pulls from the chart's
-/// registries.
+/// The registry an earlier overlay pointed the blocks at (`Chart::overlaid_registry`).
 pub fn overlaid_registry(values: &Values, current: &[ImageBlock]) -> Option<RegistryHost> {
     let theirs = chart_blocks(values);
     let moved = current
         .iter()
         .filter(|block| theirs.iter().find(|t| t.path == block.path).is_some_and(|t| t.server != block.server));
-    crate::status::most_used(moved.map(|block| &block.server))
+    RegistryHost::most_used(moved.map(|block| &block.server))
 }
 
 /// The blocks of the chart's own values, without the user's (none where they do not read).

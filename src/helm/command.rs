@@ -1,7 +1,7 @@
 //! The helm command that lays the overlay over the admin's values. The plugin never runs helm:
 //! it prints the line, for the admin to run where helm and the chart are.
 
-use super::input::Origin;
+use super::Origin;
 use std::path::Path;
 
 /// Where Element publishes the chart.

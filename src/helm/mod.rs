@@ -1,21 +1,25 @@
 //! The matrix-stack Helm chart as input: its values (values.yaml, or the chart archive), the
 //! admin's own values laid over them as Helm lays them, or a deployed release read back; the
 //! image blocks found in them; and the values overlay that points every ready block at the
-//! local registry. Pure but for `input`, the adapter that reads files and the cluster.
+//! local registry. Pure: the readers of files and of the cluster are in `sources`.
 
-mod archive;
+pub mod archive;
 mod blocks;
+mod chart;
 mod command;
-pub mod input;
 mod merge;
 mod overlay;
 mod release;
 mod values;
 
-pub use blocks::{chart_blocks, overlaid_registry, upstream};
+pub use chart::{Chart, Origin};
 pub use command::command;
 pub use overlay::{Overlay, pull_secrets};
-pub use release::{Release, check_name as check_release_name, pod_selector};
+pub use release::{
+    RELEASE_KEY, Release, check_name as check_release_name, decode as decode_release, deployed_selector,
+    history_selector, pod_selector,
+};
+pub use values::parse as parse_values;
 
 use crate::mapping::Pinned;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
@@ -46,26 +50,17 @@ impl ImageBlock {
             (None, None) => format!("{}/{}", self.server, self.repository),
         }
     }
-}
 
-impl Pinned for ImageBlock {
-    fn name(&self) -> String {
-        self.path.clone()
-    }
-    fn server(&self) -> &RegistryHost {
-        &self.server
-    }
-    fn path(&self) -> &RepoPath {
-        &self.repository
-    }
-    fn tag(&self) -> Option<&Tag> {
-        self.tag.as_ref()
-    }
-    fn digest(&self) -> Option<&Digest> {
-        self.digest.as_ref()
-    }
-    fn line(&self) -> Option<usize> {
-        None
+    /// The image it names, as every step after the reader sees it.
+    pub fn pinned(&self) -> Pinned {
+        Pinned {
+            name: self.path.clone(),
+            server: self.server.clone(),
+            path: self.repository.clone(),
+            tag: self.tag.clone(),
+            digest: self.digest.clone(),
+            line: None,
+        }
     }
 }
 

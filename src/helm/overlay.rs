@@ -5,8 +5,7 @@
 //! which every pod takes. Blocks that are not ready are left out, and keep pulling from upstream.
 
 use super::ImageBlock;
-use crate::plan::{DigestAction, ImagePlan};
-use crate::reference::RegistryHost;
+use crate::mapping::TargetRef;
 use serde_yaml::{Mapping, Value};
 
 const HEADER: &str = "# Written by kubectl-essregistry: the chart's image blocks pulled from the local registry.\n\
@@ -20,33 +19,23 @@ pub struct Overlay {
 }
 
 impl Overlay {
-    /// `image_of_block[i]` is the index in `images` of `blocks[i]`'s image; `pull_secrets` is the
-    /// list to set as `image.pullSecrets`, if any.
-    pub fn new(
-        blocks: &[ImageBlock],
-        images: &[ImagePlan],
-        image_of_block: &[usize],
-        registry: &RegistryHost,
-        pull_secrets: Option<Value>,
-    ) -> Overlay {
+    /// `targets[i]` is where `blocks[i]` points now (None: not ready, left out); `pull_secrets`
+    /// is the list to set as `image.pullSecrets`, if any.
+    pub fn new(blocks: &[ImageBlock], targets: &[Option<TargetRef>], pull_secrets: Option<Value>) -> Overlay {
         let mut values = Mapping::new();
         if let Some(list) = pull_secrets {
             set(&mut values, &["image".to_owned()], "pullSecrets", list);
         }
         let mut left_out = Vec::new();
-        for (block, &index) in blocks.iter().zip(image_of_block) {
-            let plan = &images[index];
-            if !plan.ready() {
+        for (block, target) in blocks.iter().zip(targets) {
+            let Some(target) = target else {
                 left_out.push(block.path.clone());
                 continue;
-            }
-            set(&mut values, &block.keys, "registry", Value::from(registry.as_str()));
-            set(&mut values, &block.keys, "repository", Value::from(plan.image.target.as_str()));
-            // `null` removes a digest the chart or the admin pinned, so the image is pulled by tag.
-            let digest = match (plan.action, plan.written_digest()) {
-                (DigestAction::Drop, _) | (_, None) => Value::Null,
-                (_, Some(digest)) => Value::from(digest.as_str()),
             };
+            set(&mut values, &block.keys, "registry", Value::from(target.registry.as_str()));
+            set(&mut values, &block.keys, "repository", Value::from(target.repository.as_str()));
+            // `null` removes a digest the chart or the admin pinned, so the image is pulled by tag.
+            let digest = target.digest.as_ref().map_or(Value::Null, |digest| Value::from(digest.as_str()));
             set(&mut values, &block.keys, "digest", digest);
         }
         Overlay { values, left_out }
@@ -99,10 +88,7 @@ fn set(values: &mut Mapping, keys: &[String], field: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Finding, ImageState};
-    use crate::mapping::{Layout, Mapping as Targets, map_images};
-    use crate::plan::{MismatchPolicy, decide, image_of_entry};
-    use crate::reference::{Digest, RepoPath, Tag};
+    use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 
     fn block(path: &str, repository: &str, digest: Option<Digest>) -> ImageBlock {
         ImageBlock {
@@ -116,7 +102,9 @@ mod tests {
         }
     }
 
-    fn overlay(states: [(ImageState, Option<Digest>); 3], policy: MismatchPolicy, secrets: Option<Value>) -> Overlay {
+    /// The three blocks, the first pointed at the local digest, the second at `second`, the
+    /// third not ready.
+    fn overlay(second: Option<Digest>, secrets: Option<Value>) -> Overlay {
         let blocks = [
             block("matrixTools.image", "element-hq/matrix-tools", None),
             block(
@@ -126,23 +114,20 @@ mod tests {
             ),
             block("postgres.image", "postgres", None),
         ];
-        let registry = RegistryHost::parse("reg.local:5000").unwrap();
-        let targets = Targets { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
-        let images = map_images(&blocks, &targets).unwrap();
-        let findings = states
-            .into_iter()
-            .map(|(state, observed)| Finding { state, observed, reason: None, fix: None, warning: None })
-            .collect();
-        let plans = decide(images, findings, policy);
-        Overlay::new(&blocks, &plans, &image_of_entry(blocks.len(), &plans), &registry, secrets)
+        let target = |block: &ImageBlock, digest| TargetRef {
+            registry: RegistryHost::parse("reg.local:5000").unwrap(),
+            repository: block.repository.clone(),
+            tag: block.tag.clone(),
+            digest,
+        };
+        let targets = [Some(target(&blocks[0], Some(Digest::of(b"local")))), Some(target(&blocks[1], second)), None];
+        Overlay::new(&blocks, &targets, secrets)
     }
 
     #[test]
     fn ready_blocks_get_the_local_registry_and_a_digest_and_the_rest_are_listed() {
         let local = Digest::of(b"local");
-        let states =
-            [(ImageState::Present, Some(local.clone())), (ImageState::Present, None), (ImageState::Missing, None)];
-        let overlay = overlay(states, MismatchPolicy::Fail, None);
+        let overlay = overlay(Some(Digest::of(b"pinned")), None);
         let tools = &overlay.values["matrixTools"]["image"];
         assert_eq!(tools["registry"], Value::from("reg.local:5000"));
         assert_eq!(tools["repository"], Value::from("element-hq/matrix-tools"));
@@ -158,15 +143,9 @@ mod tests {
 
     #[test]
     fn a_dropped_digest_is_removed_with_null_and_the_pull_secret_joins_the_list() {
-        let local = Digest::of(b"local");
-        let states = [
-            (ImageState::Present, Some(local.clone())),
-            (ImageState::Mismatch, Some(local.clone())),
-            (ImageState::Present, Some(local)),
-        ];
         let theirs: Mapping = serde_yaml::from_str("image:\n  pullSecrets:\n  - name: theirs\n").unwrap();
         let secrets = pull_secrets(&theirs, "ess-local-registry");
-        let overlay = overlay(states, MismatchPolicy::Drop, secrets);
+        let overlay = overlay(None, secrets);
         assert_eq!(overlay.values["postgres"]["postgresExporter"]["image"]["digest"], Value::Null);
         let names: Vec<_> = overlay.values["image"]["pullSecrets"]
             .as_sequence()

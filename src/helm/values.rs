@@ -2,7 +2,8 @@
 //! dropped), mapping keys as strings (Helm turns YAML into JSON, whose keys are strings), and
 //! every problem placed by line and column.
 
-use crate::digests::{MAX_INPUT_BYTES, Problem};
+use crate::digests::MAX_INPUT_BYTES;
+use crate::problem::Problem;
 use serde_yaml::{Mapping, Value};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

@@ -53,6 +53,19 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// What the outcome means for the exit code: a source or destination refused the
+    /// credentials (3) or could not be reached (4), else an image that failed is not ready (1).
+    pub fn exit_outcome(&self) -> crate::exit::Outcome {
+        match self {
+            Outcome::Copied { .. } | Outcome::Present { .. } => crate::exit::Outcome::Ready,
+            Outcome::Failed { failure: FailureKind::Refused, .. } => crate::exit::Outcome::Refused,
+            Outcome::Failed { failure: FailureKind::Unreachable, .. } => crate::exit::Outcome::Unreachable,
+            Outcome::Failed { failure: FailureKind::Image, .. } => crate::exit::Outcome::NotReady,
+        }
+    }
+}
+
 /// Why an image failed, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -95,7 +108,7 @@ pub async fn copy_all(
                 let (failure, reason) = match failure {
                     Failure::Refused(why) => (FailureKind::Refused, why),
                     Failure::Unreachable(why) => (FailureKind::Unreachable, why),
-                    Failure::Image(why) | Failure::Corrupt(why) => (FailureKind::Image, why),
+                    Failure::Image(why) | Failure::Corrupt(why) | Failure::Rejected(why) => (FailureKind::Image, why),
                 };
                 Outcome::Failed { failure, reason }
             });

@@ -4,18 +4,18 @@
 use super::source::Failure;
 use super::verify::{ByteStream, Verdict};
 use crate::bundle::layout::{Layout, Named};
+use crate::check::{ImageState, check_image};
+use crate::mapping::Image;
 use crate::oci::{Descriptor, Manifest};
-use crate::reference::{Digest, RepoPath};
-use crate::registry::{HttpRegistry, LookupError, ManifestStore, RawManifest};
+use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
+use crate::registry::{HttpRegistry, ManifestStore, RawManifest};
 use std::sync::Mutex;
 
 pub enum Sink {
-    Registry(Box<HttpRegistry>),
+    /// The local registry, and its host as reports name it.
+    Registry { store: Box<HttpRegistry>, registry: RegistryHost },
     /// The layout, and the images named so far (written to `index.json` at the end).
-    Bundle {
-        layout: Layout,
-        named: Mutex<Vec<Named>>,
-    },
+    Bundle { layout: Layout, named: Mutex<Vec<Named>> },
 }
 
 /// Where one image goes.
@@ -31,13 +31,27 @@ pub struct Destination {
 
 impl Sink {
     /// Whether the destination already holds `digest` under its tag, whole: a registry was
-    /// given the manifest by tag only after everything it refers to (it checks); a bundle is
-    /// walked on disk, without reading the blobs' bytes.
+    /// given the manifest by tag only after everything it refers to (it checks), and is asked
+    /// with the one image check `plan` uses; a bundle is walked on disk, without reading the
+    /// blobs' bytes.
     pub async fn holds(&self, to: &Destination, digest: &Digest) -> Result<bool, Failure> {
         match self {
-            Sink::Registry(registry) => {
-                let reference = to.tag.clone().unwrap_or_else(|| digest.to_string());
-                Ok(registry.head(&to.repo, &reference).await?.is_some_and(|head| head.digest == *digest))
+            Sink::Registry { store, registry } => {
+                let tag = to.tag.as_deref().map(Tag::parse).transpose().map_err(Failure::Image)?;
+                let image = Image {
+                    upstream: to.name.clone(),
+                    target: to.repo.clone(),
+                    tag,
+                    digest: Some(digest.clone()),
+                    entries: vec![],
+                };
+                let finding = check_image(store.as_ref(), registry, &image).await;
+                match finding.state {
+                    ImageState::Present => Ok(image.tag.is_none() || finding.tagged.as_ref() == Some(digest)),
+                    ImageState::Unauthorized => Err(Failure::Refused(finding.reason.unwrap_or_default())),
+                    ImageState::Error => Err(Failure::Image(finding.reason.unwrap_or_default())),
+                    ImageState::Missing | ImageState::Mismatch => Ok(false),
+                }
             }
             Sink::Bundle { layout, .. } => Ok(layout_holds(layout, digest, 0)),
         }
@@ -84,7 +98,7 @@ impl Sink {
                     )),
                 })
             }
-            Sink::Registry(registry) => {
+            Sink::Registry { store: registry, .. } => {
                 let from = placed.filter(|repo| **repo != to.repo);
                 if from.is_none() && registry.has_blob(&to.repo, &blob.digest).await? {
                     return Ok(0);
@@ -114,16 +128,13 @@ impl Sink {
         manifest: &RawManifest,
     ) -> Result<(), Failure> {
         match self {
-            Sink::Registry(registry) => {
+            Sink::Registry { store: registry, .. } => {
                 // A platform manifest already there (from a copy cut short) is not sent again.
                 if reference.is_none() && registry.head(&to.repo, digest.as_str()).await?.is_some() {
                     return Ok(());
                 }
                 let reference = reference.unwrap_or(digest.as_str());
-                registry.push_manifest(&to.repo, reference, manifest).await.map_err(|error| match error {
-                    LookupError::Failed(why) => Failure::Image(why),
-                    refused => Failure::from(refused),
-                })
+                registry.push_manifest(&to.repo, reference, manifest).await.map_err(Failure::from)
             }
             Sink::Bundle { layout, named } => {
                 layout.write_manifest(digest, &manifest.bytes).map_err(|e| {

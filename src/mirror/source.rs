@@ -93,6 +93,9 @@ pub enum Failure {
     Image(String),
     /// A blob's bytes were not the blob (this image only).
     Corrupt(String),
+    /// The destination refused what it was sent, as it will every time (this image only, not
+    /// retried).
+    Rejected(String),
 }
 
 impl From<LookupError> for Failure {
@@ -100,6 +103,7 @@ impl From<LookupError> for Failure {
         match error {
             LookupError::Unauthorized(why) => Failure::Refused(why),
             LookupError::Failed(why) => Failure::Image(why),
+            LookupError::Rejected(why) => Failure::Rejected(why),
         }
     }
 }

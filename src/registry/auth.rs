@@ -1,7 +1,8 @@
 //! Where the registry credentials come from: flags and stdin, the environment, the Docker
 //! config, or nowhere. The password never leaves this module in a printable form.
 
-use super::docker_config::{self, IdentityToken, Stored};
+use super::docker_config;
+use crate::credentials::{Credentials, IdentityToken, Stored};
 use crate::error::Error;
 use crate::reference::RegistryHost;
 use std::fmt;
@@ -9,29 +10,6 @@ use std::path::PathBuf;
 
 pub const USERNAME_ENV: &str = "ESSREGISTRY_USERNAME";
 pub const PASSWORD_ENV: &str = "ESSREGISTRY_PASSWORD";
-
-/// A username and password. `Debug` is written by hand so the password cannot be printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub username: String,
-    password: String,
-}
-
-impl Credentials {
-    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Self { username: username.into(), password: password.into() }
-    }
-
-    pub fn password(&self) -> &str {
-        &self.password
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"<redacted>").finish()
-    }
-}
 
 /// Named in messages, so a refused login says which credentials were tried.
 #[derive(Debug, Clone, PartialEq, Eq)]

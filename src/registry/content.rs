@@ -171,11 +171,37 @@ impl HttpRegistry {
         }
         let body = response.bytes().await.unwrap_or_default();
         let words = registry_errors(&body);
-        LookupError::Failed(match words {
+        let said = match &words {
             Some(words) => format!("{} refused {doing}: {words}", self.registry),
             None => format!("{} answered {status} to {doing}", self.registry),
+        };
+        if !status.is_client_error() {
+            return LookupError::Failed(said);
+        }
+        LookupError::Rejected(match advice(status, words.as_deref(), repo) {
+            Some(advice) => format!("{said}; {advice}"),
+            None => said,
         })
     }
+}
+
+/// What to do about the refusals administrators meet most.
+fn advice(status: StatusCode, words: Option<&str>, repo: &RepoPath) -> Option<String> {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return Some(
+            "a proxy in front of the registry limits the size of a request body (client_max_body_size on nginx, \
+             1 MiB by default): raise the limit for the registry's /v2/ path"
+                .to_owned(),
+        );
+    }
+    if words.is_some_and(|words| words.contains("NAME_UNKNOWN")) {
+        let project = repo.as_str().split('/').next().unwrap_or_default();
+        return Some(format!(
+            "the registry knows no repository or project {project}: create the project (Harbor, Nexus and \
+             Artifactory do not create it on push), or check --path-prefix"
+        ));
+    }
+    None
 }
 
 /// `stream`, failing when no byte comes for `patience` (the client's own timeouts would also

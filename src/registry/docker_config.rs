@@ -1,58 +1,22 @@
-//! Credentials from the Docker config, decoded as docker decodes them: `credHelpers` for the
-//! host, else `credsStore`, else the `auths` entry whose key names the host (with or without a
-//! scheme and path). An `auth` value is base64 of `user:password`, split at the first colon;
-//! line breaks inside it are ignored, as Go's base64 decoder ignores them. `identitytoken` is an
-//! OAuth2 refresh token.
+//! Credentials from the Docker config, found as docker finds them: `credHelpers` for the host,
+//! else `credsStore`, else the `auths` entry for the host (decoded by `dockerconfigjson`).
 
-use super::auth::Credentials;
-use base64::Engine as _;
+use crate::credentials::dockerconfigjson::{self, Auths};
+use crate::credentials::{Credentials, IdentityToken, Stored};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// An OAuth2 refresh token (`docker login` to a registry whose token service issues them).
-/// `Debug` is written by hand so the token cannot be printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct IdentityToken(String);
-
-impl IdentityToken {
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for IdentityToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("IdentityToken(<redacted>)")
-    }
-}
-
-/// What the Docker config holds for one registry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stored {
-    Password(Credentials),
-    IdentityToken(IdentityToken),
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct ConfigFile {
     #[serde(default)]
-    auths: BTreeMap<String, AuthEntry>,
+    auths: Auths,
     #[serde(default, rename = "credHelpers")]
     cred_helpers: BTreeMap<String, String>,
     #[serde(default, rename = "credsStore")]
     creds_store: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct AuthEntry {
-    auth: Option<String>,
-    username: Option<String>,
-    password: Option<String>,
-    identitytoken: Option<String>,
 }
 
 /// Looks `host` (`HOST[:PORT]`) up in a config.json. Errors say what is wrong without quoting
@@ -68,68 +32,16 @@ pub fn lookup(path: &Path, host: &str) -> Result<Option<Stored>, String> {
     if let Some(helper) = helper {
         return run_helper(helper, if host == DOCKER_HUB[0] { DOCKER_HUB_INDEX } else { host });
     }
-    let entry = match entry_for(&config.auths, host) {
-        None if host == DOCKER_HUB[0] => entry_for(&config.auths, DOCKER_HUB[1]),
-        found => found,
-    };
-    entry.map(|(key, entry)| decode_entry(entry, key)).transpose().map(Option::flatten)
+    match dockerconfigjson::lookup(&config.auths, host)? {
+        None if host == DOCKER_HUB[0] => dockerconfigjson::lookup(&config.auths, DOCKER_HUB[1]),
+        found => Ok(found),
+    }
 }
 
 /// The names Docker Hub goes by: its index host first, as docker keys it.
 pub const DOCKER_HUB: [&str; 3] = ["index.docker.io", "docker.io", "registry-1.docker.io"];
 /// The server address docker gives credential helpers for Docker Hub.
 const DOCKER_HUB_INDEX: &str = "https://index.docker.io/v1/";
-
-/// Reads the credentials out of a `.dockerconfigjson` (as a pull Secret holds them).
-pub fn from_docker_config_json(json: &[u8], host: &str) -> Option<Credentials> {
-    let config: ConfigFile = serde_json::from_slice(json).ok()?;
-    match decode_entry(entry_for(&config.auths, host)?.1, host) {
-        Ok(Some(Stored::Password(credentials))) => Some(credentials),
-        _ => None,
-    }
-}
-
-/// The entry whose key, stripped of a scheme and a path as docker strips them, is `host`.
-fn entry_for<'a>(auths: &'a BTreeMap<String, AuthEntry>, host: &str) -> Option<(&'a str, &'a AuthEntry)> {
-    if let Some((key, entry)) = auths.get_key_value(host) {
-        return Some((key, entry));
-    }
-    auths.iter().find(|(key, _)| hostname_of(key) == host).map(|(key, entry)| (key.as_str(), entry))
-}
-
-fn hostname_of(key: &str) -> &str {
-    let rest = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
-    rest.split('/').next().unwrap_or(rest)
-}
-
-fn decode_entry(entry: &AuthEntry, key: &str) -> Result<Option<Stored>, String> {
-    if let Some(token) = entry.identitytoken.as_deref().filter(|t| !t.is_empty()) {
-        return Ok(Some(Stored::IdentityToken(IdentityToken(token.to_owned()))));
-    }
-    if let Some(auth) = entry.auth.as_deref().filter(|a| !a.trim().is_empty()) {
-        return decode_auth(auth)
-            .map(|c| Some(Stored::Password(c)))
-            .ok_or_else(|| format!("the auth entry for {key} is not base64 of user:password"));
-    }
-    match (&entry.username, &entry.password) {
-        (Some(user), Some(password)) if !user.is_empty() => {
-            Ok(Some(Stored::Password(Credentials::new(user.as_str(), password.as_str()))))
-        }
-        _ => Ok(None),
-    }
-}
-
-fn decode_auth(auth: &str) -> Option<Credentials> {
-    let compact: String = auth.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    let decoded = String::from_utf8(engine.decode(compact.trim()).ok()?).ok()?;
-    let (user, password) = decoded.split_once(':')?;
-    (!user.is_empty()).then(|| Credentials::new(user, password))
-}
 
 /// The helper, found as docker finds it. On Windows docker (Go's exec.LookPath) tries every
 /// extension in PATHEXT, while Rust's Command tries only .exe: a helper installed as a .cmd or
@@ -182,7 +94,7 @@ fn run_helper(name: &str, host: &str) -> Result<Option<Stored>, String> {
     let answer: HelperAnswer = serde_json::from_slice(&output.stdout)
         .map_err(|_| format!("the Docker credential helper \"{name}\" answered something unreadable"))?;
     Ok(Some(if answer.username == "<token>" {
-        Stored::IdentityToken(IdentityToken(answer.secret))
+        Stored::IdentityToken(IdentityToken::new(answer.secret))
     } else {
         Stored::Password(Credentials::new(answer.username, answer.secret))
     }))
@@ -191,6 +103,7 @@ fn run_helper(name: &str, host: &str) -> Result<Option<Stored>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     fn write(config: &str) -> tempfile::NamedTempFile {
         let file = tempfile::NamedTempFile::new().unwrap();
@@ -232,7 +145,7 @@ mod tests {
     fn an_identity_token_is_kept_apart_and_never_printed() {
         let file = write(r#"{"auths": {"r.example": {"auth": "dTo=", "identitytoken": "refresh-s3cret"}}}"#);
         let found = lookup(file.path(), "r.example").unwrap().unwrap();
-        assert_eq!(found, Stored::IdentityToken(IdentityToken("refresh-s3cret".into())));
+        assert_eq!(found, Stored::IdentityToken(IdentityToken::new("refresh-s3cret")));
         assert!(!format!("{found:?}").contains("s3cret"));
     }
 
@@ -242,15 +155,6 @@ mod tests {
         let error = lookup(file.path(), "r.example").unwrap_err();
         assert!(error.contains("r.example") && !error.contains("bm9jb2xvbg"), "{error}");
         assert!(lookup(write("{not json").path(), "r.example").unwrap_err().contains("not a Docker config"));
-    }
-
-    #[test]
-    fn a_pull_secret_reads_back() {
-        let json = crate::cluster::objects::docker_config_json("registry.local:5000", &Credentials::new("u", "p&q"));
-        assert_eq!(from_docker_config_json(&json, "registry.local:5000"), Some(Credentials::new("u", "p&q")));
-        let auth_only = br#"{"auths":{"https://registry.local:5000":{"auth":"dTpw"}}}"#;
-        assert_eq!(from_docker_config_json(auth_only, "registry.local:5000"), Some(Credentials::new("u", "p")));
-        assert_eq!(from_docker_config_json(b"{}", "registry.local:5000"), None);
     }
 
     #[test]

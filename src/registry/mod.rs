@@ -12,9 +12,9 @@ mod tls;
 mod token;
 mod transport;
 
-pub use auth::{CredentialSource, Credentials, RegistryAuth};
+pub use auth::{CredentialSource, RegistryAuth};
 pub use content::RawManifest;
-pub use docker_config::{DOCKER_HUB, IdentityToken, from_docker_config_json};
+pub use docker_config::DOCKER_HUB;
 pub use http::{HttpRegistry, RegistryOptions};
 
 use crate::reference::{Digest, RepoPath};
@@ -35,6 +35,10 @@ pub enum LookupError {
     Unauthorized(String),
     /// Unreachable, TLS, a timeout or 5xx after retries, or an answer that makes no sense.
     Failed(String),
+    /// The registry refused what it was sent with a 4xx other than 401 and 403 (400, 404, 405,
+    /// 413, 416; with or without an error code): sending it again unchanged cannot help, so it
+    /// is not retried.
+    Rejected(String),
 }
 
 /// Reads manifests from the local registry. `Ok(None)` means the registry has no such manifest.

@@ -20,7 +20,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 10;
 
 impl HttpRegistry {
-    /// Sends with retries on connection errors, 429 (after its Retry-After) and 5xx. The last
+    /// Sends with retries on connection errors, 408, 429 (after its Retry-After) and 5xx. The last
     /// answer is returned whatever its status.
     pub(super) async fn send(&self, request: impl Fn() -> RequestBuilder) -> Result<Response, Transport> {
         let request = &request;
@@ -32,7 +32,11 @@ impl HttpRegistry {
                     self.throttle.pushed_back();
                     if last { ControlFlow::Break(Ok(response)) } else { ControlFlow::Continue(retry_after(&response)) }
                 }
-                Ok(response) if !last && response.status().is_server_error() => {
+                Ok(response)
+                    if !last
+                        && (response.status().is_server_error()
+                            || response.status() == StatusCode::REQUEST_TIMEOUT) =>
+                {
                     ControlFlow::Continue(retry_after(&response))
                 }
                 Ok(response) => {

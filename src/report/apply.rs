@@ -1,10 +1,11 @@
 //! The output of `apply`: what was written, and what the ESS installer still needs.
 
-use super::document::PlanReport;
+use super::document::PlanDocument;
 use super::table::summary_line;
-use super::{OutputFormat, write_written};
+use super::{OutputFormat, Report};
 use crate::cluster::installer::{InstallerReport, Reference};
 use crate::cluster::objects::{Action, Change};
+use crate::input::Written;
 use crate::plan::Plan;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use serde::Serialize;
@@ -12,6 +13,7 @@ use std::io::{self, Write};
 
 pub struct ApplyReport<'a> {
     pub plan: &'a Plan,
+    pub written: &'a Written,
     pub context: &'a str,
     pub namespace: &'a str,
     pub server_dry_run: bool,
@@ -37,7 +39,7 @@ pub struct HelmNext {
 #[serde(rename_all = "camelCase")]
 struct ApplyDocument<'a> {
     #[serde(flatten)]
-    plan: PlanReport<'a>,
+    plan: PlanDocument<'a>,
     context: &'a str,
     namespace: &'a str,
     dry_run: &'static str,
@@ -47,26 +49,26 @@ struct ApplyDocument<'a> {
     helm: Option<&'a HelmNext>,
 }
 
-pub fn write_apply(report: &ApplyReport, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
-    let mut plan = PlanReport::from(report.plan);
-    plan.kind = "Apply";
-    plan.resources = Some(report.resources);
-    let document = ApplyDocument {
-        plan,
-        context: report.context,
-        namespace: report.namespace,
-        dry_run: if report.server_dry_run { "server" } else { "none" },
-        installer: report.installer,
-        helm: report.helm,
-    };
-    match format {
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &document)?;
-            writeln!(out)
+impl Report for ApplyReport<'_> {
+    fn document(&self) -> impl Serialize + '_ {
+        let mut plan = PlanDocument::new(self.plan, self.written, Some(self.resources));
+        plan.kind = "Apply";
+        ApplyDocument {
+            plan,
+            context: self.context,
+            namespace: self.namespace,
+            dry_run: if self.server_dry_run { "server" } else { "none" },
+            installer: self.installer,
+            helm: self.helm,
         }
-        OutputFormat::Yaml => out.write_all(serde_yaml::to_string(&document).map_err(io::Error::other)?.as_bytes()),
-        OutputFormat::Table => write_apply_table(report, out),
-        OutputFormat::Values => write_written(report.plan, out),
+    }
+
+    fn write_table(&self, _color: bool, out: &mut dyn Write) -> io::Result<()> {
+        write_apply_table(self, out)
+    }
+
+    fn values(&self) -> Option<String> {
+        Some(self.written.render())
     }
 }
 
@@ -84,7 +86,7 @@ fn write_apply_table(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
         writeln!(out, "{}/{} {done}{suffix}", change.kind.to_lowercase(), change.name)?;
     }
     if let Some(helm) = report.helm {
-        write_helm_next(report.plan, helm, out)?;
+        write_helm_next(report.written, helm, out)?;
     }
     match report.installer {
         Some(installer) => write_installer(installer, out),
@@ -92,7 +94,7 @@ fn write_apply_table(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()
     }
 }
 
-fn write_helm_next(plan: &Plan, helm: &HelmNext, out: &mut dyn Write) -> io::Result<()> {
+fn write_helm_next(written: &Written, helm: &HelmNext, out: &mut dyn Write) -> io::Result<()> {
     if helm.written {
         writeln!(out, "values overlay written to {}", helm.values_out)?;
     } else {
@@ -101,7 +103,7 @@ fn write_helm_next(plan: &Plan, helm: &HelmNext, out: &mut dyn Write) -> io::Res
     writeln!(out)?;
     writeln!(out, "Next, let Helm point the pods at the local registry (this plugin never runs helm):")?;
     writeln!(out, "  {}", helm.command)?;
-    let left_out = plan.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
+    let left_out = written.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
     if !left_out.is_empty() {
         writeln!(out, "  Still pulling from upstream: {}", left_out.join(", "))?;
     }
@@ -109,7 +111,7 @@ fn write_helm_next(plan: &Plan, helm: &HelmNext, out: &mut dyn Write) -> io::Res
 }
 
 /// The installer section, shared with `status`.
-pub fn write_installer(installer: &InstallerReport, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "The ESS installer:")?;
     let line = |reference: &Reference, out: &mut dyn Write| -> io::Result<()> {
@@ -137,7 +139,7 @@ pub fn write_installer(installer: &InstallerReport, out: &mut dyn Write) -> io::
 /// The manifests, as `kubectl create ... --dry-run=client -o yaml|json` prints them; `-o values`
 /// prints what is written for the images instead.
 pub fn write_manifests(
-    plan: &Plan,
+    written: &Written,
     configmap: Option<&ConfigMap>,
     secret: Option<&Secret>,
     format: OutputFormat,
@@ -173,6 +175,6 @@ pub fn write_manifests(
             }
             Ok(())
         }
-        OutputFormat::Values => write_written(plan, out),
+        OutputFormat::Values => out.write_all(written.render().as_bytes()),
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::check::ImageState;
 use crate::cluster::objects::Change;
+use crate::input::Written;
 use crate::plan::{DigestAction, Plan, Summary};
 use serde::Serialize;
 
@@ -10,7 +11,7 @@ pub const API_VERSION: &str = "essregistry/v1";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PlanReport<'a> {
+pub struct PlanDocument<'a> {
     pub api_version: &'static str,
     pub kind: &'static str,
     pub registry: &'a str,
@@ -46,8 +47,8 @@ pub struct ImageReport<'a> {
     pub warning: Option<&'a str>,
 }
 
-impl<'a> From<&'a Plan> for PlanReport<'a> {
-    fn from(plan: &'a Plan) -> Self {
+impl<'a> PlanDocument<'a> {
+    pub fn new(plan: &'a Plan, written: &'a Written, resources: Option<&'a [Change]>) -> Self {
         let images = plan
             .images
             .iter()
@@ -67,16 +68,16 @@ impl<'a> From<&'a Plan> for PlanReport<'a> {
                 warning: p.finding.warning.as_deref(),
             })
             .collect();
-        PlanReport {
+        PlanDocument {
             api_version: API_VERSION,
             kind: "Plan",
             registry: plan.registry.as_str(),
             summary: plan.summary(),
             images,
             still_upstream: plan.still_upstream(),
-            config_map: plan.configmap(),
-            helm_values: plan.overlay().map(|overlay| &overlay.values),
-            resources: plan.resources.as_deref(),
+            config_map: written.configmap(),
+            helm_values: written.overlay().map(|overlay| &overlay.values),
+            resources,
         }
     }
 }

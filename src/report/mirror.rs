@@ -1,6 +1,7 @@
 //! What `mirror` did: `kind: Mirror`, one entry per image (source, target, state, bytes,
 //! reason), a summary, and the same as a table with the summary line last.
 
+use super::Report;
 use super::document::API_VERSION;
 use crate::mirror::Outcome;
 use owo_colors::OwoColorize;
@@ -96,8 +97,18 @@ impl MirrorReport {
     }
 }
 
+impl Report for MirrorReport {
+    fn document(&self) -> impl Serialize + '_ {
+        self
+    }
+
+    fn write_table(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {
+        write_mirror_table(self, color, out)
+    }
+}
+
 /// One row per image, the reasons of failed ones under it, the summary line last.
-pub fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
+fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
     for image in &report.images {
         let state = match image.state {
             MirrorState::Copied => "copied",
@@ -124,7 +135,7 @@ pub fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Writ
     writeln!(out, "{}", summary_line(&report.summary))
 }
 
-pub fn summary_line(summary: &MirrorSummary) -> String {
+fn summary_line(summary: &MirrorSummary) -> String {
     format!(
         "{} images: {} copied, {} already there, {} failed; {} moved",
         summary.images,

@@ -1,5 +1,7 @@
-//! Renderers of the plan: a table for people, a versioned JSON or YAML report for programs.
-//! Both read the same `Plan`, and write to an injected writer.
+//! Every command's report is a value; one writer renders any of them as a table for people or
+//! as the versioned document (`apiVersion: essregistry/v1`) in JSON or YAML for programs, both
+//! from the same value, to an injected writer. `-o values` prints what is written for the images
+//! alone, for the reports that have it.
 
 mod apply;
 mod document;
@@ -7,13 +9,15 @@ mod mirror;
 mod status;
 mod table;
 
-pub use apply::{ApplyReport, HelmNext, write_apply, write_installer, write_manifests};
-pub use document::PlanReport;
-pub use mirror::{MirrorReport, human_bytes, write_mirror_table};
-pub use status::write_status;
-pub use table::{summary_line, write_table};
+pub use apply::{ApplyReport, HelmNext, write_manifests};
+pub use document::PlanDocument;
+pub use mirror::{MirrorReport, human_bytes};
+pub use table::summary_line;
 
-use crate::plan::{Plan, Written};
+use crate::cluster::objects::Change;
+use crate::input::Written;
+use crate::plan::Plan;
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// `-o`: how results are printed on stdout.
@@ -30,27 +34,53 @@ pub enum OutputFormat {
     Values,
 }
 
-/// What is written for the images, alone, as a file holds it: the chart's values overlay, or
-/// the ConfigMap's images_digests string.
-pub fn write_written(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    match &plan.written {
-        Written::ConfigMap(text) => out.write_all(text.as_bytes()),
-        Written::HelmValues(overlay) => out.write_all(overlay.render().as_bytes()),
+/// What every report gives the one writer.
+pub trait Report {
+    /// The versioned document, for `-o json` and `-o yaml`.
+    fn document(&self) -> impl Serialize + '_;
+    /// The table, for a person.
+    fn write_table(&self, color: bool, out: &mut dyn Write) -> io::Result<()>;
+    /// What is written for the images, as a file holds it (`-o values`); None for a report
+    /// that writes none (commands refuse `-o values` before they start).
+    fn values(&self) -> Option<String> {
+        None
     }
 }
 
-/// Writes the plan in the chosen format.
-pub fn write_plan(plan: &Plan, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
+/// Writes any report in the chosen format.
+pub fn write(report: &impl Report, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        OutputFormat::Table => write_table(plan, color, out),
+        OutputFormat::Table => report.write_table(color, out),
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &PlanReport::from(plan))?;
+            serde_json::to_writer_pretty(&mut *out, &report.document())?;
             writeln!(out)
         }
         OutputFormat::Yaml => {
-            let text = serde_yaml::to_string(&PlanReport::from(plan)).map_err(io::Error::other)?;
+            let text = serde_yaml::to_string(&report.document()).map_err(io::Error::other)?;
             out.write_all(text.as_bytes())
         }
-        OutputFormat::Values => write_written(plan, out),
+        OutputFormat::Values => out.write_all(report.values().unwrap_or_default().as_bytes()),
+    }
+}
+
+/// `plan`'s report: the plan, what it would write, and what applying it would change in the
+/// cluster (None when the cluster was not read).
+pub struct PlanReport<'a> {
+    pub plan: &'a Plan,
+    pub written: &'a Written,
+    pub resources: Option<&'a [Change]>,
+}
+
+impl Report for PlanReport<'_> {
+    fn document(&self) -> impl Serialize + '_ {
+        PlanDocument::new(self.plan, self.written, self.resources)
+    }
+
+    fn write_table(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {
+        table::write_table(self, color, out)
+    }
+
+    fn values(&self) -> Option<String> {
+        Some(self.written.render())
     }
 }

@@ -1,6 +1,6 @@
 //! The output of `status`: a short checklist, then one line per problem.
 
-use super::OutputFormat;
+use super::Report;
 use super::apply::write_installer;
 use super::document::API_VERSION;
 use crate::status::{ObjectStatus, StatusReport};
@@ -18,16 +18,17 @@ struct StatusDocument<'a> {
     report: &'a StatusReport,
 }
 
-pub fn write_status(report: &StatusReport, format: OutputFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let document = StatusDocument { api_version: API_VERSION, kind: "Status", healthy: report.healthy(), report };
-    match format {
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &document)?;
-            writeln!(out)
-        }
-        OutputFormat::Yaml => out.write_all(serde_yaml::to_string(&document).map_err(io::Error::other)?.as_bytes()),
-        OutputFormat::Table => write_table(report, color, out),
-        OutputFormat::Values => out.write_all(report.overlay.as_deref().unwrap_or_default().as_bytes()),
+impl Report for StatusReport {
+    fn document(&self) -> impl Serialize + '_ {
+        StatusDocument { api_version: API_VERSION, kind: "Status", healthy: self.healthy(), report: self }
+    }
+
+    fn write_table(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {
+        write_table(self, color, out)
+    }
+
+    fn values(&self) -> Option<String> {
+        self.overlay.clone()
     }
 }
 

@@ -1,16 +1,19 @@
 //! The table a person reads: one row per image, notes for what needs acting on, what would be
 //! written, and a summary line last so it is what stays on screen.
 
+use super::PlanReport;
 use crate::check::ImageState;
 use crate::cluster::objects::Action;
-use crate::plan::{DigestAction, Plan, Written};
+use crate::input::Written;
+use crate::plan::{DigestAction, Plan};
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use std::io::{self, Write};
 
 const MIN_WRAP_WIDTH: u16 = 80;
 
-pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let plan = report.plan;
     let paint = |state: ImageState| -> String {
         let text = state.as_str();
         if !color {
@@ -71,8 +74,8 @@ pub fn write_table(plan: &Plan, color: bool, out: &mut dyn Write) -> io::Result<
     }
 
     writeln!(out)?;
-    match &plan.resources {
-        None => match &plan.written {
+    match report.resources {
+        None => match report.written {
             Written::ConfigMap(text) => {
                 writeln!(out, "ConfigMap data.images_digests, as it would be written:")?;
                 for line in text.lines() {

@@ -1,0 +1,91 @@
+//! The wiring `plan` and `apply` share: input -> pinned images -> targets -> registry checks ->
+//! plan -> what is written, each step called once, in that order.
+
+use crate::check::check_images;
+use crate::cli::{ClusterArgs, GlobalArgs, InputArgs, MappingArgs, ObjectArgs};
+use crate::connect::{registry_options, resolve_auth};
+use crate::desired::Names;
+use crate::error::Error;
+use crate::helm;
+use crate::input::{Input, Written};
+use crate::mapping::{Mapping, map_images};
+use crate::output::io_error;
+use crate::plan::Plan;
+use crate::registry::{HttpRegistry, RegistryAuth};
+use crate::sources::{self, Request};
+use indicatif::ProgressBar;
+use std::io::Write;
+
+/// A plan, what it was made from, and what applying it writes.
+pub struct Planned {
+    pub input: Input,
+    pub plan: Plan,
+    pub written: Written,
+    pub auth: RegistryAuth,
+}
+
+/// `cluster` is None where no API call may be made (`plan --offline`).
+pub async fn plan_images(
+    global: &GlobalArgs,
+    cluster: Option<&ClusterArgs>,
+    objects: &ObjectArgs,
+    err: &mut dyn Write,
+) -> Result<Planned, Error> {
+    let mapping = required_mapping(&global.mapping, "plan and apply")?;
+    let input = read_input(&global.input, cluster, global, err).await?;
+    let pinned = input.pinned(Some(&mapping.registry));
+    let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
+    let auth = resolve_auth(&global.registry, &mapping.registry, err)?;
+    let options = registry_options(&global.registry);
+    let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
+    let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
+    let findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
+    progress.finish_and_clear();
+    let plan = Plan::new(mapping.registry, &pinned, images, findings, global.mapping.digest_mismatch);
+    let pull_secrets = input.chart().and_then(|chart| overlay_pull_secrets(&auth, chart, &objects.secret_name));
+    let written = input.written(&plan, pull_secrets);
+    Ok(Planned { input, plan, written, auth })
+}
+
+/// The input the flags name, read through the one source seam; what its reader found worth
+/// saying goes to `err` first.
+pub async fn read_input(
+    args: &InputArgs,
+    cluster: Option<&ClusterArgs>,
+    global: &GlobalArgs,
+    err: &mut dyn Write,
+) -> Result<Input, Error> {
+    let request = Request { args, cluster, stdin_taken: global.registry.registry_password_stdin, bundle: None };
+    let input = sources::read(&request).await?;
+    print_notes(&input, err)?;
+    Ok(input)
+}
+
+pub fn print_notes(input: &Input, err: &mut dyn Write) -> Result<(), Error> {
+    for note in &input.notes {
+        writeln!(err, "{note}").map_err(io_error)?;
+    }
+    Ok(())
+}
+
+/// The mapping, which `commands` need a registry for.
+pub fn required_mapping(args: &MappingArgs, commands: &str) -> Result<Mapping, Error> {
+    args.mapping(None).ok_or_else(|| {
+        Error::usage(
+            format!("{commands} need the local registry: --registry HOST[:PORT] is missing"),
+            "pass --registry HOST[:PORT], before or after the command",
+        )
+    })
+}
+
+/// The `image.pullSecrets` the overlay sets: when the run logs in to the registry, pods need the
+/// pull secret too (the one apply writes, or one managed elsewhere under that name).
+pub fn overlay_pull_secrets(auth: &RegistryAuth, chart: &helm::Chart, secret_name: &str) -> Option<serde_yaml::Value> {
+    let logs_in = auth.credentials.is_some() || auth.identity_token.is_some();
+    logs_in.then(|| helm::pull_secrets(&chart.values.merged, secret_name)).flatten()
+}
+
+/// The object flags as `Desired` takes them.
+pub fn names(objects: &ObjectArgs) -> Names<'_> {
+    Names { configmap: &objects.configmap_name, secret: &objects.secret_name, no_secret: objects.no_secret }
+}

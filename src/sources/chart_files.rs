@@ -1,0 +1,74 @@
+//! `--chart PATH` with `--values FILE...`: the chart's values.yaml (as `helm show values` prints
+//! it) or its archive (as `helm pull` writes it), and the admin's values files laid over it.
+
+use crate::error::Error;
+use crate::helm::{Chart, Layer, Origin, Values, archive};
+use crate::sanitize::printable;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A chart archive is some hundred kilobytes; this is far beyond any.
+const MAX_CHART_FILE_BYTES: u64 = 100 * 1024 * 1024;
+const GZIP_MAGIC: &[u8] = b"\x1F\x8B";
+
+/// `--chart PATH` (values.yaml, or the archive `helm pull` writes) and `--values FILE...`.
+pub fn read(chart: &Path, value_files: &[PathBuf]) -> Result<Chart, Error> {
+    let bytes = read_file(chart)?;
+    let (chart_layer, archive) = if bytes.starts_with(GZIP_MAGIC) {
+        let found = archive::read(bytes.as_slice()).map_err(|why| {
+            Error::usage(
+                format!("{}: {why}", chart.display()),
+                "pass the chart archive as helm pull writes it (matrix-stack-VERSION.tgz), or the chart's values.yaml",
+            )
+        })?;
+        let name = format!("values.yaml of {}", chart.display());
+        let layer = Layer { values: parse(&name, &found.values)?, name };
+        (layer, Some((found.name, found.version)))
+    } else {
+        let name = chart.display().to_string();
+        (Layer { values: parse(&name, &bytes)?, name }, None)
+    };
+    let mut user = Vec::new();
+    for path in value_files {
+        let name = path.display().to_string();
+        user.push(Layer { values: parse(&name, &read_file(path)?)?, name });
+    }
+    let name = match &archive {
+        Some((chart_name, version)) => {
+            format!("{} {} ({})", printable(chart_name), printable(version), chart.display())
+        }
+        None => chart.display().to_string(),
+    };
+    let name = match value_files {
+        [] => name,
+        files => {
+            format!("{name} with {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))
+        }
+    };
+    let origin = Origin::Files { chart: chart.to_owned(), archive: archive.is_some(), values: value_files.to_vec() };
+    Chart::new(name, Values::new(chart_layer, user), origin)
+}
+
+fn parse(name: &str, bytes: &[u8]) -> Result<serde_yaml::Mapping, Error> {
+    crate::helm::parse_values(bytes).map_err(|problems| Error::Values { source_name: name.to_owned(), problems })
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let unreadable = |e: std::io::Error| {
+        Error::usage(
+            format!("cannot read {}: {e}", path.display()),
+            "pass the chart's values.yaml or archive with --chart, and your own values files with --values",
+        )
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CHART_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_CHART_FILE_BYTES {
+        return Err(Error::usage(
+            format!("{} is over {} MiB: no chart or values file is", path.display(), MAX_CHART_FILE_BYTES >> 20),
+            "pass the chart's values.yaml or archive with --chart, and your own values files with --values",
+        ));
+    }
+    Ok(bytes)
+}

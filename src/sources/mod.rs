@@ -1,0 +1,120 @@
+//! The source seam: one reader per input kind, each turning what the flags name into an
+//! `Input` (its identity, its content, and what is worth telling the user about it). Every
+//! command gets its images here; a new input kind is one more reader and its flag.
+//!
+//! | input                        | reader        |
+//! | ---------------------------- | ------------- |
+//! | `-f FILE`, `-f -`, the installer's folder, `-f BUNDLE` | `digests_file` |
+//! | `--from-configmap NAME`      | `configmap`   |
+//! | `--chart PATH --values FILE` | `chart_files` |
+//! | `--release NAME`             | `release`     |
+//! | `mirror --from-bundle PATH`  | `bundle`      |
+
+mod bundle;
+mod chart_files;
+mod configmap;
+mod digests_file;
+pub mod release;
+
+pub use digests_file::installer_folder;
+
+use crate::bundle::layout::Layout;
+use crate::cli::{ClusterArgs, InputArgs};
+use crate::connect::connect_cluster;
+use crate::digests;
+use crate::error::Error;
+use crate::input::{Content, Input};
+use std::path::Path;
+
+/// What to read, as the flags and the command name it.
+pub struct Request<'a> {
+    pub args: &'a InputArgs,
+    /// None where no API call may be made (`plan --offline`): inputs read from the cluster are
+    /// refused with the way round.
+    pub cluster: Option<&'a ClusterArgs>,
+    /// `--registry-password-stdin` reads stdin, so `-f -` cannot.
+    pub stdin_taken: bool,
+    /// `mirror --from-bundle`: the bundle's own images_digests, when no other input is named.
+    pub bundle: Option<(&'a Path, &'a Layout)>,
+}
+
+/// The bytes of an images_digests as a reader found them, before parsing.
+struct Read {
+    /// How messages name it.
+    name: String,
+    bytes: Vec<u8>,
+    notes: Vec<String>,
+}
+
+/// Reads the input the flags name. Errors: the input cannot be read or is invalid (exit 2,
+/// nothing contacted), or the cluster refused (exit 5).
+pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
+    let args = request.args;
+    if let Some(chart) = &args.chart {
+        if let Some(digests) = &args.digests {
+            return Err(Error::usage(
+                format!(
+                    "-f {} names an images_digests file, and --chart reads a chart: with --chart, your own values \
+                     files go in --values (helm's -f)",
+                    digests.display()
+                ),
+                format!("pass --values {} (repeatable, later files win)", digests.display()),
+            ));
+        }
+        return Ok(chart_input(chart_files::read(chart, &args.values)?));
+    }
+    if let Some(name) = &args.release {
+        let cluster = needs_cluster(request.cluster, "--release reads the release from the cluster", || {
+            "drop --offline, or pass the chart with --chart and your values with --values".to_owned()
+        })?;
+        return Ok(chart_input(release::read(&connect_cluster(cluster).await?, name).await?));
+    }
+    let raw = if let Some(name) = &args.from_configmap {
+        let cluster = needs_cluster(request.cluster, "--from-configmap reads the ConfigMap from the cluster", || {
+            format!(
+                "drop --offline, or save the ConfigMap first (kubectl get configmap {name} -o yaml > {name}.yaml) and \
+                 pass -f {name}.yaml"
+            )
+        })?;
+        configmap::read(&connect_cluster(cluster).await?, name).await?
+    } else if let (Some((given, layout)), None) = (request.bundle, &args.digests) {
+        bundle::read(layout, given)?
+    } else {
+        if request.stdin_taken && args.digests.as_deref() == Some("-".as_ref()) {
+            return Err(Error::usage(
+                "-f - and --registry-password-stdin cannot both read stdin",
+                "pass images_digests as a file with -f FILE",
+            ));
+        }
+        digests_file::read(args.digests.as_deref(), args.installer_dir.as_deref())?
+    };
+    let parsed =
+        digests::parse(&raw.bytes).map_err(|problems| Error::Input { source_name: raw.name.clone(), problems })?;
+    let mut notes = raw.notes;
+    notes.extend(parsed.origin.iter().map(|origin| format!("Using {origin} in {}", raw.name)));
+    notes.extend(parsed.warnings.iter().map(|warning| format!("warning: {}: {warning}", raw.name)));
+    Ok(Input { name: raw.name, content: Content::Digests { bytes: raw.bytes, parsed }, notes })
+}
+
+fn chart_input(chart: crate::helm::Chart) -> Input {
+    let disabled = chart.disabled();
+    let notes = (!disabled.is_empty())
+        .then(|| {
+            format!(
+                "note: {} belong to disabled components; they are included all the same, so that enabling them later \
+                 pulls from the local registry",
+                disabled.join(", ")
+            )
+        })
+        .into_iter()
+        .collect();
+    Input { name: chart.name.clone(), content: Content::Chart(Box::new(chart)), notes }
+}
+
+fn needs_cluster<'a>(
+    cluster: Option<&'a ClusterArgs>,
+    what: &str,
+    hint: impl FnOnce() -> String,
+) -> Result<&'a ClusterArgs, Error> {
+    cluster.ok_or_else(|| Error::usage(format!("{what}, and --offline makes no Kubernetes API call"), hint()))
+}
