@@ -4,11 +4,12 @@
 
 use crate::cli::{ClusterArgs, RegistryArgs};
 use crate::cluster::{self, Cluster};
+use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::output::io_error;
 use crate::proxy::ProxyRules;
 use crate::reference::RegistryHost;
-use crate::registry::{RegistryAuth, RegistryOptions};
+use crate::registry::{CredentialSource, HttpRegistry, RegistryAuth, RegistryOptions};
 use std::io::{Read, Write};
 
 /// Credentials, first found wins: flags and stdin, the environment, the Docker config. Their
@@ -69,4 +70,53 @@ pub async fn cluster_config(args: &ClusterArgs) -> Result<cluster::ClusterConfig
 
 pub async fn connect_cluster(args: &ClusterArgs) -> Result<Cluster, Error> {
     Cluster::connect(cluster_config(args).await?)
+}
+
+/// The registry as `status` reaches it, and whether the pull Secret's credentials log in.
+pub struct ClusterAccess {
+    /// None when the only credentials, the Secret's, are refused.
+    pub store: Option<(HttpRegistry, RegistryAuth)>,
+    /// Whether the Secret's credentials were accepted; None when there were none to try.
+    pub secret_accepted: Option<bool>,
+}
+
+/// The registry, reached with the credentials given, else with the pull Secret's (`secret`), as
+/// the cluster will use them; whether the Secret's credentials really log in is found either way.
+pub async fn connect_registry_as_cluster(
+    args: &RegistryArgs,
+    registry: &RegistryHost,
+    secret: Option<(CredentialSource, Credentials)>,
+    err: &mut dyn Write,
+) -> Result<ClusterAccess, Error> {
+    let options = registry_options(args);
+    let given = resolve_auth(args, registry, err)?;
+    let secret_auth = secret.map(|(source, credentials)| RegistryAuth {
+        credentials: Some(credentials),
+        identity_token: None,
+        source,
+        warnings: vec![],
+    });
+    // Credentials as for plan; when none are given, the Secret's, as the cluster will use them.
+    let (auth, verify_secret_separately) = match (given.credentials.is_some(), secret_auth.clone()) {
+        (false, Some(secret)) => (secret, false),
+        (_, secret) => (given, secret.is_some()),
+    };
+    let uses_secret = matches!(auth.source, CredentialSource::PullSecret(_));
+    let mut access = ClusterAccess { store: None, secret_accepted: None };
+    match HttpRegistry::connect(registry, auth.clone(), &options).await {
+        Ok(store) => {
+            access.secret_accepted = uses_secret.then_some(true);
+            access.store = Some((store, auth));
+        }
+        Err(Error::RegistryAuth { .. }) if uses_secret => access.secret_accepted = Some(false),
+        Err(error) => return Err(error),
+    }
+    if verify_secret_separately && let Some(secret) = secret_auth {
+        match HttpRegistry::connect(registry, secret, &options).await {
+            Ok(_) => access.secret_accepted = Some(true),
+            Err(Error::RegistryAuth { .. }) => access.secret_accepted = Some(false),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(access)
 }

@@ -9,6 +9,8 @@ use std::fmt;
 
 /// The largest manifest read whole (distribution refuses manifests over 4 MiB).
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+/// Indexes of indexes are followed this deep (an index of platform manifests is depth 1).
+pub const MAX_DEPTH: usize = 2;
 
 /// A content descriptor (image-spec `descriptor.md`): what to fetch, and how many bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

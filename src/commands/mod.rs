@@ -39,7 +39,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Err
         Command::Plan(args) => runtime.block_on(plan::run(args, &cli.global, out, err)),
         Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
         Command::Mirror(args) => runtime.block_on(mirror::run(args, &cli.global, out, err)),
-        Command::Status(args) => runtime.block_on(status::run(args, &cli.global, out, err)),
+        Command::Status(args) => match &cli.global.input.release {
+            Some(name) => runtime.block_on(release_status::run(&args, name, &cli.global, out, err)),
+            None => runtime.block_on(status::run(args, &cli.global, out, err)),
+        },
         Command::Completion { .. } | Command::Complete { .. } => unreachable!("answered above, without a runtime"),
     }
 }

@@ -3,16 +3,16 @@
 //! what the release pulls and what the overlay would set now. Exit 0 only when all of it holds.
 
 use super::pipeline::overlay_pull_secrets;
-use super::status::{connect_registry, read_secret};
 use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
-use crate::connect::{connect_cluster, registry_options};
+use crate::connect::{connect_cluster, connect_registry_as_cluster, registry_options};
 use crate::error::Error;
 use crate::helm::{self, Chart};
 use crate::mapping::map_images;
 use crate::output::{color_enabled, io_error};
 use crate::plan::Plan;
 use crate::reference::RegistryHost;
+use crate::registry::CredentialSource;
 use crate::report;
 use crate::sanitize::printable;
 use crate::sources::release;
@@ -49,10 +49,15 @@ pub async fn run(
     let secret_credentials = if objects.no_secret {
         None
     } else {
-        read_secret(&cluster, &objects.secret_name, &registry, &mut report).await?
+        report.record_secret(&objects.secret_name, cluster.get_secret(&objects.secret_name).await?.as_ref(), &registry)
     };
-    let store = connect_registry(global, &registry, &objects.secret_name, secret_credentials, &mut report, err).await?;
-    if let Some((store, auth)) = store {
+    let source = CredentialSource::PullSecret(format!("{}/{}", report.namespace, objects.secret_name));
+    let access =
+        connect_registry_as_cluster(&global.registry, &registry, secret_credentials.map(|c| (source, c)), err).await?;
+    if let Some(accepted) = access.secret_accepted {
+        report.secret_logs_in(&registry, accepted);
+    }
+    if let Some((store, auth)) = access.store {
         let mapping = global.mapping.mapping(Some(&registry)).expect("a registry is given");
         let pinned = chart.pinned(Some(&registry));
         let images = map_images(&pinned, &mapping)

@@ -1,21 +1,18 @@
 //! `status`: the live ConfigMap and Secret, the registry they point at, the installer's
 //! references and the pods, checked end to end. Exit 0 only when all of it holds. A Helm
-//! release (`--release`) has its own file.
+//! release (`status --release`) has its own file.
 
 use super::evidence::installer_report;
 use super::pipeline::print_notes;
 use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
-use crate::cluster::Cluster;
-use crate::connect::{connect_cluster, registry_options, resolve_auth};
-use crate::credentials::Credentials;
+use crate::connect::{connect_cluster, connect_registry_as_cluster, registry_options};
 use crate::digests::Entry;
 use crate::error::Error;
 use crate::input::Content;
 use crate::mapping::map_images;
 use crate::output::{color_enabled, io_error};
-use crate::reference::RegistryHost;
-use crate::registry::{CredentialSource, HttpRegistry, RegistryAuth};
+use crate::registry::CredentialSource;
 use crate::report::{self, OutputFormat};
 use crate::sources::{self, Request, installer_folder};
 use crate::status::{StatusReport, drift, live_images, live_registry, still_upstream};
@@ -27,9 +24,6 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
             "status checks what is deployed, and --chart names a chart on this machine",
             "pass the deployed release with --release NAME",
         ));
-    }
-    if let Some(name) = &global.input.release {
-        return super::release_status::run(&args, name, global, out, err).await;
     }
     if global.output.format == OutputFormat::Values {
         return Err(Error::usage(
@@ -55,10 +49,15 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
         let secret_credentials = if args.objects.no_secret {
             None
         } else {
-            read_secret(&cluster, secret_name, registry, &mut report).await?
+            report.record_secret(secret_name, cluster.get_secret(secret_name).await?.as_ref(), registry)
         };
-        let store = connect_registry(global, registry, secret_name, secret_credentials, &mut report, err).await?;
-        if let Some((store, _)) = store {
+        let secret = secret_credentials
+            .map(|c| (CredentialSource::PullSecret(format!("{}/{secret_name}", report.namespace)), c));
+        let access = connect_registry_as_cluster(&global.registry, registry, secret, err).await?;
+        if let Some(accepted) = access.secret_accepted {
+            report.secret_logs_in(registry, accepted);
+        }
+        if let Some((store, _)) = access.store {
             let (pinned, identity, warnings) = live_images(&live, registry);
             report.warnings.extend(warnings);
             let images = map_images(&pinned, &identity).unwrap_or_default();
@@ -130,63 +129,4 @@ async fn read_upstream(global: &GlobalArgs, err: &mut dyn Write) -> Result<Optio
         Content::Digests { parsed, .. } => Ok(Some(Upstream { entries: parsed.entries, explicit })),
         Content::Chart(_) => Ok(None),
     }
-}
-
-/// The registry, reached with the credentials given, else with the pull Secret's, as the cluster
-/// will use them; whether the Secret's credentials really log in is recorded either way. None
-/// when the only credentials, the Secret's, are refused.
-pub(super) async fn connect_registry(
-    global: &GlobalArgs,
-    registry: &RegistryHost,
-    secret_name: &str,
-    secret_credentials: Option<Credentials>,
-    report: &mut StatusReport,
-    err: &mut dyn Write,
-) -> Result<Option<(HttpRegistry, RegistryAuth)>, Error> {
-    let options = registry_options(&global.registry);
-    let given = resolve_auth(&global.registry, registry, err)?;
-    let secret_source = CredentialSource::PullSecret(format!("{}/{secret_name}", report.namespace));
-    let secret_auth = secret_credentials.map(|c| RegistryAuth {
-        credentials: Some(c),
-        identity_token: None,
-        source: secret_source,
-        warnings: vec![],
-    });
-    // Credentials as for plan; when none are given, the Secret's, as the cluster will use them.
-    let (auth, verify_secret_separately) = match (given.credentials.is_some(), secret_auth.clone()) {
-        (false, Some(secret)) => (secret, false),
-        (_, secret) => (given, secret.is_some()),
-    };
-    let uses_secret = matches!(auth.source, CredentialSource::PullSecret(_));
-    let store = match HttpRegistry::connect(registry, auth.clone(), &options).await {
-        Ok(store) => {
-            if uses_secret {
-                report.secret_logs_in(registry, true);
-            }
-            Some((store, auth))
-        }
-        Err(Error::RegistryAuth { .. }) if uses_secret => {
-            report.secret_logs_in(registry, false);
-            None
-        }
-        Err(error) => return Err(error),
-    };
-    if verify_secret_separately && let Some(secret) = secret_auth {
-        match HttpRegistry::connect(registry, secret, &options).await {
-            Ok(_) => report.secret_logs_in(registry, true),
-            Err(Error::RegistryAuth { .. }) => report.secret_logs_in(registry, false),
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(store)
-}
-
-/// Reads `cluster`'s Secret `name` into the report; its credentials, if usable.
-pub(super) async fn read_secret(
-    cluster: &Cluster,
-    name: &str,
-    registry: &RegistryHost,
-    report: &mut StatusReport,
-) -> Result<Option<Credentials>, Error> {
-    Ok(report.record_secret(name, cluster.get_secret(name).await?.as_ref(), registry))
 }

@@ -5,7 +5,7 @@
 
 use super::sink::{Destination, Sink};
 use super::source::{Failure, Origin, Source};
-use crate::oci::{self, Descriptor, Manifest, Platform};
+use crate::oci::{self, Descriptor, MAX_DEPTH, Manifest, Platform};
 use crate::reference::{Digest, RepoPath};
 use crate::registry::RawManifest;
 use futures::{StreamExt, TryStreamExt};
@@ -14,8 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// Indexes of indexes are followed this deep (an index of platform manifests is depth 1).
-pub const MAX_DEPTH: usize = 2;
 /// Attempts per blob transfer: a stream cut off mid-way (by the source or the destination)
 /// cannot be resent by the request retry loop, so the whole transfer is tried again.
 const BLOB_ATTEMPTS: u32 = 3;

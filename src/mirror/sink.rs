@@ -166,8 +166,7 @@ fn layout_holds(layout: &Layout, digest: &Digest, depth: usize) -> bool {
     let Ok(Some(bytes)) = layout.read_manifest(digest) else { return false };
     match Manifest::parse(&bytes) {
         Ok(Manifest::Index(children)) => {
-            depth < super::copy::MAX_DEPTH
-                && children.iter().all(|child| layout_holds(layout, &child.digest, depth + 1))
+            depth < crate::oci::MAX_DEPTH && children.iter().all(|child| layout_holds(layout, &child.digest, depth + 1))
         }
         Ok(Manifest::Image(blobs)) => blobs.iter().all(|blob| layout.has_blob(blob)),
         Err(_) => false,

@@ -4,37 +4,18 @@
 use super::LookupError;
 use super::auth::RegistryAuth;
 use super::challenge::Challenge;
+use super::options::RegistryOptions;
 use super::send::Throttle;
 use super::token::{Access, CachedToken};
 use super::transport::{Connection, Transport, build_client};
 use crate::error::Error;
-use crate::proxy::ProxyRules;
 use crate::reference::{RegistryHost, RepoPath};
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-
-/// How to reach the registry, from the command line.
-#[derive(Debug, Clone)]
-pub struct RegistryOptions {
-    pub plain_http: bool,
-    /// `--registry-ca-file`: CAs added to the system's and the certs.d folder's.
-    pub ca_files: Vec<PathBuf>,
-    /// `--registry-cert-dir`: read instead of the certs.d search.
-    pub cert_dir: Option<PathBuf>,
-    /// Where the registry's certs.d folder is searched for (`tls::certs_d::roots`).
-    pub certs_d_roots: Vec<PathBuf>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
-    pub insecure_skip_tls_verify: bool,
-    pub proxy: ProxyRules,
-    pub timeout: Duration,
-    pub concurrency: usize,
-}
 
 /// How the registry asked to be authenticated, learnt from the first `GET /v2/`.
 #[derive(Debug, Clone)]

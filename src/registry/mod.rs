@@ -7,6 +7,7 @@ mod content;
 mod docker_config;
 mod http;
 mod manifests;
+mod options;
 mod send;
 mod tls;
 mod token;
@@ -15,7 +16,8 @@ mod transport;
 pub use auth::{CredentialSource, RegistryAuth};
 pub use content::RawManifest;
 pub use docker_config::DOCKER_HUB;
-pub use http::{HttpRegistry, RegistryOptions};
+pub use http::HttpRegistry;
+pub use options::RegistryOptions;
 
 use crate::reference::{Digest, RepoPath};
 use std::future::Future;

@@ -3,7 +3,7 @@
 //! skopeo's `--cert-dir`, instead of the search), then `--registry-ca-file`. The client
 //! certificate comes from `--registry-client-cert`/`--registry-client-key`, else from certs.d.
 
-use super::http::RegistryOptions;
+use super::options::RegistryOptions;
 use crate::error::Error;
 use crate::reference::RegistryHost;
 use crate::tls::{ClientIdentity, TlsSettings, TrustStore, certs_d};

@@ -2,7 +2,7 @@
 //! rules, and transport errors (TLS, proxies, timeouts, refused connections) described with
 //! what to do about them.
 
-use super::http::RegistryOptions;
+use super::options::RegistryOptions;
 use crate::causes;
 use crate::error::Error;
 use crate::proxy::Proxy;
