@@ -4,6 +4,7 @@
 
 pub mod apiserver;
 pub mod bundles;
+pub mod disk;
 pub mod faults;
 pub mod helm;
 pub mod images;

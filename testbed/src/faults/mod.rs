@@ -47,6 +47,10 @@ pub enum Fault {
     /// Answer `status` with a distribution error body `{"errors":[{code, message, detail}]}`,
     /// without forwarding: a registry refusing what it was sent, in its own words.
     Refuse { status: u16, code: &'static str, message: &'static str, detail: String },
+    /// Answer `status` with this HTML page and no distribution error code, without forwarding,
+    /// after reading the request's body (as nginx's lingering close does): a front (nginx, a
+    /// load balancer) refusing the request before the registry ever sees it.
+    Page { status: u16, body: &'static str },
 }
 
 impl Fault {
@@ -66,7 +70,29 @@ impl Fault {
     pub fn manifest_invalid(detail: &str) -> Fault {
         Fault::Refuse { status: 400, code: "MANIFEST_INVALID", message: "manifest invalid", detail: detail.to_owned() }
     }
+
+    /// What nginx answers a request whose body is over its `client_max_body_size` (1 MiB by
+    /// default): 413 with its own HTML page, no distribution error body. A blob upload bigger
+    /// than the limit gets it every time it is sent.
+    pub fn nginx_body_too_large() -> Fault {
+        Fault::Page { status: 413, body: NGINX_413 }
+    }
+
+    /// What Harbor answers an upload into a project that does not exist (a `--path-prefix`
+    /// naming no project): 404 `NAME_UNKNOWN`, the project in the detail. It stays so until
+    /// someone creates the project.
+    pub fn harbor_project_not_found(project: &str) -> Fault {
+        Fault::Refuse {
+            status: 404,
+            code: "NAME_UNKNOWN",
+            message: "repository name not known to registry",
+            detail: format!("project {project} not found"),
+        }
+    }
 }
+
+/// nginx 1.22's page for 413, byte for byte (`ngx_http_error_413_page` and its tail).
+const NGINX_413: &str = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
 
 /// Breaks requests whose path contains `path` (and whose method is `method`, when given),
 /// `times` times (None: every time).
@@ -267,6 +293,14 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
             let body = serde_json::json!({"errors": [{"code": code, "message": message, "detail": detail}]});
             let response = Response::builder().status(status).header("content-type", "application/json");
             return Ok(response.body(whole(Bytes::from(body.to_string()))).expect("response"));
+        }
+        Some(Fault::Page { status, body }) => {
+            // Read what was sent, so that the client hears the answer rather than a reset.
+            let _ = request.into_body().collect().await;
+            log(status);
+            let response =
+                Response::builder().status(status).header("content-type", "text/html").header("connection", "close");
+            return Ok(response.body(whole(Bytes::from_static(body.as_bytes()))).expect("response"));
         }
         Some(Fault::StripDigest | Fault::Truncate | Fault::LoseAnswer) | None => {}
     }
