@@ -7,7 +7,7 @@ use crate::oci::Platform;
 use crate::plan::MismatchPolicy;
 use crate::reference::{RegistryHost, RepoPath};
 use crate::report::OutputFormat;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -43,6 +43,56 @@ pub struct GlobalArgs {
     pub cluster: ClusterArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl GlobalArgs {
+    /// `kubectl essregistry mirror` with this run's input, mapping, registry and cluster flags:
+    /// the command that copies every image a plan found not ready (a password is never in it;
+    /// `--registry-password-stdin` reads it again).
+    pub fn mirror_command(&self) -> String {
+        let mut words: Vec<String> = ["kubectl", "essregistry", "mirror"].map(str::to_owned).into();
+        let mut flag = |name: &str, value: Option<String>| {
+            words.push(name.to_owned());
+            words.extend(value);
+        };
+        let input = &self.input;
+        let path = |p: &PathBuf| Some(p.display().to_string());
+        input.digests.iter().for_each(|p| flag("-f", path(p)));
+        input.installer_dir.iter().for_each(|p| flag("--installer-dir", path(p)));
+        input.from_configmap.iter().for_each(|name| flag("--from-configmap", Some(name.clone())));
+        input.chart.iter().for_each(|p| flag("--chart", path(p)));
+        input.values.iter().for_each(|p| flag("--values", path(p)));
+        input.release.iter().for_each(|name| flag("--release", Some(name.clone())));
+        let mapping = &self.mapping;
+        mapping.registry.iter().for_each(|r| flag("--registry", Some(r.to_string())));
+        mapping.path_prefix.iter().for_each(|p| flag("--path-prefix", Some(p.to_string())));
+        if mapping.layout != Layout::Preserve
+            && let Some(layout) = mapping.layout.to_possible_value()
+        {
+            flag("--layout", Some(layout.get_name().to_owned()));
+        }
+        mapping.map.iter().for_each(|rule| flag("--map", Some(rule.to_string())));
+        let registry = &self.registry;
+        registry.registry_ca_file.iter().for_each(|p| flag("--registry-ca-file", path(p)));
+        registry.registry_cert_dir.iter().for_each(|p| flag("--registry-cert-dir", path(p)));
+        registry.registry_client_cert.iter().for_each(|p| flag("--registry-client-cert", path(p)));
+        registry.registry_client_key.iter().for_each(|p| flag("--registry-client-key", path(p)));
+        registry.registry_username.iter().for_each(|user| flag("--registry-username", Some(user.clone())));
+        if registry.registry_password_stdin {
+            flag("--registry-password-stdin", None);
+        }
+        if registry.registry_plain_http {
+            flag("--registry-plain-http", None);
+        }
+        if registry.registry_insecure_skip_tls_verify {
+            flag("--registry-insecure-skip-tls-verify", None);
+        }
+        if input.from_configmap.is_some() || input.release.is_some() {
+            self.cluster.context.iter().for_each(|c| flag("--context", Some(c.clone())));
+            self.cluster.namespace.iter().for_each(|n| flag("-n", Some(n.clone())));
+        }
+        crate::sanitize::command_line(&words)
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,12 @@ pub enum Error {
     #[error("{written}; {failure}")]
     PartlyApplied { written: String, failure: Box<Error>, hint: String },
 
+    /// A file the run writes on this machine (the values overlay, a bundle) could not be
+    /// written after the registry or the cluster was contacted: the images are not pointed at
+    /// the local registry (exit 1, as an image not ready), and the input was not at fault.
+    #[error("{message}")]
+    NotWritten { message: String, hint: String },
+
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
 }
@@ -82,6 +88,7 @@ impl Error {
             Error::RegistryUnreachable { .. } => exit::REGISTRY_UNREACHABLE,
             Error::ClusterConfig { .. } | Error::Cluster(_) | Error::PartlyApplied { .. } => exit::KUBE_API,
             Error::Refused { code, .. } => *code,
+            Error::NotWritten { .. } => exit::NOT_READY,
         }
     }
 
@@ -96,7 +103,7 @@ impl Error {
             | Error::RegistryUnreachable { hint, .. }
             | Error::ClusterConfig { hint, .. } => Some(hint),
             Error::Cluster(failure) => Some(&failure.hint),
-            Error::PartlyApplied { hint, .. } => Some(hint),
+            Error::PartlyApplied { hint, .. } | Error::NotWritten { hint, .. } => Some(hint),
             Error::Refused { .. } => Some(
                 "mirror them (the fixes are above) and rerun, or pass --allow-incomplete to apply the ready entries",
             ),

@@ -46,6 +46,13 @@ impl FromStr for MapRule {
     }
 }
 
+/// As typed: `FROM=TO`.
+impl fmt::Display for MapRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.from, self.to)
+    }
+}
+
 /// Everything that decides a target path, as given on the command line.
 #[derive(Debug, Clone)]
 pub struct Mapping {

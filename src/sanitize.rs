@@ -26,6 +26,17 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     printable(&parts.join(": "))
 }
 
+/// Words as a command line a POSIX shell reads back unchanged: the lines printed for the admin
+/// to paste (the helm command, the mirror command).
+pub fn command_line(words: &[String]) -> String {
+    words.iter().map(|word| shell_word(word)).collect::<Vec<_>>().join(" ")
+}
+
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

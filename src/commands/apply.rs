@@ -3,7 +3,7 @@
 //! written to a file, and the helm command that uses it.
 
 use super::evidence::installer_report;
-use super::pipeline::{Planned, names, plan_images};
+use super::pipeline::{Planned, check, names, prepare};
 use crate::cli::GlobalArgs;
 use crate::cli::{ApplyArgs, DryRun};
 use crate::cluster::objects::{Action, Change};
@@ -21,11 +21,27 @@ use std::path::Path;
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     check_values_out(&args, global)?;
-    let planned = plan_images(global, Some(&global.cluster), &args.objects, err).await?;
+    let prepared = prepare(global, Some(&global.cluster), err).await?;
+    let names = names(&args.objects);
+    Desired::refuse_early(
+        &prepared.input,
+        &prepared.pinned,
+        &prepared.images,
+        &prepared.mapping,
+        &prepared.auth,
+        &names,
+    )?;
+    let planned = check(prepared, global, &args.objects).await?;
     let color = color_enabled(global.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
-        let report = PlanReport { plan: &planned.plan, written: &planned.written, resources: None };
+        let mirror_command = global.mirror_command();
+        let report = PlanReport {
+            plan: &planned.plan,
+            written: &planned.written,
+            resources: None,
+            mirror_command: &mirror_command,
+        };
         report::write(&report, global.output.format, color, out).map_err(io_error)?;
         return Err(Error::Refused {
             not_ready: summary.images - summary.ready,
@@ -96,9 +112,11 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             (None, Some(HelmNext { values_out: path.display().to_string(), written: !mode.server_dry_run, command }))
         }
     };
+    let mirror_command = global.mirror_command();
     let report = ApplyReport {
         plan: &planned.plan,
         written: &planned.written,
+        mirror_command: &mirror_command,
         context: &cluster.context,
         namespace: &cluster.namespace,
         server_dry_run: mode.server_dry_run,
@@ -153,10 +171,14 @@ fn write_overlay(path: &Path, written: &Written, changes: &[Change]) -> Result<(
     let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
     let Err(error) = result else { return Ok(()) };
     let _ = std::fs::remove_file(&temporary);
-    let failure = Error::usage(
-        format!("cannot write the values overlay to {}: {}", path.display(), crate::output::describe_io(&error)),
-        "fix that and run apply again, or print the overlay with plan ... -o values",
-    );
+    let failure = Error::NotWritten {
+        message: format!(
+            "cannot write the values overlay to {}: {}",
+            path.display(),
+            crate::output::describe_io(&error)
+        ),
+        hint: "fix that and run apply again, or print the overlay with plan ... -o values".to_owned(),
+    };
     let written: Vec<String> = changes
         .iter()
         .filter(|c| c.action != Action::Unchanged)

@@ -8,7 +8,7 @@ use crate::desired::Names;
 use crate::error::Error;
 use crate::helm;
 use crate::input::{Input, Written};
-use crate::mapping::{Mapping, map_images};
+use crate::mapping::{Image, Mapping, Pinned, map_images};
 use crate::output::io_error;
 use crate::plan::Plan;
 use crate::registry::{HttpRegistry, RegistryAuth};
@@ -24,18 +24,35 @@ pub struct Planned {
     pub auth: RegistryAuth,
 }
 
-/// `cluster` is None where no API call may be made (`plan --offline`).
-pub async fn plan_images(
+/// What the pipeline knows before it contacts the registry: the input read, its images mapped,
+/// the credentials found. `apply` refuses here what it would refuse later, so that a refusal
+/// contacts nothing.
+pub struct Prepared {
+    pub input: Input,
+    pub pinned: Vec<Pinned>,
+    pub mapping: Mapping,
+    pub images: Vec<Image>,
+    pub auth: RegistryAuth,
+}
+
+/// Input -> pinned images -> targets -> credentials. `cluster` is None where no API call may be
+/// made (`plan --offline`); the cluster is read only for an input kept there.
+pub async fn prepare(
     global: &GlobalArgs,
     cluster: Option<&ClusterArgs>,
-    objects: &ObjectArgs,
     err: &mut dyn Write,
-) -> Result<Planned, Error> {
+) -> Result<Prepared, Error> {
     let mapping = required_mapping(&global.mapping, "plan and apply")?;
     let input = read_input(&global.input, cluster, global, err).await?;
     let pinned = input.pinned(Some(&mapping.registry));
     let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
     let auth = resolve_auth(&global.registry, &mapping.registry, err)?;
+    Ok(Prepared { input, pinned, mapping, images, auth })
+}
+
+/// Registry checks -> plan -> what is written.
+pub async fn check(prepared: Prepared, global: &GlobalArgs, objects: &ObjectArgs) -> Result<Planned, Error> {
+    let Prepared { input, pinned, mapping, images, auth } = prepared;
     let options = registry_options(&global.registry);
     let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
     let progress = ProgressBar::new(images.len() as u64).with_message("checking images");

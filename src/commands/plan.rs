@@ -1,7 +1,7 @@
 //! `plan`: the shared pipeline, then (unless `--offline`) what applying would change in the
 //! cluster, then the report.
 
-use super::pipeline::{names, plan_images};
+use super::pipeline::{check, names, prepare};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::connect::connect_cluster;
 use crate::desired::Desired;
@@ -12,7 +12,7 @@ use std::io::Write;
 
 pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let cluster_args = (!args.offline).then_some(&global.cluster);
-    let planned = plan_images(global, cluster_args, &args.objects, err).await?;
+    let planned = check(prepare(global, cluster_args, err).await?, global, &args.objects).await?;
     let mut resources = None;
     if let Some(cluster_args) = cluster_args {
         let cluster = connect_cluster(cluster_args).await?;
@@ -31,7 +31,13 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
             }
         }
     }
-    let report = PlanReport { plan: &planned.plan, written: &planned.written, resources: resources.as_deref() };
+    let mirror_command = global.mirror_command();
+    let report = PlanReport {
+        plan: &planned.plan,
+        written: &planned.written,
+        resources: resources.as_deref(),
+        mirror_command: &mirror_command,
+    };
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     let left_out = planned.written.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
     if global.output.format == OutputFormat::Values && !left_out.is_empty() {

@@ -2,6 +2,7 @@
 //! it prints the line, for the admin to run where helm and the chart are.
 
 use super::Origin;
+use crate::sanitize::command_line;
 use std::path::Path;
 
 /// Where Element publishes the chart.
@@ -35,13 +36,7 @@ pub fn command(origin: &Origin, namespace: &str, overlay: &Path) -> String {
         }
     };
     words.extend(["-f".to_owned(), overlay.display().to_string()]);
-    words.iter().map(|word| quoted(word)).collect::<Vec<_>>().join(" ")
-}
-
-/// A word as a POSIX shell reads it back unchanged.
-fn quoted(word: &str) -> String {
-    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
-    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+    command_line(&words)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use std::io::{self, Write};
 pub struct ApplyReport<'a> {
     pub plan: &'a Plan,
     pub written: &'a Written,
+    pub mirror_command: &'a str,
     pub context: &'a str,
     pub namespace: &'a str,
     pub server_dry_run: bool,
@@ -51,7 +52,7 @@ struct ApplyDocument<'a> {
 
 impl Report for ApplyReport<'_> {
     fn document(&self) -> impl Serialize + '_ {
-        let mut plan = PlanDocument::new(self.plan, self.written, Some(self.resources));
+        let mut plan = PlanDocument::new(self.plan, self.written, Some(self.resources), self.mirror_command);
         plan.kind = "Apply";
         ApplyDocument {
             plan,

@@ -28,6 +28,10 @@ pub struct PlanDocument<'a> {
     /// What applying would change, per object (absent with `--offline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<&'a [Change]>,
+    /// `kubectl essregistry mirror` with this run's flags, when an image is missing or
+    /// mismatched: it copies every such image (each image's `fix` is the same copy by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror_command: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,13 +46,14 @@ pub struct ImageReport<'a> {
     pub state: ImageState,
     pub digest_action: DigestAction,
     pub reason: Option<&'a str>,
-    /// A command that puts a missing or mismatched image right.
+    /// A command that puts a missing or mismatched image right by hand, where upstream is
+    /// reachable (`mirrorCommand` copies every such image).
     pub fix: Option<&'a str>,
     pub warning: Option<&'a str>,
 }
 
 impl<'a> PlanDocument<'a> {
-    pub fn new(plan: &'a Plan, written: &'a Written, resources: Option<&'a [Change]>) -> Self {
+    pub fn new(plan: &'a Plan, written: &'a Written, resources: Option<&'a [Change]>, mirror: &'a str) -> Self {
         let images = plan
             .images
             .iter()
@@ -78,6 +83,7 @@ impl<'a> PlanDocument<'a> {
             config_map: written.configmap(),
             helm_values: written.overlay().map(|overlay| &overlay.values),
             resources,
+            mirror_command: plan.images.iter().any(|image| image.finding.fix.is_some()).then_some(mirror),
         }
     }
 }

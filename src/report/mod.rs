@@ -69,11 +69,13 @@ pub struct PlanReport<'a> {
     pub plan: &'a Plan,
     pub written: &'a Written,
     pub resources: Option<&'a [Change]>,
+    /// The `mirror` command that copies what is not ready, with this run's flags.
+    pub mirror_command: &'a str,
 }
 
 impl Report for PlanReport<'_> {
     fn document(&self) -> impl Serialize + '_ {
-        PlanDocument::new(self.plan, self.written, self.resources)
+        PlanDocument::new(self.plan, self.written, self.resources, self.mirror_command)
     }
 
     fn write_table(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {

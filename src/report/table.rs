@@ -69,7 +69,8 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
             writeln!(out, "  {line}")?;
         }
         if let Some(fix) = &p.finding.fix {
-            writeln!(out, "  fix: {fix}")?;
+            writeln!(out, "  fix: {}", report.mirror_command)?;
+            writeln!(out, "       (or by hand, where upstream is reachable: {fix})")?;
         }
     }
 
