@@ -18,6 +18,10 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ESSR
 /// Reads the ESS installer's images_digests (or the matrix-stack Helm chart's values), maps every
 /// image to the local registry, checks each one there and writes the images_digests ConfigMap
 /// and pull secret the installer needs (or the pull secret and a values overlay for Helm).
+///
+/// The reference, one page per topic (every flag, how images are checked, trust and proxies,
+/// the report's schema, mirror, Helm, behaviour under faults), is in docs/ beside the README:
+/// https://github.com/element-hq/kubectl-essregistry/tree/main/docs
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-essregistry", bin_name = "kubectl essregistry", version = VERSION, after_help = exit::HELP_TABLE)]
 pub struct Cli {

@@ -2,9 +2,12 @@
 
 /// Every image is ready in the local registry.
 pub const READY: u8 = 0;
-/// Some image is not ready (missing, or another digest under `--digest-mismatch fail`).
+/// Some image is not ready (missing, or another digest under `--digest-mismatch fail`), or a
+/// file the run writes (the values overlay, a bundle) could not be written.
 pub const NOT_READY: u8 = 1;
-/// The command line or the images_digests input is wrong; nothing was contacted.
+/// The command line or the input it names is wrong: nothing was written, and nothing contacted
+/// but to read that input (a ConfigMap or a release kept in the cluster). A failure after the
+/// registry or the cluster was contacted for anything else never exits 2.
 pub const USAGE: u8 = 2;
 /// The registry refused the credentials (or needs some and none were found).
 pub const REGISTRY_AUTH: u8 = 3;
@@ -39,8 +42,9 @@ pub fn fold(outcomes: impl IntoIterator<Item = Outcome>) -> u8 {
 pub const HELP_TABLE: &str = "\
 Exit codes:
   0  every image is ready in the local registry
-  1  some image is not ready (missing, or another digest under --digest-mismatch fail)
-  2  usage or input error (nothing was contacted)
+  1  some image is not ready (missing, or another digest under --digest-mismatch fail),
+     or a file the run writes (the values overlay, a bundle) could not be written
+  2  usage or input error (nothing was written or contacted, but to read the input)
   3  the registry refused the credentials
   4  the registry is unreachable, TLS failed, or it kept failing after retries
   5  a Kubernetes API call failed (unreachable, credentials, RBAC, conflict)";
