@@ -65,12 +65,60 @@ _kubectl__essregistry() {
 
     case "${cmd}" in
         kubectl__essregistry)
-            opts="-n -s -o -h -V --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help --version plan apply status mirror completion __complete help"
+            opts="-f -n -s -o -h -V --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help --version plan apply status mirror completion __complete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --digests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --installer-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-configmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "preserve source-host flat" -- "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digest-mismatch)
+                    COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
+                    return 0
+                    ;;
                 --registry-username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -183,12 +231,60 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd____complete)
-            opts="-n -s -o -h --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --digests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --installer-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-configmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "preserve source-host flat" -- "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digest-mismatch)
+                    COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
+                    return 0
+                    ;;
                 --registry-username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -301,12 +397,28 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__apply)
-            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --path-prefix --layout --map --digest-mismatch --configmap-name --secret-name --no-secret --allow-incomplete --dry-run --force-conflicts --force --values-out --registry --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --allow-incomplete --dry-run --force-conflicts --force --values-out --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --configmap-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
+                    return 0
+                    ;;
+                --values-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --digests)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -335,6 +447,10 @@ _kubectl__essregistry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --path-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -349,26 +465,6 @@ _kubectl__essregistry() {
                     ;;
                 --digest-mismatch)
                     COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
-                    return 0
-                    ;;
-                --configmap-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --secret-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dry-run)
-                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
-                    return 0
-                    ;;
-                --values-out)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --registry-username)
@@ -483,12 +579,60 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__completion)
-            opts="-n -s -o -h --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help bash elvish fish powershell zsh"
+            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --digests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --installer-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-configmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "preserve source-host flat" -- "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digest-mismatch)
+                    COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
+                    return 0
+                    ;;
                 --registry-username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -713,12 +857,28 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__mirror)
-            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --to-bundle --from-bundle --source-mirror --platform --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --to-bundle --from-bundle --source-mirror --platform --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --to-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --digests)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -765,22 +925,6 @@ _kubectl__essregistry() {
                     ;;
                 --digest-mismatch)
                     COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
-                    return 0
-                    ;;
-                --to-bundle)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --from-bundle)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --source-mirror)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --platform)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --registry-username)
@@ -895,12 +1039,20 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__plan)
-            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --path-prefix --layout --map --digest-mismatch --configmap-name --secret-name --no-secret --offline --registry --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --offline --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --configmap-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --digests)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -929,6 +1081,10 @@ _kubectl__essregistry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --path-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -943,18 +1099,6 @@ _kubectl__essregistry() {
                     ;;
                 --digest-mismatch)
                     COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
-                    return 0
-                    ;;
-                --configmap-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --secret-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --registry-username)
@@ -1069,12 +1213,20 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__status)
-            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --configmap-name --secret-name --no-secret --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --digests --installer-dir --from-configmap --chart --values --release --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --configmap-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --digests)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1121,14 +1273,6 @@ _kubectl__essregistry() {
                     ;;
                 --digest-mismatch)
                     COMPREPLY=($(compgen -W "fail use-local drop" -- "${cur}"))
-                    return 0
-                    ;;
-                --configmap-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --secret-name)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --registry-username)

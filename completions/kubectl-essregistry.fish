@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_essregistry_global_optspecs
-    string join \n registry-username= registry-password-stdin registry-ca-file= registry-cert-dir= registry-client-cert= registry-client-key= registry-insecure-skip-tls-verify registry-plain-http registry-timeout= concurrency= kubeconfig= context= n/namespace= request-timeout= cluster= user= s/server= token= as= as-group= as-uid= certificate-authority= client-certificate= client-key= tls-server-name= insecure-skip-tls-verify o/output= no-color h/help V/version
+    string join \n f/digests= installer-dir= from-configmap= chart= values= release= registry= path-prefix= layout= map= digest-mismatch= registry-username= registry-password-stdin registry-ca-file= registry-cert-dir= registry-client-cert= registry-client-key= registry-insecure-skip-tls-verify registry-plain-http registry-timeout= concurrency= kubeconfig= context= n/namespace= request-timeout= cluster= user= s/server= token= as= as-group= as-uid= certificate-authority= client-certificate= client-key= tls-server-name= insecure-skip-tls-verify o/output= no-color h/help V/version
 end
 
 function __fish_kubectl_essregistry_needs_command
@@ -24,6 +24,21 @@ function __fish_kubectl_essregistry_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -64,12 +79,15 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -78,9 +96,6 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -115,12 +130,19 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l dry-run -d 'none: write; server: the API server validates and writes nothing; client: print the manifests only' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l values-out -d 'With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -129,13 +151,6 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l dry-run -d 'none: write; server: the API server validates and writes nothing; client: print the manifests only' -r -f -a "none\t''
-client\t''
-server\t''"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l values-out -d 'With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE' -r -F
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -172,13 +187,15 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -187,8 +204,6 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l configmap-name -d 'The images_digests ConfigMap the installer is told about' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l secret-name -d 'The docker-registry pull secret the installer is told about' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -222,13 +237,17 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l to-bundle -d 'Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l from-bundle -d 'Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l source-mirror -d 'Read UPSTREAM\'s images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l platform -d 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry -d 'The local registry every image is pulled from (status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
 source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
@@ -237,10 +256,6 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
 use-local\t'The digest the local registry holds'
 drop\t'No digest: the Operator pulls by tag'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l to-bundle -d 'Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst' -r -F
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l from-bundle -d 'Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none' -r -F
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l source-mirror -d 'Read UPSTREAM\'s images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l platform -d 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -273,6 +288,21 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
@@ -305,6 +335,21 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F

@@ -21,6 +21,18 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
 
     $completions = @(switch ($command) {
         'kubectl-essregistry' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
+            [CompletionResult]::new('--from-configmap', '--from-configmap', [CompletionResultType]::ParameterName, 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context')
+            [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
+            [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
+            [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
+            [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
@@ -66,6 +78,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;plan' {
+            [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
+            [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
@@ -73,13 +87,11 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
             [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
             [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
             [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
             [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
-            [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
-            [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (status: default from the ConfigMap)')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
@@ -118,6 +130,10 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;apply' {
+            [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
+            [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none: write; server: the API server validates and writes nothing; client: print the manifests only')
+            [CompletionResult]::new('--values-out', '--values-out', [CompletionResultType]::ParameterName, 'With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
@@ -125,15 +141,11 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
             [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
             [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
             [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
             [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
-            [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
-            [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'none: write; server: the API server validates and writes nothing; client: print the manifests only')
-            [CompletionResult]::new('--values-out', '--values-out', [CompletionResultType]::ParameterName, 'With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE')
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (status: default from the ConfigMap)')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
@@ -174,6 +186,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;status' {
+            [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
+            [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
@@ -181,13 +195,11 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
             [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (status: default from the ConfigMap)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
             [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
             [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
             [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
-            [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
-            [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
@@ -225,6 +237,10 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;mirror' {
+            [CompletionResult]::new('--to-bundle', '--to-bundle', [CompletionResultType]::ParameterName, 'Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst')
+            [CompletionResult]::new('--from-bundle', '--from-bundle', [CompletionResultType]::ParameterName, 'Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none')
+            [CompletionResult]::new('--source-mirror', '--source-mirror', [CompletionResultType]::ParameterName, 'Read UPSTREAM''s images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
@@ -232,15 +248,11 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
             [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (status: default from the ConfigMap)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
             [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
             [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
             [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
-            [CompletionResult]::new('--to-bundle', '--to-bundle', [CompletionResultType]::ParameterName, 'Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst')
-            [CompletionResult]::new('--from-bundle', '--from-bundle', [CompletionResultType]::ParameterName, 'Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none')
-            [CompletionResult]::new('--source-mirror', '--source-mirror', [CompletionResultType]::ParameterName, 'Read UPSTREAM''s images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)')
-            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
@@ -277,6 +289,18 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;completion' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
+            [CompletionResult]::new('--from-configmap', '--from-configmap', [CompletionResultType]::ParameterName, 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context')
+            [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
+            [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
+            [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
+            [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
@@ -313,6 +337,18 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;__complete' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
+            [CompletionResult]::new('--from-configmap', '--from-configmap', [CompletionResultType]::ParameterName, 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context')
+            [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)')
+            [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
+            [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
+            [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
             [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
             [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
             [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')

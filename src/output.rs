@@ -34,3 +34,14 @@ pub fn describe_io(error: &std::io::Error) -> String {
         _ => error.to_string(),
     }
 }
+
+/// Writes `text` to `path` whole or not at all: into a file beside it, renamed over it.
+pub fn write_whole(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.essregistry-{}", std::process::id()));
+    let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}

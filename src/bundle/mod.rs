@@ -4,11 +4,14 @@
 
 pub mod archive;
 pub mod layout;
+mod output;
+
+pub use output::Output;
 
 use crate::error::Error;
 use archive::Packing;
 use layout::{DIGESTS_FILE, Layout};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A bundle opened for reading; an archive is unpacked into a temporary folder, removed on drop.
 pub struct OpenBundle {
@@ -84,14 +87,5 @@ pub fn digests_in(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Error> {
         packing => {
             archive::read_member(path, packing, DIGESTS_FILE, limit).map_err(read_error)?.map(Some).ok_or_else(missing)
         }
-    }
-}
-
-/// Where `--to-bundle PATH` is assembled: the folder itself, or for an archive a folder beside
-/// it (`PATH.d`) that a rerun resumes from, packed into PATH at the end.
-pub fn staging(path: &Path) -> (PathBuf, Packing) {
-    match Packing::of(path) {
-        Packing::Folder => (path.to_owned(), Packing::Folder),
-        packing => (PathBuf::from(format!("{}.d", path.display())), packing),
     }
 }

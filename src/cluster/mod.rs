@@ -4,6 +4,7 @@
 mod changes;
 mod client;
 mod config;
+mod evidence;
 pub mod installer;
 pub mod objects;
 mod overrides;

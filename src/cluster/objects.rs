@@ -87,6 +87,13 @@ pub struct Change {
 }
 
 /// Labels and annotations this tool sets are there with its values (others may add more).
+impl Change {
+    /// The API resource of the object, as a path names it.
+    pub fn resource(&self) -> &'static str {
+        if self.kind == "Secret" { "secrets" } else { "configmaps" }
+    }
+}
+
 fn holds(live: &ObjectMeta, desired: &ObjectMeta) -> bool {
     let contains = |live: &Option<BTreeMap<String, String>>, desired: &Option<BTreeMap<String, String>>| {
         desired.iter().flatten().all(|(k, v)| live.as_ref().and_then(|m| m.get(k)) == Some(v))

@@ -2,7 +2,6 @@
 //! the ESS installer still needs; for a chart's values, the pull secret, the values overlay
 //! written to a file, and the helm command that uses it.
 
-use super::evidence::installer_report;
 use super::pipeline::{Planned, check, names, prepare};
 use crate::cli::GlobalArgs;
 use crate::cli::{ApplyArgs, DryRun};
@@ -75,7 +74,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     // here, with nothing written, unless --force.
     if let Some(blocked) = changes.iter().find(|c| c.action == Action::Replace && !args.force) {
         return Err(cluster.refusal(
-            format!("update {}/{}", resource_of(blocked), blocked.name),
+            format!("update {}/{}", blocked.resource(), blocked.name),
             format!("{}; nothing was written", blocked.blocker.as_deref().unwrap_or("it cannot be updated in place")),
             "rerun with --force to delete and re-create it (as kubectl apply --force does; pods already running \
              keep what they have), or write another object with --secret-name or --configmap-name"
@@ -83,21 +82,21 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         ));
     }
     let mode = WriteMode { server_dry_run: args.dry_run == DryRun::Server, force: args.force_conflicts };
-    write_changes(&cluster, &desired, &changes, mode, err).await?;
+    cluster.write_changes(&changes, desired.configmap.as_ref(), desired.secret.as_ref(), mode, err).await?;
 
     let (installer, helm) = match planned.input.chart() {
         None => {
             let mut warnings = Vec::new();
             let secret_name = desired.secret.as_ref().map(|_| args.objects.secret_name.as_str());
-            let installer = installer_report(
-                &cluster,
-                &installer_folder(global.input.installer_dir.as_deref()),
-                &args.objects.configmap_name,
-                secret_name,
-                planned.plan.still_upstream(),
-                &mut warnings,
-            )
-            .await;
+            let installer = cluster
+                .installer_report(
+                    &installer_folder(global.input.installer_dir.as_deref()),
+                    &args.objects.configmap_name,
+                    secret_name,
+                    planned.plan.still_upstream(),
+                    &mut warnings,
+                )
+                .await;
             for warning in &warnings {
                 writeln!(err, "warning: {warning}").map_err(io_error)?;
             }
@@ -165,12 +164,7 @@ fn check_values_out(args: &ApplyArgs, global: &GlobalArgs) -> Result<(), Error> 
 /// Writes the overlay whole or not at all (a file beside it, renamed over it). A failure after
 /// the Secret was written says so.
 fn write_overlay(path: &Path, written: &Written, changes: &[Change]) -> Result<(), Error> {
-    let text = written.render();
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.essregistry-{}", std::process::id()));
-    let result = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
-    let Err(error) = result else { return Ok(()) };
-    let _ = std::fs::remove_file(&temporary);
+    let Err(error) = crate::output::write_whole(path, &written.render()) else { return Ok(()) };
     let failure = Error::NotWritten {
         message: format!(
             "cannot write the values overlay to {}: {}",
@@ -195,69 +189,7 @@ fn write_overlay(path: &Path, written: &Written, changes: &[Change]) -> Result<(
     })
 }
 
-/// Writes what changed, the ConfigMap first; an object already as desired is not written. A
-/// failure after a write says exactly what was and was not written.
-async fn write_changes(
-    cluster: &crate::cluster::Cluster,
-    desired: &Desired,
-    changes: &[Change],
-    mode: WriteMode,
-    err: &mut dyn Write,
-) -> Result<(), Error> {
-    let mut written: Vec<String> = Vec::new();
-    for change in changes.iter().filter(|c| c.action != Action::Unchanged) {
-        let resource = resource_of(change);
-        let object = format!("{}/{}", change.kind.to_lowercase(), change.name);
-        let result = async {
-            if change.action == Action::Replace {
-                cluster.delete(&change.name, resource, mode).await?;
-                let why = change.blocker.as_deref().unwrap_or("it cannot be updated in place");
-                writeln!(err, "deleted {object} to re-create it (--force): {why}").map_err(io_error)?;
-                if mode.server_dry_run {
-                    // The server's dry run deleted nothing, so the re-creation cannot be tried.
-                    return Ok(());
-                }
-            }
-            match (change.kind, &desired.secret, &desired.configmap) {
-                ("Secret", Some(secret), _) => cluster.apply(secret, resource, mode).await.map(drop),
-                ("ConfigMap", _, Some(configmap)) => cluster.apply(configmap, resource, mode).await.map(drop),
-                // `changes` holds a change for each desired object, and no other.
-                _ => Ok(()),
-            }
-        }
-        .await;
-        if let Err(failure) = result {
-            if written.is_empty() && change.action != Action::Replace {
-                return Err(failure);
-            }
-            let done = if written.is_empty() {
-                format!("deleted {object}")
-            } else {
-                format!("wrote {}", written.join(" and "))
-            };
-            let rerun = match &failure {
-                Error::Cluster(cluster_failure) if !cluster_failure.rerun_helps => {
-                    "A rerun alone cannot finish it: fix that first, then run apply again to write what is missing."
-                }
-                _ => "Then run apply again: it writes what is missing and leaves the rest as it is.",
-            };
-            let hint = format!("{} {rerun}", failure.hint().unwrap_or("Fix the cause above."));
-            return Err(Error::PartlyApplied {
-                written: format!("{done} but not {object}"),
-                failure: Box::new(failure),
-                hint,
-            });
-        }
-        written.push(object);
-    }
-    Ok(())
-}
-
 fn desired(planned: &Planned, args: &ApplyArgs, namespace: &str) -> Result<Desired, Error> {
     let names = names(&args.objects);
     Desired::new(&planned.input, &planned.written, &planned.plan.registry, &planned.auth, &names, namespace)
-}
-
-fn resource_of(change: &Change) -> &'static str {
-    if change.kind == "Secret" { "secrets" } else { "configmaps" }
 }

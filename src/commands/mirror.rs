@@ -2,26 +2,21 @@
 //! bundle into the local registry or a bundle -> the report, printed whatever happens after.
 
 use super::pipeline::print_notes;
-use crate::bundle::{self, archive::Packing, layout::Layout};
+use crate::bundle;
 use crate::cli::{GlobalArgs, MirrorArgs};
 use crate::connect::{registry_options, resolve_auth};
 use crate::error::Error;
 use crate::exit::{self, Outcome};
-use crate::input::{Content, Input};
-use crate::mapping::{Image, Layout as PathLayout, Mapping, Pinned, map_images};
-use crate::mirror::{
-    CopyOptions, Destination, Item, Origin, Outcome as Copied, Progress, Sink, Source, Upstreams, copy_all,
-};
+use crate::input::Content;
+use crate::mapping::{Layout as PathLayout, Mapping, map_images};
+use crate::mirror::{CopyOptions, Item, Outcome as Copied, Sink, Source, Upstreams, copy_all};
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
-use crate::report::{self, MirrorReport, OutputFormat, human_bytes};
+use crate::report::{self, MirrorProgress, MirrorReport, OutputFormat, Target};
 use crate::sources::{self, Request};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     check_args(&args, global)?;
@@ -48,7 +43,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     let local = args.to_bundle.is_none().then_some(&mapping.registry);
     let pinned = input.pinned(local);
     let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
-    let items = items(&pinned, &images);
+    let items = Item::for_images(&pinned, &images);
 
     let options = registry_options(&global.registry);
     let source = match opened {
@@ -64,17 +59,14 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     };
     let (sink, bundle_out) = match &args.to_bundle {
         Some(path) => {
-            let (staging, packing) = bundle::staging(path);
-            let layout = Layout::create(&staging).map_err(|e| {
+            // Nothing was contacted yet but to read the input: the path given is wrong.
+            let (output, layout) = bundle::Output::create(path).map_err(|e| {
                 Error::usage(
                     format!("--to-bundle {}: {}", path.display(), describe_io(&e)),
                     "choose a folder this user can write to",
                 )
             })?;
-            (
-                Sink::Bundle { layout, named: Mutex::new(vec![]) },
-                Some(BundleOut { path: path.clone(), staging, packing }),
-            )
+            (Sink::Bundle { layout, named: Mutex::new(vec![]) }, Some(output))
         }
         None => {
             let registry = &mapping.registry;
@@ -86,21 +78,29 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         }
     };
 
-    let progress = Bar::new(items.len());
+    let progress = MirrorProgress::new(items.len());
     let copy_options = CopyOptions { platforms: args.platforms.clone(), concurrency: options.concurrency };
     let outcomes = copy_all(&items, &source, &sink, &copy_options, &progress).await;
-    progress.bar.finish_and_clear();
+    progress.finish();
 
     // The report is printed whatever finishing the bundle does; a bundle that could not be
     // finished is said after it, and counts as an image not ready.
     let unfinished = match (&sink, &bundle_out) {
-        (Sink::Bundle { layout, named }, Some(out)) => {
-            out.finish(layout, &named.lock().expect("names"), &input, &outcomes)
+        (Sink::Bundle { layout, named }, Some(output)) => {
+            let digests = match &input.content {
+                Content::Digests { bytes, .. } => Some(bytes.as_slice()),
+                Content::Chart(_) => None,
+            };
+            let missing = outcomes.iter().filter(|o| matches!(o, Copied::Failed { .. })).count();
+            output.finish(layout, &named.lock().expect("names"), digests, missing, outcomes.len()).err()
         }
         _ => None,
     };
-    let labels = labels(&items, &pinned, &images, &mapping, bundle_out.as_ref().map(|out| out.path.as_path()));
-    let report = MirrorReport::new(labels, &outcomes);
+    let to = match &bundle_out {
+        Some(output) => Target::Bundle(output.path()),
+        None => Target::Registry(&mapping.registry),
+    };
+    let report = MirrorReport::new(MirrorReport::labels(&items, &pinned, &images, to), &outcomes);
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     if report.summary.trimmed > 0 {
         writeln!(
@@ -151,137 +151,4 @@ fn check_args(args: &MirrorArgs, global: &GlobalArgs) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// One item per distinct image: where it comes from (its first entry's upstream) and goes.
-fn items(pinned: &[Pinned], images: &[Image]) -> Vec<Item> {
-    images
-        .iter()
-        .map(|image| {
-            let entry = &pinned[image.entries[0]];
-            let tag = image.tag.as_ref().map(ToString::to_string);
-            let name = image.source();
-            Item {
-                origin: Origin {
-                    server: entry.server.clone(),
-                    path: entry.path.clone(),
-                    tag: tag.clone(),
-                    name: name.clone(),
-                },
-                to: Destination { repo: image.target.clone(), tag, name },
-                digest: image.digest.clone(),
-            }
-        })
-        .collect()
-}
-
-/// Each image's (source, target, entries that use it), for the report.
-fn labels(
-    items: &[Item],
-    pinned: &[Pinned],
-    images: &[Image],
-    mapping: &Mapping,
-    bundle: Option<&Path>,
-) -> Vec<(String, String, Vec<String>)> {
-    items
-        .iter()
-        .zip(images)
-        .map(|(item, image)| {
-            let source = match &item.digest {
-                Some(digest) => format!("{}@{digest}", item.origin.name.split('@').next().unwrap_or_default()),
-                None => item.origin.name.clone(),
-            };
-            let target = match bundle {
-                Some(path) => format!("oci:{}:{}", path.display(), item.to.name),
-                None => match &item.to.tag {
-                    Some(tag) => format!("{}/{}:{tag}", mapping.registry, item.to.repo),
-                    None => format!("{}/{}", mapping.registry, item.to.repo),
-                },
-            };
-            (source, target, image.entries.iter().map(|&i| pinned[i].name.clone()).collect())
-        })
-        .collect()
-}
-
-/// `--to-bundle PATH`: where the bundle goes, the folder it is assembled in, and its packing.
-struct BundleOut {
-    path: PathBuf,
-    staging: PathBuf,
-    packing: Packing,
-}
-
-impl BundleOut {
-    /// Names the images in `index.json` and keeps the images_digests beside them (a chart's
-    /// values stay with the chart: from a bundle, `--chart` names the images again). An archive
-    /// is packed only when every image is in: a rerun resumes from the staging folder, and
-    /// nobody carries an incomplete archive across. Returns why the bundle is not finished.
-    fn finish(
-        &self,
-        layout: &Layout,
-        named: &[crate::bundle::layout::Named],
-        input: &Input,
-        outcomes: &[Copied],
-    ) -> Option<String> {
-        let path = self.path.display();
-        let failed = |e: std::io::Error| {
-            format!(
-                "cannot finish the bundle {path}: {}; run again: what was copied stays, and only what is missing is \
-                 fetched",
-                describe_io(&e)
-            )
-        };
-        if let Err(e) = layout.name_images(named) {
-            return Some(failed(e));
-        }
-        if let Content::Digests { bytes, .. } = &input.content {
-            let digests = layout.root().join(bundle::layout::DIGESTS_FILE);
-            let partial = digests.with_extension("yml.partial");
-            if let Err(e) = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, &digests)) {
-                return Some(failed(e));
-            }
-        }
-        if self.packing == Packing::Folder {
-            return None;
-        }
-        let missing = outcomes.iter().filter(|o| matches!(o, Copied::Failed { .. })).count();
-        if missing > 0 {
-            return Some(format!(
-                "the archive {path} was not written: {missing} of {} images are not in the bundle; what was copied is \
-                 kept in {}, and a rerun fetches only what is missing, then writes the archive",
-                outcomes.len(),
-                self.staging.display()
-            ));
-        }
-        if let Err(e) = bundle::archive::pack(&self.staging, &self.path, self.packing) {
-            return Some(failed(e));
-        }
-        std::fs::remove_dir_all(&self.staging).err().map(failed)
-    }
-}
-
-/// The progress bar on a terminal (hidden otherwise): images done of all, and bytes sent.
-struct Bar {
-    bar: ProgressBar,
-    sent: AtomicU64,
-}
-
-impl Bar {
-    fn new(images: usize) -> Self {
-        let bar = ProgressBar::new(images as u64).with_message("0 B");
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} images, {msg} sent, {elapsed}") {
-            bar.set_style(style);
-        }
-        Self { bar, sent: AtomicU64::new(0) }
-    }
-}
-
-impl Progress for Bar {
-    fn bytes(&self, count: u64) {
-        let total = self.sent.fetch_add(count, Ordering::Relaxed) + count;
-        self.bar.set_message(human_bytes(total));
-    }
-
-    fn image_done(&self) {
-        self.bar.inc(1);
-    }
 }

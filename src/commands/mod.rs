@@ -1,7 +1,6 @@
 //! One file per command; each wires the steps (input, mapping, checks, plan, output) together.
 
 mod apply;
-mod evidence;
 mod mirror;
 mod pipeline;
 mod plan;

@@ -2,7 +2,6 @@
 //! references and the pods, checked end to end. Exit 0 only when all of it holds. A Helm
 //! release (`status --release`) has its own file.
 
-use super::evidence::installer_report;
 use super::pipeline::print_notes;
 use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
@@ -85,15 +84,15 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
     };
     let secret_name = (!args.objects.no_secret).then_some(args.objects.secret_name.as_str());
     let mut warnings = Vec::new();
-    let installer = installer_report(
-        &cluster,
-        &installer_folder(global.input.installer_dir.as_deref()),
-        &args.objects.configmap_name,
-        secret_name,
-        pulling_upstream,
-        &mut warnings,
-    )
-    .await;
+    let installer = cluster
+        .installer_report(
+            &installer_folder(global.input.installer_dir.as_deref()),
+            &args.objects.configmap_name,
+            secret_name,
+            pulling_upstream,
+            &mut warnings,
+        )
+        .await;
     report.warnings.extend(warnings);
     report.record_installer(installer);
     report.record_pods(&cluster.list_pods(None).await?);

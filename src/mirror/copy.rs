@@ -5,6 +5,7 @@
 
 use super::sink::{Destination, Sink};
 use super::source::{Failure, Origin, Source};
+use crate::mapping::{Image, Pinned};
 use crate::oci::{self, Descriptor, MAX_DEPTH, Manifest, Platform};
 use crate::reference::{Digest, RepoPath};
 use crate::registry::RawManifest;
@@ -29,6 +30,30 @@ pub struct Item {
     /// The pinned digest of the top manifest; None for an image pinned by its tag alone (a
     /// chart's image block), whose digest is whatever the source's tag holds now.
     pub digest: Option<Digest>,
+}
+
+impl Item {
+    /// One item per distinct image: where it comes from (its first entry's upstream) and goes.
+    pub fn for_images(pinned: &[Pinned], images: &[Image]) -> Vec<Item> {
+        images
+            .iter()
+            .map(|image| {
+                let entry = &pinned[image.entries[0]];
+                let tag = image.tag.as_ref().map(ToString::to_string);
+                let name = image.source();
+                Item {
+                    origin: Origin {
+                        server: entry.server.clone(),
+                        path: entry.path.clone(),
+                        tag: tag.clone(),
+                        name: name.clone(),
+                    },
+                    to: Destination { repo: image.target.clone(), tag, name },
+                    digest: image.digest.clone(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// What happened to one image.

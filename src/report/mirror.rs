@@ -3,10 +3,13 @@
 
 use super::Report;
 use super::document::API_VERSION;
-use crate::mirror::Outcome;
+use crate::mapping::{Image, Pinned};
+use crate::mirror::{Item, Outcome};
+use crate::reference::RegistryHost;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::io::{self, Write};
+use std::path::Path;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,7 +60,40 @@ pub struct MirrorSummary {
     pub trimmed: usize,
 }
 
+/// Where `mirror` copied to, as the report names targets.
+pub enum Target<'a> {
+    Registry(&'a RegistryHost),
+    Bundle(&'a Path),
+}
+
 impl MirrorReport {
+    /// Each image's (source, target, entries that use it), in the items' order.
+    pub fn labels(
+        items: &[Item],
+        pinned: &[Pinned],
+        images: &[Image],
+        to: Target,
+    ) -> Vec<(String, String, Vec<String>)> {
+        items
+            .iter()
+            .zip(images)
+            .map(|(item, image)| {
+                let source = match &item.digest {
+                    Some(digest) => format!("{}@{digest}", item.origin.name.split('@').next().unwrap_or_default()),
+                    None => item.origin.name.clone(),
+                };
+                let target = match &to {
+                    Target::Bundle(path) => format!("oci:{}:{}", path.display(), item.to.name),
+                    Target::Registry(registry) => match &item.to.tag {
+                        Some(tag) => format!("{registry}/{}:{tag}", item.to.repo),
+                        None => format!("{registry}/{}", item.to.repo),
+                    },
+                };
+                (source, target, image.entries.iter().map(|&i| pinned[i].name.clone()).collect())
+            })
+            .collect()
+    }
+
     /// `labels` are each image's (source, target, entries), in the outcomes' order.
     pub fn new(labels: Vec<(String, String, Vec<String>)>, outcomes: &[Outcome]) -> Self {
         let mut summary = MirrorSummary { images: outcomes.len(), ..MirrorSummary::default() };

@@ -6,12 +6,14 @@
 mod apply;
 mod document;
 mod mirror;
+mod progress;
 mod status;
 mod table;
 
 pub use apply::{ApplyReport, HelmNext, write_manifests};
 pub use document::PlanDocument;
-pub use mirror::{MirrorReport, human_bytes};
+pub use mirror::{MirrorReport, Target};
+pub use progress::MirrorProgress;
 pub use table::summary_line;
 
 use crate::cluster::objects::Change;

@@ -1,0 +1,40 @@
+//! Gathers what the installer references, from its files and from ElementDeployment objects.
+
+use super::Cluster;
+use super::installer::{self, CONFIGMAP_FIELD, InstallerReport, SECRET_FIELD, Source};
+use std::path::Path;
+
+impl Cluster {
+    /// Both sources are optional: a missing folder or a cluster without the kind is no error;
+    /// an API failure while looking is a warning, since the evidence is advice, not state.
+    pub async fn installer_report(
+        &self,
+        installer_dir: &Path,
+        configmap_name: &str,
+        secret_name: Option<&str>,
+        still_upstream: Vec<String>,
+        warnings: &mut Vec<String>,
+    ) -> InstallerReport {
+        let mut sources = installer::read_installer_files(installer_dir, warnings);
+        let mut searched = vec![format!("{}/config/*.yml", installer_dir.display())];
+        match self.element_deployments().await {
+            Ok(Some(objects)) => {
+                searched.push(format!("ElementDeployment objects in {}", self.namespace));
+                for object in objects {
+                    let label = format!("ElementDeployment/{}", object.metadata.name.clone().unwrap_or_default());
+                    let document = serde_json::to_value(&object).unwrap_or_default();
+                    sources.push(Source { label, document });
+                }
+            }
+            Ok(None) => searched.push("no ElementDeployment kind in the cluster".into()),
+            Err(error) => warnings.push(format!("could not read ElementDeployment objects: {error}")),
+        }
+        InstallerReport {
+            evidence_available: !sources.is_empty(),
+            config_map: installer::reference(configmap_name, CONFIGMAP_FIELD, &sources),
+            secret: secret_name.map(|name| installer::reference(name, SECRET_FIELD, &sources)),
+            still_upstream,
+            searched,
+        }
+    }
+}
