@@ -21,7 +21,7 @@ pub use release::{
 };
 pub use values::parse as parse_values;
 
-use crate::mapping::Pinned;
+use crate::mapping::{Pinned, TargetRef};
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use serde_yaml::Mapping;
 
@@ -44,11 +44,13 @@ impl ImageBlock {
     /// The image as the chart's `_pods.tpl` renders it for the pod: `registry/repository@digest`
     /// when a digest is set, else `registry/repository:tag`.
     pub fn rendered(&self) -> String {
-        match (&self.digest, &self.tag) {
-            (Some(digest), _) => format!("{}/{}@{digest}", self.server, self.repository),
-            (None, Some(tag)) => format!("{}/{}:{tag}", self.server, self.repository),
-            (None, None) => format!("{}/{}", self.server, self.repository),
-        }
+        let target = TargetRef {
+            registry: self.server.clone(),
+            repository: self.repository.clone(),
+            tag: self.tag.clone(),
+            digest: self.digest.clone(),
+        };
+        target.rendered()
     }
 
     /// The image it names, as every step after the reader sees it.
