@@ -2,12 +2,13 @@
 //! (init containers too), the pull Secret and whether the release names it, and drift between
 //! what the release pulls and what the overlay would set now. Exit 0 only when all of it holds.
 
-use super::pipeline::overlay_pull_secrets;
+use super::pipeline::{overlay_pull_secrets, read_input};
 use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
 use crate::connect::{connect_cluster, connect_registry_as_cluster, registry_options};
 use crate::error::Error;
-use crate::helm::{self, Chart};
+use crate::helm::{self, Chart, Origin};
+use crate::input::Content;
 use crate::mapping::map_images;
 use crate::output::{color_enabled, io_error};
 use crate::plan::Plan;
@@ -15,7 +16,6 @@ use crate::reference::RegistryHost;
 use crate::registry::CredentialSource;
 use crate::report;
 use crate::sanitize::printable;
-use crate::sources::release;
 use crate::status::{ObjectStatus, StatusReport, chart_drift};
 use std::io::Write;
 
@@ -26,16 +26,17 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let cluster = connect_cluster(&global.cluster).await?;
-    let release = release::deployed(&cluster, name).await?;
-    let pods_selector = helm::pod_selector(&release);
+    let input = read_input(&global.input, Some(&global.cluster), global, err).await?;
+    let Content::Chart(chart) = input.content else { unreachable!("--release is read as a chart") };
+    let Origin::Release(release) = &chart.origin else { unreachable!("--release comes from a release") };
+    let pods_selector = helm::pod_selector(release);
     let detail = format!(
         "revision {}, chart {} {}",
         release.revision,
         printable(&release.chart_name),
         printable(&release.chart_version)
     );
-    let chart = Chart::from_release(release)?;
+    let cluster = connect_cluster(&global.cluster).await?;
     let registry = local_registry(global, &chart)?;
     let mut report = StatusReport {
         context: cluster.context.clone(),

@@ -14,7 +14,7 @@ mod bundle;
 mod chart_files;
 mod configmap;
 mod digests_file;
-pub mod release;
+mod release;
 
 pub use digests_file::installer_folder;
 

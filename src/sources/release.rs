@@ -14,7 +14,7 @@ pub async fn read(cluster: &Cluster, name: &str) -> Result<Chart, Error> {
 /// The deployed revision of the release in the cluster's namespace, as Helm itself finds it:
 /// the Secrets labelled `name=NAME,owner=helm,status=deployed`, the highest revision if several
 /// say so. `name` is a release name (`check_release_name`), as the flag's parser makes sure.
-pub async fn deployed(cluster: &Cluster, name: &str) -> Result<Release, Error> {
+async fn deployed(cluster: &Cluster, name: &str) -> Result<Release, Error> {
     let secrets = cluster.list_secrets(&helm::deployed_selector(name)).await?;
     let mut deployed: Option<Release> = None;
     for secret in &secrets {
