@@ -511,6 +511,48 @@ mod tests {
     }
 
     #[test]
+    fn the_mirror_command_carries_this_runs_input_mapping_and_registry_flags_wherever_they_were_typed() {
+        let cli = Cli::try_parse_from([
+            "kubectl-essregistry",
+            "--registry",
+            "reg.local:5000",
+            "plan",
+            "-f",
+            "my digests.yml",
+            "--path-prefix",
+            "ess",
+            "--map",
+            "docker.io=hub",
+            "--registry-username",
+            "robot",
+            "--registry-password-stdin",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.global.mirror_command(),
+            "kubectl essregistry mirror -f 'my digests.yml' --registry reg.local:5000 --path-prefix ess --map \
+             docker.io=hub --registry-username robot --registry-password-stdin"
+        );
+        let chart = Cli::try_parse_from([
+            "kubectl-essregistry",
+            "plan",
+            "--release",
+            "ess",
+            "-n",
+            "matrix",
+            "--registry",
+            "r",
+            "--layout",
+            "flat",
+        ])
+        .unwrap();
+        assert_eq!(
+            chart.global.mirror_command(),
+            "kubectl essregistry mirror --release ess --registry r --layout flat -n matrix"
+        );
+    }
+
+    #[test]
     fn no_flag_takes_a_password() {
         let command = Cli::command();
         let plan = command.find_subcommand("plan").unwrap();

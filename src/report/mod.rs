@@ -88,3 +88,34 @@ impl Report for PlanReport<'_> {
         Some(self.written.render())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Counted(usize);
+
+    impl Report for Counted {
+        fn document(&self) -> impl Serialize + '_ {
+            serde_json::json!({"kind": "Counted", "count": self.0})
+        }
+
+        fn write_table(&self, _color: bool, out: &mut dyn Write) -> io::Result<()> {
+            writeln!(out, "{} counted", self.0)
+        }
+    }
+
+    fn written(format: OutputFormat) -> String {
+        let mut out = Vec::new();
+        write(&Counted(3), format, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_value_is_written_as_a_table_json_yaml_or_its_values() {
+        assert_eq!(written(OutputFormat::Table), "3 counted\n");
+        assert_eq!(written(OutputFormat::Json), "{\n  \"count\": 3,\n  \"kind\": \"Counted\"\n}\n");
+        assert_eq!(written(OutputFormat::Yaml), "count: 3\nkind: Counted\n");
+        assert_eq!(written(OutputFormat::Values), "", "a report without values writes none");
+    }
+}
