@@ -239,7 +239,7 @@ fn the_krew_manifest_follows_krews_rules_for_the_archive_really_built() {
     let name = packaged.archive.file_name().unwrap().to_str().unwrap();
     assert!(name.starts_with(&format!("kubectl-essregistry_{version}_linux_")) && name.ends_with(".tar.gz"), "{name}");
     let files = archive_files(&packaged.archive);
-    for expected in ["kubectl-essregistry", "kubectl_complete-essregistry", "LICENSE", "README.md"] {
+    for expected in ["kubectl-essregistry", "kubectl_complete-essregistry", "LICENSE", "README.md", "docs/flags.md"] {
         assert!(files.iter().any(|f| f == expected), "{expected} in {files:?}");
     }
 
@@ -350,7 +350,17 @@ fn the_manifest_rendered_for_all_five_platforms_follows_krews_rules() {
     let zip = out.path().join(format!("kubectl-essregistry_{version}_windows_amd64.zip"));
     let mut files = archive_files(&zip);
     files.sort();
-    assert_eq!(files, ["LICENSE", "README.md", "kubectl-essregistry.exe", "kubectl_complete-essregistry.cmd"]);
+    let mut expected: Vec<String> =
+        ["LICENSE", "README.md", "kubectl-essregistry.exe", "kubectl_complete-essregistry.cmd"]
+            .map(String::from)
+            .into();
+    let mut docs: Vec<String> = std::fs::read_dir("docs")
+        .unwrap()
+        .map(|entry| format!("docs/{}", entry.unwrap().file_name().to_string_lossy()))
+        .collect();
+    expected.append(&mut docs);
+    expected.sort();
+    assert_eq!(files, expected, "the README's docs/ goes along");
     let unzipped = Command::new("unzip").arg("-p").arg(&zip).arg("kubectl_complete-essregistry.cmd").output().unwrap();
     let script = String::from_utf8(unzipped.stdout).unwrap();
     // cmd.exe reads CRLF lines; the plugin it runs is the .exe beside it, asked for completions.
