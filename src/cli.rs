@@ -52,8 +52,9 @@ pub struct GlobalArgs {
 impl GlobalArgs {
     /// `kubectl essregistry mirror` with this run's input, mapping, registry and cluster flags:
     /// the command that copies every image a plan found not ready (a password is never in it;
-    /// `--registry-password-stdin` reads it again).
-    pub fn mirror_command(&self) -> String {
+    /// `--registry-password-stdin` reads it again). An input read from a bundle is pushed from
+    /// it (`--from-bundle`), as inside the air gap upstream cannot be reached.
+    pub fn mirror_command(&self, bundle: Option<&std::path::Path>) -> String {
         let mut words: Vec<String> = ["kubectl", "essregistry", "mirror"].map(str::to_owned).into();
         let mut flag = |name: &str, value: Option<String>| {
             words.push(name.to_owned());
@@ -61,7 +62,10 @@ impl GlobalArgs {
         };
         let input = &self.input;
         let path = |p: &PathBuf| Some(p.display().to_string());
-        input.digests.iter().for_each(|p| flag("-f", path(p)));
+        match bundle {
+            Some(bundle) => flag("--from-bundle", Some(bundle.display().to_string())),
+            None => input.digests.iter().for_each(|p| flag("-f", path(p))),
+        }
         input.installer_dir.iter().for_each(|p| flag("--installer-dir", path(p)));
         input.from_configmap.iter().for_each(|name| flag("--from-configmap", Some(name.clone())));
         input.chart.iter().for_each(|p| flag("--chart", path(p)));
@@ -140,24 +144,29 @@ Examples:
 const APPLY_EXAMPLES: &str = "\
 Examples:
   # Write both objects into the ESS namespace of the current context
-  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment
+  kubectl essregistry apply -f images_digests.yml \\
+      --registry localregistry.local --path-prefix elementdeployment
 
   # Let the API server validate without writing anything
-  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=server
+  kubectl essregistry apply -f images_digests.yml \\
+      --registry localregistry.local --dry-run=server
 
   # The two manifests, for a GitOps repository (the Secret included)
-  kubectl essregistry apply -f images_digests.yml --registry localregistry.local --dry-run=client -o yaml
+  kubectl essregistry apply -f images_digests.yml \\
+      --registry localregistry.local --dry-run=client -o yaml
 
-  # ESS on Helm: the pull secret, the overlay in a file, and the helm command that uses it
-  kubectl essregistry apply --release ess -n ess --registry localregistry.local --values-out overlay.yaml";
+  # ESS on Helm: the pull secret, the overlay in a file, and the helm command
+  kubectl essregistry apply --release ess -n ess \\
+      --registry localregistry.local --values-out overlay.yaml";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
   # Is the air-gapped ESS still consistent? Exit 0 only when everything holds
   kubectl essregistry status
 
-  # In CI, against a new installer release: also report drift from its images_digests
-  kubectl essregistry status -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment -o json
+  # In CI, against a new installer release: also report drift from it
+  kubectl essregistry status -f images_digests.yml -o json \\
+      --registry localregistry.local --path-prefix elementdeployment
 
   # ESS on Helm: the release's pods, pull secret and drift from the overlay
   kubectl essregistry status --release ess -n ess --registry localregistry.local";
@@ -165,29 +174,36 @@ Examples:
 const MIRROR_EXAMPLES: &str = "\
 Examples:
   # Connected side: every image of the release into one archive to carry across
-  kubectl essregistry mirror -f images_digests.yml --to-bundle ess-images.tar.zst
+  kubectl essregistry mirror -f images_digests.yml \\
+      --to-bundle ess-images.tar.zst
 
   # Air-gapped side: push the bundle where `plan` looks for the images
-  kubectl essregistry mirror --from-bundle ess-images.tar.zst --registry localregistry.local --path-prefix elementdeployment
+  kubectl essregistry mirror --from-bundle ess-images.tar.zst \\
+      --registry localregistry.local --path-prefix elementdeployment
 
   # Both at once, upstream read through an Artifactory remote repository
-  kubectl essregistry mirror -f images_digests.yml --registry localregistry.local \\
+  kubectl essregistry mirror -f images_digests.yml \\
+      --registry localregistry.local \\
       --source-mirror docker.io=https://artifactory.example/docker-remote";
 
 const PLAN_EXAMPLES: &str = "\
 Examples:
-  # First run: images live under the project 'elementdeployment' of the local registry
-  kubectl essregistry plan -f images_digests.yml --registry localregistry.local --path-prefix elementdeployment
+  # First run: images live under the project 'elementdeployment'
+  kubectl essregistry plan -f images_digests.yml \\
+      --registry localregistry.local --path-prefix elementdeployment
 
-  # A registry with a private CA, the password read from a file descriptor, not the command line
+  # A registry with a private CA, the password read from stdin, not from argv
   kubectl essregistry plan -f images_digests.yml --registry harbor.corp:443 \\
-      --registry-ca-file corp-ca.pem --registry-username robot --registry-password-stdin < robot.pass
+      --registry-ca-file corp-ca.pem \\
+      --registry-username robot --registry-password-stdin < robot.pass
 
   # In CI: fail the pipeline unless every image is mirrored, keep the report
-  kubectl essregistry plan -f images_digests.yml --registry localregistry.local -o json > plan.json
+  kubectl essregistry plan -f images_digests.yml \\
+      --registry localregistry.local -o json > plan.json
 
-  # ESS on Helm: the matrix-stack chart with your values over it, and the values overlay alone
-  kubectl essregistry plan --chart matrix-stack-26.1.0.tgz --values yours.yaml --registry localregistry.local -o values";
+  # ESS on Helm: the matrix-stack chart with your values, the overlay alone
+  kubectl essregistry plan --chart matrix-stack-26.1.0.tgz --values yours.yaml \\
+      --registry localregistry.local -o values";
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -375,7 +391,7 @@ pub struct InputArgs {
     pub installer_dir: Option<PathBuf>,
 
     /// Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context
-    #[arg(long, value_name = "NAME", conflicts_with = "digests", global = true)]
+    #[arg(long, value_name = "NAME", global = true)]
     pub from_configmap: Option<String>,
 
     /// The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)
@@ -387,7 +403,7 @@ pub struct InputArgs {
     pub values: Vec<PathBuf>,
 
     /// The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart's values with its user values over them
-    #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["digests", "from_configmap", "installer_dir", "chart"], global = true)]
+    #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["from_configmap", "installer_dir", "chart"], global = true)]
     pub release: Option<String>,
 }
 
@@ -402,7 +418,7 @@ impl InputArgs {
 #[command(next_help_heading = "Mapping to the local registry")]
 pub struct MappingArgs {
     /// The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)
-    #[arg(long, value_name = "HOST[:PORT]", value_parser = RegistryHost::parse, global = true)]
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_registry, global = true)]
     pub registry: Option<RegistryHost>,
 
     /// A path put in front of every image in the local registry (a Harbor project, say)
@@ -438,6 +454,25 @@ impl MappingArgs {
 /// A name that cannot be a release's is refused before it reaches a label selector.
 fn parse_release(text: &str) -> Result<String, String> {
     crate::helm::check_release_name(text).map(|()| text.to_owned())
+}
+
+/// `--registry`, with the flag to use for what a URL would say: the path, the scheme.
+fn parse_registry(text: &str) -> Result<RegistryHost, String> {
+    RegistryHost::parse(text).map_err(|why| {
+        let rest = text.split_once("://").map_or(text, |(_, rest)| rest);
+        let path = rest.split_once('/').map(|(_, path)| path.trim_matches('/')).filter(|p| !p.is_empty());
+        let mut tips = Vec::new();
+        if text.starts_with("http://") {
+            tips.push("--registry-plain-http for a registry served over plain HTTP".to_owned());
+        }
+        if let Some(path) = path {
+            tips.push(format!("--path-prefix {path} for the path"));
+        }
+        match tips.as_slice() {
+            [] => why,
+            tips => format!("{why}; use {}", tips.join(", and ")),
+        }
+    })
 }
 
 fn parse_prefix(text: &str) -> Result<RepoPath, String> {
@@ -529,7 +564,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            cli.global.mirror_command(),
+            cli.global.mirror_command(None),
             "kubectl essregistry mirror -f 'my digests.yml' --registry reg.local:5000 --path-prefix ess --map \
              docker.io=hub --registry-username robot --registry-password-stdin"
         );
@@ -547,9 +582,28 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            chart.global.mirror_command(),
+            cli.global.mirror_command(Some(std::path::Path::new("ess.tar.zst"))),
+            "kubectl essregistry mirror --from-bundle ess.tar.zst --registry reg.local:5000 --path-prefix ess --map \
+             docker.io=hub --registry-username robot --registry-password-stdin",
+            "a bundle is pushed from, not read as upstream's list"
+        );
+        assert_eq!(
+            chart.global.mirror_command(None),
             "kubectl essregistry mirror --release ess --registry r --layout flat -n matrix"
         );
+    }
+
+    #[test]
+    fn a_registry_given_as_a_url_is_refused_with_the_flags_for_its_scheme_and_path() {
+        let why = parse_registry("http://reg.local:5000/ess/").unwrap_err();
+        assert!(
+            why.ends_with(
+                "use --registry-plain-http for a registry served over plain HTTP, and --path-prefix ess for the path"
+            ),
+            "{why}"
+        );
+        assert!(parse_registry("reg.local/a/b").unwrap_err().ends_with("use --path-prefix a/b for the path"));
+        assert_eq!(parse_registry("reg.local:5000").unwrap().as_str(), "reg.local:5000");
     }
 
     #[test]

@@ -42,12 +42,15 @@ pub fn fold(outcomes: impl IntoIterator<Item = Outcome>) -> u8 {
 pub const HELP_TABLE: &str = "\
 Exit codes:
   0  every image is ready in the local registry
-  1  some image is not ready (missing, or another digest under --digest-mismatch fail),
-     or a file the run writes (the values overlay, a bundle) could not be written
-  2  usage or input error (nothing was written or contacted, but to read the input)
+  1  some image is not ready (missing, or another digest under
+     --digest-mismatch fail), or a file the run writes (the values overlay,
+     a bundle) could not be written
+  2  usage or input error: nothing was written, nothing contacted but to read
+     the input
   3  the registry refused the credentials
   4  the registry is unreachable, TLS failed, or it kept failing after retries
-  5  a Kubernetes API call failed (unreachable, credentials, RBAC, conflict)";
+  5  a Kubernetes API call failed (unreachable, credentials, RBAC, a missing
+     namespace, conflict)";
 
 #[cfg(test)]
 mod tests {

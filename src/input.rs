@@ -17,6 +17,9 @@ pub struct Input {
     pub content: Content,
     /// What the reader found worth telling (which file was used, keys ignored), for stderr.
     pub notes: Vec<String>,
+    /// The bundle the input was read from (`-f BUNDLE`, `--from-bundle`): `mirror
+    /// --from-bundle` pushes its images.
+    pub bundle: Option<std::path::PathBuf>,
 }
 
 pub enum Content {

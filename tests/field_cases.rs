@@ -214,12 +214,58 @@ fn a_full_disk_under_an_archive_bundle_reports_every_image_and_leaves_no_complet
         run.stderr
     );
     assert_eq!(run.code, folder.code, "an archive and a folder on the same full disk end alike:\n{}", folder.stdout);
+    assert!(!archive.exists(), "no archive that misses images is written under its name");
+    assert_eq!(report["bundle"]["complete"], false, "the report says the bundle is not complete: {report:#}");
+    let problem = report["bundle"]["problem"].as_str().unwrap_or_default();
+    assert!(problem.contains("was not written") && problem.contains("rerun"), "{problem}");
+    assert!(run.stderr.contains(problem), "said where a person looks too: {}", run.stderr);
     drop(disk);
 
     let disk = small_disk().expect("a third tmpfs");
     let table = Plugin::new().run(&strs(&upstreams.to_bundle_args(&disk.path().join("b.tar"), &[])));
     assert_eq!(table.code, 1, "{}\n{}", table.stdout, table.stderr);
     assert_a_line_per_image(&table, &images, "archive bundle, table");
+}
+
+/// Every image fits, but the archive packed beside its staging folder does not: the images are
+/// all copied, the bundle is not complete, and the report and the exit code say so.
+#[test]
+fn a_disk_too_small_to_pack_the_archive_says_so_after_every_image_was_copied() {
+    let upstreams = big_upstreams();
+    let Ok(disk) = SmallDisk::mount("20m") else { return };
+    let archive = disk.path().join("b.tar");
+    let run = Plugin::new().run(&strs(&upstreams.to_bundle_args(&archive, &[])));
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let copied = image_lines(&run.stdout).into_iter().filter(|l| l.starts_with("copied ")).count();
+    assert_eq!(copied, upstreams.images().len(), "every image is in the staging folder:\n{}", run.stdout);
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&format!("bundle {}: not complete", archive.display())), "{}", run.stdout);
+    assert!(last.contains("free space"), "{last}");
+    assert!(!archive.exists(), "no half archive under its name");
+    drop(disk);
+}
+
+/// Inside the air gap the input is the bundle: the fix copies from it, never from upstream.
+#[test]
+fn plan_on_a_bundle_fixes_with_mirror_from_the_bundle() {
+    let world = World::new();
+    let scratch = tempfile::tempdir().unwrap();
+    let bundle = world.bundle(scratch.path());
+    let run = Plugin::new().run(&strs(&essregistry_testbed::upstream::plan_args(&bundle, &world.target.host(), &[])));
+    assert_eq!(run.code, 1, "nothing is in the target yet: {}", run.stderr);
+    let command = run.json()["mirrorCommand"].as_str().unwrap_or_default().to_owned();
+    let from =
+        format!("kubectl essregistry mirror --from-bundle {} --registry {}", bundle.display(), world.target.host());
+    assert!(command.starts_with(&from), "{command}");
+    assert!(!command.contains(" -f "), "{command}");
+    let mut table_args = essregistry_testbed::upstream::plan_args(&bundle, &world.target.host(), &[]);
+    let format = table_args.iter().position(|a| a == "json").expect("-o json");
+    table_args[format] = "table".to_owned();
+    let table = Plugin::new().run(&strs(&table_args));
+    let once = "fix: kubectl essregistry mirror --from-bundle";
+    assert_eq!(table.stdout.matches(once).count(), 1, "the mirror command once:\n{}\n{}", table.stdout, table.stderr);
+    let pushed = Plugin::new().run(&strs(&command.split(' ').skip(2).map(str::to_owned).collect::<Vec<_>>()));
+    assert_eq!(pushed.code, 0, "the printed command works: {}\n{}", pushed.stdout, pushed.stderr);
 }
 
 // 3. Refusals that can never change are sent once, and say what to do; a 503 is retried.

@@ -42,12 +42,14 @@ impl Output {
         images: usize,
     ) -> Result<(), String> {
         let path = self.path.display();
-        let failed = |e: std::io::Error| {
-            format!(
-                "cannot finish the bundle {path}: {}; run again: what was copied stays, and only what is missing is \
-                 fetched",
+        let failed = |e: std::io::Error| match e.kind() {
+            // `describe_io` says to free space and run again already.
+            std::io::ErrorKind::StorageFull => format!("cannot finish the bundle {path}: {}", describe_io(&e)),
+            _ => format!(
+                "cannot finish the bundle {path}: {}; run again: what was copied stays, and only what is missing \
+                 is fetched",
                 describe_io(&e)
-            )
+            ),
         };
         layout.name_images(named).map_err(failed)?;
         if let Some(bytes) = digests {
@@ -65,7 +67,14 @@ impl Output {
                 self.staging.display()
             ));
         }
-        archive::pack(&self.staging, &self.path, self.packing).map_err(failed)?;
+        archive::pack(&self.staging, &self.path, self.packing).map_err(|e| {
+            format!(
+                "{} (the archive is written beside {}, so packing needs about as much free space again as the \
+                 bundle)",
+                failed(e),
+                self.staging.display()
+            )
+        })?;
         std::fs::remove_dir_all(&self.staging).map_err(failed)
     }
 }

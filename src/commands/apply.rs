@@ -14,11 +14,12 @@ use crate::helm;
 use crate::input::Written;
 use crate::output::{color_enabled, io_error};
 use crate::report::{self, ApplyReport, HelmNext, PlanReport, write_manifests};
-use crate::sources::installer_folder;
+use crate::sources::{self, installer_folder};
 use std::io::Write;
 use std::path::Path;
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    sources::check(&global.input)?;
     check_values_out(&args, global)?;
     let prepared = prepare(global, Some(&global.cluster), err).await?;
     let names = names(&args.objects);
@@ -34,7 +35,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     let color = color_enabled(global.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
-        let mirror_command = global.mirror_command();
+        let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
         let report = PlanReport {
             plan: &planned.plan,
             written: &planned.written,
@@ -111,7 +112,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             (None, Some(HelmNext { values_out: path.display().to_string(), written: !mode.server_dry_run, command }))
         }
     };
-    let mirror_command = global.mirror_command();
+    let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
     let report = ApplyReport {
         plan: &planned.plan,
         written: &planned.written,

@@ -13,7 +13,7 @@ use crate::mirror::{CopyOptions, Item, Outcome as Copied, Sink, Source, Upstream
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
-use crate::report::{self, MirrorProgress, MirrorReport, OutputFormat, Target};
+use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target};
 use crate::sources::{self, Request};
 use std::io::Write;
 use std::sync::Mutex;
@@ -100,7 +100,12 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         Some(output) => Target::Bundle(output.path()),
         None => Target::Registry(&mapping.registry),
     };
-    let report = MirrorReport::new(MirrorReport::labels(&items, &pinned, &images, to), &outcomes);
+    let mut report = MirrorReport::new(MirrorReport::labels(&items, &pinned, &images, to), &outcomes);
+    report.bundle = bundle_out.as_ref().map(|output| BundleState {
+        path: output.path().display().to_string(),
+        complete: unfinished.is_none(),
+        problem: unfinished.clone(),
+    });
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     if report.summary.trimmed > 0 {
         writeln!(
@@ -111,7 +116,8 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         )
         .map_err(io_error)?;
     }
-    if let Some(unfinished) = &unfinished {
+    // The table says it last; a document for a program is said again where a person looks.
+    if let Some(unfinished) = unfinished.as_ref().filter(|_| global.output.format != OutputFormat::Table) {
         writeln!(err, "error: {unfinished}").map_err(io_error)?;
     }
     let outcomes = outcomes.iter().map(Copied::exit_outcome);

@@ -31,7 +31,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
             }
         }
     }
-    let mirror_command = global.mirror_command();
+    let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
     let report = PlanReport {
         plan: &planned.plan,
         written: &planned.written,

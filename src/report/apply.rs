@@ -116,7 +116,12 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
     writeln!(out)?;
     writeln!(out, "The ESS installer:")?;
     let line = |reference: &Reference, out: &mut dyn Write| -> io::Result<()> {
-        let state = if reference.referenced { "referenced" } else { "not referenced: enter it there" };
+        let state = match (reference.referenced, installer.evidence_available) {
+            (true, _) => "referenced",
+            (false, true) => "not referenced: enter it there",
+            // Nothing to look in: the installer's files are elsewhere, or it runs on another host.
+            (false, false) => "unknown: no installer files or ElementDeployment found; enter it there if not done",
+        };
         writeln!(out, "  {}: {}  {state}", reference.installer_field, reference.name)?;
         for evidence in &reference.evidence {
             writeln!(out, "    found in {evidence}")?;
@@ -128,7 +133,7 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
         line(secret, out)?;
     }
     writeln!(out, "  (looked in: {})", installer.searched.join("; "))?;
-    if !installer.config_map.referenced {
+    if installer.evidence_available && !installer.config_map.referenced {
         writeln!(out, "  Until the installer names the ConfigMap, every component still pulls from upstream.")?;
     }
     if !installer.still_upstream.is_empty() {
@@ -177,5 +182,40 @@ pub fn write_manifests(
             Ok(())
         }
         OutputFormat::Values => out.write_all(written.render().as_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::installer::{CONFIGMAP_FIELD, SECRET_FIELD};
+
+    fn installer(evidence_available: bool) -> String {
+        let reference = |name: &str, installer_field| Reference {
+            name: name.to_owned(),
+            installer_field,
+            referenced: false,
+            evidence: vec![],
+        };
+        let report = InstallerReport {
+            config_map: reference("ess-images-digests", CONFIGMAP_FIELD),
+            secret: Some(reference("ess-local-registry", SECRET_FIELD)),
+            still_upstream: vec![],
+            searched: vec!["~/.element-enterprise-server/config/*.yml".to_owned()],
+            evidence_available,
+        };
+        let mut out = Vec::new();
+        write_installer(&report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn not_referenced_is_said_only_where_there_was_something_to_look_in() {
+        let seen = installer(true);
+        assert!(seen.contains("ess-images-digests  not referenced: enter it there"), "{seen}");
+        assert!(seen.contains("Until the installer names the ConfigMap"), "{seen}");
+        let nothing = installer(false);
+        assert!(nothing.contains("ess-images-digests  unknown: no installer files or ElementDeployment found"));
+        assert!(!nothing.contains("not referenced") && !nothing.contains("Until the installer"), "{nothing}");
     }
 }

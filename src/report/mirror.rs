@@ -18,6 +18,20 @@ pub struct MirrorReport {
     pub kind: &'static str,
     pub summary: MirrorSummary,
     pub images: Vec<MirroredImage>,
+    /// `--to-bundle`: whether the bundle was finished (named, and packed for an archive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleState>,
+}
+
+/// The bundle `mirror --to-bundle` wrote.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleState {
+    pub path: String,
+    /// Every image is in, named, and an archive is packed under its name.
+    pub complete: bool,
+    /// Why it is not complete, and what a rerun does.
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,7 +143,7 @@ impl MirrorReport {
                 }
             })
             .collect();
-        Self { api_version: API_VERSION, kind: "Mirror", summary, images }
+        Self { api_version: API_VERSION, kind: "Mirror", summary, images, bundle: None }
     }
 }
 
@@ -168,7 +182,14 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
             writeln!(out, "         trimmed to the chosen platforms: {digest}, not the pinned {from}")?;
         }
     }
-    writeln!(out, "{}", summary_line(&report.summary))
+    writeln!(out, "{}", summary_line(&report.summary))?;
+    match &report.bundle {
+        Some(BundleState { path, complete: true, .. }) => writeln!(out, "bundle {path}: complete"),
+        Some(BundleState { path, complete: false, problem }) => {
+            writeln!(out, "bundle {path}: not complete: {}", problem.as_deref().unwrap_or("unknown"))
+        }
+        None => Ok(()),
+    }
 }
 
 fn summary_line(summary: &MirrorSummary) -> String {

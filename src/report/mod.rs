@@ -12,7 +12,7 @@ mod table;
 
 pub use apply::{ApplyReport, HelmNext, write_manifests};
 pub use document::PlanDocument;
-pub use mirror::{MirrorReport, Target};
+pub use mirror::{BundleState, MirrorReport, Target};
 pub use progress::MirrorProgress;
 pub use table::summary_line;
 

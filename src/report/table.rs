@@ -57,6 +57,16 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
         writeln!(out, "{}", line.trim_end())?;
     }
 
+    // One command copies every image that is not ready; each image's copy by hand follows it.
+    if plan.images.iter().any(|p| p.finding.fix.is_some()) {
+        writeln!(out)?;
+        writeln!(out, "fix: {}", report.mirror_command)?;
+        writeln!(
+            out,
+            "  copies every image below that is not ready (by hand, where upstream is reachable: each one's"
+        )?;
+        writeln!(out, "  skopeo copy)")?;
+    }
     // Our own words and values the registry adapter already sanitised: printed whole.
     for p in plan.images.iter().filter(|p| p.finding.reason.is_some() || p.finding.warning.is_some()) {
         writeln!(out)?;
@@ -69,8 +79,7 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
             writeln!(out, "  {line}")?;
         }
         if let Some(fix) = &p.finding.fix {
-            writeln!(out, "  fix: {}", report.mirror_command)?;
-            writeln!(out, "       (or by hand, where upstream is reachable: {fix})")?;
+            writeln!(out, "  by hand: {fix}")?;
         }
     }
 

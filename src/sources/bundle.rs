@@ -17,5 +17,6 @@ pub fn read(layout: &Layout, given: &Path) -> Result<Read, Error> {
             "name what it was made from: --chart (with the same --values) for a chart, or -f images_digests.yml",
         )
     })?;
-    Ok(Read { name: format!("images_digests.yml in {}", given.display()), bytes, notes: vec![] })
+    let name = format!("images_digests.yml in {}", given.display());
+    Ok(Read { name, bytes, notes: vec![], bundle: Some(given.to_owned()) })
 }

@@ -39,5 +39,10 @@ pub async fn read(cluster: &Cluster, name: &str) -> Result<Read, Error> {
             "name the ConfigMap whose data.images_digests holds images_digests, or pass the installer's file with -f FILE",
         ));
     };
-    Ok(Read { name: format!("data.{DATA_KEY} of the {whole}"), bytes: text.clone().into_bytes(), notes: vec![] })
+    Ok(Read {
+        name: format!("data.{DATA_KEY} of the {whole}"),
+        bytes: text.clone().into_bytes(),
+        notes: vec![],
+        bundle: None,
+    })
 }

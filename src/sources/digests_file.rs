@@ -19,7 +19,7 @@ pub fn read(digests: Option<&Path>, installer_dir: Option<&Path>) -> Result<Raw,
         Some(path) if path == Path::new("-") => {
             let bytes = read_limited(std::io::stdin().lock())
                 .map_err(|source| Error::ReadInput { path: "stdin".into(), source })?;
-            Ok(Raw { name: "<stdin>".into(), bytes, notes: vec![] })
+            Ok(Raw { name: "<stdin>".into(), bytes, notes: vec![], bundle: None })
         }
         Some(path) => read_file(path, None),
         None => {
@@ -55,11 +55,11 @@ fn read_file(path: &Path, found_in: Option<PathBuf>) -> Result<Raw, Error> {
     // A bundle written by `mirror --to-bundle` carries the images_digests it was made from.
     if let Some(bytes) = crate::bundle::digests_in(path, MAX_INPUT_BYTES as u64 + 1)? {
         let name = format!("{} (in the bundle {})", crate::bundle::layout::DIGESTS_FILE, path.display());
-        return Ok(Raw { name, bytes, notes });
+        return Ok(Raw { name, bytes, notes, bundle: Some(path.to_owned()) });
     }
     let file = std::fs::File::open(path).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
     let bytes = read_limited(file).map_err(|source| Error::ReadInput { path: path.to_owned(), source })?;
-    Ok(Raw { name: path.display().to_string(), bytes, notes })
+    Ok(Raw { name: path.display().to_string(), bytes, notes, bundle: None })
 }
 
 /// Reads one byte past the limit, so the parser can say the input is too large without

@@ -44,23 +44,16 @@ struct Read {
     name: String,
     bytes: Vec<u8>,
     notes: Vec<String>,
+    /// The bundle it was found in, if any.
+    bundle: Option<std::path::PathBuf>,
 }
 
 /// Reads the input the flags name. Errors: the input cannot be read or is invalid (exit 2,
 /// nothing contacted), or the cluster refused (exit 5).
 pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
     let args = request.args;
+    check(args)?;
     if let Some(chart) = &args.chart {
-        if let Some(digests) = &args.digests {
-            return Err(Error::usage(
-                format!(
-                    "-f {} names an images_digests file, and --chart reads a chart: with --chart, your own values \
-                     files go in --values (helm's -f)",
-                    digests.display()
-                ),
-                format!("pass --values {} (repeatable, later files win)", digests.display()),
-            ));
-        }
         return Ok(chart_input(chart_files::read(chart, &args.values)?));
     }
     if let Some(name) = &args.release {
@@ -93,7 +86,38 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
     let mut notes = raw.notes;
     notes.extend(parsed.origin.iter().map(|origin| format!("Using {origin} in {}", raw.name)));
     notes.extend(parsed.warnings.iter().map(|warning| format!("warning: {}: {warning}", raw.name)));
-    Ok(Input { name: raw.name, content: Content::Digests { bytes: raw.bytes, parsed }, notes })
+    Ok(Input { name: raw.name, content: Content::Digests { bytes: raw.bytes, parsed }, notes, bundle: raw.bundle })
+}
+
+/// What the input flags cannot say together, in the words of the flags the user typed: `-f`
+/// beside another input (to a Helm user, `-f` is a values file). Exit 2, nothing read.
+pub fn check(args: &InputArgs) -> Result<(), Error> {
+    let Some(file) = args.digests.as_ref().map(|path| path.display()) else { return Ok(()) };
+    let (message, hint) = if args.chart.is_some() {
+        (
+            format!(
+                "-f {file} names an images_digests file, and --chart reads a chart: with --chart, your own values \
+                 files go in --values (helm's -f)"
+            ),
+            format!("pass --values {file} (repeatable, later files win)"),
+        )
+    } else if args.release.is_some() {
+        (
+            format!(
+                "-f {file} names an images_digests file, and --release reads the deployed release, its values \
+                 included, from the cluster"
+            ),
+            format!("drop -f; to check your own values before they are deployed: --chart CHART --values {file}"),
+        )
+    } else if let Some(name) = &args.from_configmap {
+        (
+            format!("-f {file} and --from-configmap {name} both name the images_digests to read"),
+            "pass one of them".to_owned(),
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::usage(message, hint))
 }
 
 fn chart_input(chart: crate::helm::Chart) -> Input {
@@ -108,7 +132,7 @@ fn chart_input(chart: crate::helm::Chart) -> Input {
         })
         .into_iter()
         .collect();
-    Input { name: chart.name.clone(), content: Content::Chart(Box::new(chart)), notes }
+    Input { name: chart.name.clone(), content: Content::Chart(Box::new(chart)), notes, bundle: None }
 }
 
 fn needs_cluster<'a>(
