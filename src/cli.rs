@@ -103,6 +103,27 @@ impl GlobalArgs {
     }
 }
 
+impl GlobalArgs {
+    /// The `skopeo copy` flags that reach the local registry as this run does: `plan`'s copy by
+    /// hand ends with them (skopeo takes flags after its arguments). A CA file or a client
+    /// certificate has none: skopeo reads them from the registry's certs.d folder, as docker does.
+    pub fn skopeo_destination_flags(&self) -> Vec<String> {
+        let registry = &self.registry;
+        let mut flags = Vec::new();
+        if registry.registry_plain_http || registry.registry_insecure_skip_tls_verify {
+            flags.push("--dest-tls-verify=false".to_owned());
+        }
+        if let Some(dir) = &registry.registry_cert_dir {
+            flags.extend(["--dest-cert-dir".to_owned(), dir.display().to_string()]);
+        }
+        if let Some(user) = &registry.registry_username {
+            // skopeo asks for the password.
+            flags.extend(["--dest-creds".to_owned(), user.clone()]);
+        }
+        flags
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check every image in the local registry and show what would be written
@@ -604,6 +625,24 @@ mod tests {
         );
         assert!(parse_registry("reg.local/a/b").unwrap_err().ends_with("use --path-prefix a/b for the path"));
         assert_eq!(parse_registry("reg.local:5000").unwrap().as_str(), "reg.local:5000");
+    }
+
+    #[test]
+    fn the_copy_by_hand_reaches_the_registry_as_the_run_does() {
+        let cli = Cli::try_parse_from([
+            "kubectl-essregistry",
+            "plan",
+            "--registry",
+            "r",
+            "--registry-plain-http",
+            "--registry-username",
+            "robot",
+            "--registry-password-stdin",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.skopeo_destination_flags(), ["--dest-tls-verify=false", "--dest-creds", "robot"]);
+        let dir = Cli::try_parse_from(["kubectl-essregistry", "plan", "--registry-cert-dir", "certs d"]).unwrap();
+        assert_eq!(dir.global.skopeo_destination_flags(), ["--dest-cert-dir", "certs d"]);
     }
 
     #[test]

@@ -56,8 +56,13 @@ pub async fn check(prepared: Prepared, global: &GlobalArgs, objects: &ObjectArgs
     let options = registry_options(&global.registry);
     let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
     let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
-    let findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
+    let mut findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
     progress.finish_and_clear();
+    let by_hand = crate::sanitize::command_line(&global.skopeo_destination_flags());
+    for fix in findings.iter_mut().filter_map(|finding| finding.fix.as_mut()).filter(|_| !by_hand.is_empty()) {
+        fix.push(' ');
+        fix.push_str(&by_hand);
+    }
     let plan = Plan::new(mapping.registry, &pinned, images, findings, global.mapping.digest_mismatch);
     let pull_secrets = input.chart().and_then(|chart| overlay_pull_secrets(&auth, chart, &objects.secret_name));
     let written = input.written(&plan, pull_secrets);
