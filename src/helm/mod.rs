@@ -66,6 +66,14 @@ impl ImageBlock {
     }
 }
 
+/// The values path of the first image block in `bytes`, when they are a chart's values: what an
+/// images_digests reader that failed can point at (`-f values.yaml` meant `--chart`).
+pub fn first_block(bytes: &[u8]) -> Option<String> {
+    let values = values::parse(bytes).ok()?;
+    let layer = Layer { name: String::new(), values };
+    blocks::find(&Values::new(layer, Vec::new())).ok()?.into_iter().next().map(|block| block.path)
+}
+
 /// One layer of values and what messages call it: the chart's values.yaml, a `--values` file,
 /// a release's user values.
 #[derive(Debug, Clone)]
@@ -97,5 +105,17 @@ impl Values {
             .rev()
             .find(|layer| merge::lookup(&layer.values, keys).is_some_and(|v| !v.is_null()))
             .map(|layer| layer.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chart_values_are_told_apart_by_their_first_image_block() {
+        let values =
+            b"matrixTools:\n  image:\n    registry: ghcr.io\n    repository: element-hq/matrix-tools\n    tag: v0.1\n";
+        assert_eq!(super::first_block(values).as_deref(), Some("matrixTools.image"));
+        let digests = b"images_digests:\n  synapse:\n    haproxy:\n      image_repository_path: library/haproxy\n";
+        assert_eq!(super::first_block(digests), None);
     }
 }

@@ -81,8 +81,14 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
         }
         digests_file::read(args.digests.as_deref(), args.installer_dir.as_deref())?
     };
-    let parsed =
-        digests::parse(&raw.bytes).map_err(|problems| Error::Input { source_name: raw.name.clone(), problems })?;
+    let parsed = digests::parse(&raw.bytes).map_err(|problems| match crate::helm::first_block(&raw.bytes) {
+        // `-f values.yaml`, as helm takes it, meant `--chart`.
+        Some(block) => Error::usage(
+            format!("{} holds a Helm chart's values (the image block {block}), not an images_digests", raw.name),
+            format!("pass chart values with --chart {} (your own on top with --values)", raw.name),
+        ),
+        None => Error::Input { source_name: raw.name.clone(), problems },
+    })?;
     let mut notes = raw.notes;
     notes.extend(parsed.origin.iter().map(|origin| format!("Using {origin} in {}", raw.name)));
     notes.extend(parsed.warnings.iter().map(|warning| format!("warning: {}: {warning}", raw.name)));
@@ -111,7 +117,7 @@ pub fn check(args: &InputArgs) -> Result<(), Error> {
         )
     } else if let Some(name) = &args.from_configmap {
         (
-            format!("-f {file} and --from-configmap {name} both name the images_digests to read"),
+            format!("-f {file} cannot be used with --from-configmap {name}: both name the images_digests to read"),
             "pass one of them".to_owned(),
         )
     } else {
