@@ -92,7 +92,7 @@ pub struct Summary {
 
 /// Each image's digest action, from its finding and the policy. An image pinned by tag alone
 /// that is present takes the digest its local tag holds.
-pub fn decide(images: Vec<Image>, findings: Vec<Finding>, policy: MismatchPolicy) -> Vec<ImagePlan> {
+fn decide(images: Vec<Image>, findings: Vec<Finding>, policy: MismatchPolicy) -> Vec<ImagePlan> {
     images
         .into_iter()
         .zip(findings)
