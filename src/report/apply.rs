@@ -120,7 +120,10 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
             (true, _) => "referenced",
             (false, true) => "not referenced: enter it there",
             // Nothing to look in: the installer's files are elsewhere, or it runs on another host.
-            (false, false) => "unknown: no installer files or ElementDeployment found; enter it there if not done",
+            (false, false) => {
+                "not referenced as far as can be seen (no installer files or ElementDeployment found): \
+                               enter it there if not done"
+            }
         };
         writeln!(out, "  {}: {}  {state}", reference.installer_field, reference.name)?;
         for evidence in &reference.evidence {
@@ -215,7 +218,7 @@ mod tests {
         assert!(seen.contains("ess-images-digests  not referenced: enter it there"), "{seen}");
         assert!(seen.contains("Until the installer names the ConfigMap"), "{seen}");
         let nothing = installer(false);
-        assert!(nothing.contains("ess-images-digests  unknown: no installer files or ElementDeployment found"));
-        assert!(!nothing.contains("not referenced") && !nothing.contains("Until the installer"), "{nothing}");
+        assert!(nothing.contains("ess-images-digests  not referenced as far as can be seen (no installer files"));
+        assert!(!nothing.contains("Until the installer"), "no claim that nothing pulls locally: {nothing}");
     }
 }
