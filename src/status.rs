@@ -9,7 +9,7 @@ use crate::cluster::pods::{PodProblem, pod_problems};
 use crate::credentials::{Credentials, dockerconfigjson};
 use crate::digests::{self, DATA_KEY, Entry, LiveEntry};
 use crate::exit::{self, Outcome};
-use crate::helm::ImageBlock;
+use crate::helm::{Chart, ImageBlock};
 use crate::mapping::{Image, Layout, Mapping, Pinned, TargetRef};
 use crate::plan::{MismatchPolicy, Plan};
 use crate::reference::RegistryHost;
@@ -203,6 +203,33 @@ impl StatusReport {
 }
 
 impl StatusReport {
+    /// How the live state differs from what the input maps to now, each a problem too.
+    pub fn record_drift(&mut self, drift: Vec<String>) {
+        self.problems.extend(drift.iter().map(|d| format!("drift: {d}")));
+        self.drift = drift;
+    }
+
+    /// Live entries that point at another registry than the local one.
+    pub fn record_foreign(&mut self, live: &[LiveEntry], registry: &RegistryHost) {
+        for entry in live.iter().filter(|l| &l.server != registry) {
+            self.problems.push(format!(
+                "{} points at {}, not at the local registry {registry}",
+                entry.name(),
+                entry.server
+            ));
+        }
+    }
+
+    /// A release whose values do not name the pull Secret: its pods pull without credentials.
+    pub fn record_release_pull_secret(&mut self, chart: &Chart, secret: &str, registry: &RegistryHost) {
+        if crate::helm::pull_secrets(&chart.values.merged, secret).is_some() {
+            self.problems.push(format!(
+                "the release's values do not name the pull Secret {secret} in image.pullSecrets: pods cannot pull \
+                 from {registry}; run apply, then the helm command it prints"
+            ));
+        }
+    }
+
     /// A release's images as the plan found them, and a problem for each that the overlay
     /// would leave out.
     pub fn record_plan(&mut self, plan: &Plan) {

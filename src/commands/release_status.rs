@@ -67,17 +67,12 @@ pub async fn run(
         let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
         let plan = Plan::new(registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
         report.record_plan(&plan);
-        report.drift = chart_drift(&chart.blocks, &registry, &plan.targets());
-        report.problems.extend(report.drift.iter().map(|d| format!("drift: {d}")));
+        report.record_drift(chart_drift(&chart.blocks, &registry, &plan.targets()));
         let pull_secrets = overlay_pull_secrets(&auth, &chart, &objects.secret_name);
         report.overlay = Some(helm::Overlay::new(&chart.blocks, &plan.targets(), pull_secrets).render());
     }
-    if !objects.no_secret && helm::pull_secrets(&chart.values.merged, &objects.secret_name).is_some() {
-        report.problems.push(format!(
-            "the release's values do not name the pull Secret {} in image.pullSecrets: pods cannot pull from \
-             {registry}; run apply, then the helm command it prints",
-            objects.secret_name
-        ));
+    if !objects.no_secret {
+        report.record_release_pull_secret(&chart, &objects.secret_name, &registry);
     }
     report.record_pods(&cluster.list_pods(Some(&pods_selector)).await?);
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;

@@ -59,24 +59,18 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
         if let Some((store, _)) = access.store {
             let (pinned, identity, warnings) = live_images(&live, registry);
             report.warnings.extend(warnings);
+            // Known by their digests alone, the live images never share a tag: no collision.
             let images = map_images(&pinned, &identity).unwrap_or_default();
             let concurrency = registry_options(&global.registry).concurrency;
             let findings = check_images(&store, registry, &images, concurrency, || {}).await;
             report.record_live_images(&pinned, &images, findings);
         }
-        for entry in live.iter().filter(|l| &l.server != registry) {
-            report.problems.push(format!(
-                "{} points at {}, not at the local registry {registry}",
-                entry.name(),
-                entry.server
-            ));
-        }
+        report.record_foreign(&live, registry);
     }
 
     let mapping = global.mapping.mapping(registry.as_ref());
     if let (Some(upstream), Some(mapping)) = (upstream.as_ref().filter(|u| u.explicit), &mapping) {
-        report.drift = drift(&upstream.entries, mapping, &live, global.mapping.digest_mismatch);
-        report.problems.extend(report.drift.iter().map(|d| format!("drift: {d}")));
+        report.record_drift(drift(&upstream.entries, mapping, &live, global.mapping.digest_mismatch));
     }
     let pulling_upstream = match (&upstream, &registry) {
         (Some(upstream), Some(registry)) => still_upstream(&upstream.entries, &live, registry),
