@@ -2,11 +2,11 @@
 //! in `send`, manifest lookups in `manifests`, tokens in `token`.
 
 use super::LookupError;
+use super::access::{Access, CachedToken};
 use super::auth::RegistryAuth;
 use super::challenge::Challenge;
 use super::options::RegistryOptions;
-use super::send::Throttle;
-use super::token::{Access, CachedToken};
+use super::throttle::Throttle;
 use super::transport::{Connection, Transport, build_client};
 use crate::error::Error;
 use crate::reference::{RegistryHost, RepoPath};

@@ -1,6 +1,7 @@
 //! The registry adapter: a small interface the checks are written against, and its HTTP
 //! implementation (distribution API v2, Basic and Bearer auth, retries, TLS options).
 
+mod access;
 mod auth;
 mod challenge;
 mod content;
@@ -9,6 +10,7 @@ mod http;
 mod manifests;
 mod options;
 mod send;
+mod throttle;
 mod tls;
 mod token;
 mod transport;

@@ -4,6 +4,7 @@
 //! more than the checks themselves.
 
 use super::LookupError;
+use super::access::{Access, CachedToken};
 use super::challenge::Challenge;
 use super::http::{HttpRegistry, Scheme};
 use super::transport::Transport;
@@ -104,27 +105,12 @@ impl HttpRegistry {
     }
 }
 
-/// What a run does in the registry's repositories: `plan` and `status` read, `mirror` writes
-/// too (a push token also reads, so one token serves both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Pull,
-    Push,
-}
-
 /// A resource scope of the token protocol (distribution's `token-scope` specification).
 fn scope(repo: &RepoPath, access: Access) -> String {
     match access {
         Access::Pull => format!("repository:{repo}:pull"),
         Access::Push => format!("repository:{repo}:pull,push"),
     }
-}
-
-/// A token and when to stop using it.
-#[derive(Debug, Clone)]
-pub(super) struct CachedToken {
-    token: Arc<str>,
-    expires: Instant,
 }
 
 /// Token services answer `token` or `access_token` (OAuth2), and `expires_in` in seconds, 60
