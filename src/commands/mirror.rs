@@ -1,7 +1,7 @@
 //! `mirror`: the input (or a bundle's own images_digests) -> targets -> copies from upstream or a
 //! bundle into the local registry or a bundle -> the report, printed whatever happens after.
 
-use super::pipeline::print_notes;
+use super::pipeline::read_input;
 use crate::bundle;
 use crate::cli::{GlobalArgs, MirrorArgs};
 use crate::connect::{registry_options, resolve_auth};
@@ -14,7 +14,6 @@ use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
 use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target};
-use crate::sources::{self, Request};
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -28,14 +27,8 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         layout: PathLayout::Preserve,
         rules: vec![],
     });
-    let request = Request {
-        args: &global.input,
-        cluster: Some(&global.cluster),
-        stdin_taken: global.registry.registry_password_stdin,
-        bundle: opened.as_ref().zip(args.from_bundle.as_deref()).map(|(opened, given)| (given, &opened.layout)),
-    };
-    let input = sources::read(&request).await?;
-    print_notes(&input, err)?;
+    let bundle = opened.as_ref().zip(args.from_bundle.as_deref()).map(|(opened, given)| (given, &opened.layout));
+    let input = read_input(global, Some(&global.cluster), bundle, err).await?;
     // A chart pins tags: each is resolved once at the source, and the report records the digest
     // copied (a bundle names it by its tag). Blocks an overlay already points at the local
     // registry are carried from the chart's own images; into a bundle, that registry is the one

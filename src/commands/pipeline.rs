@@ -1,8 +1,9 @@
 //! The wiring `plan` and `apply` share: input -> pinned images -> targets -> registry checks ->
 //! plan -> what is written, each step called once, in that order.
 
+use crate::bundle::layout::Layout;
 use crate::check::check_images;
-use crate::cli::{ClusterArgs, GlobalArgs, InputArgs, MappingArgs, ObjectArgs};
+use crate::cli::{ClusterArgs, GlobalArgs, MappingArgs, ObjectArgs};
 use crate::connect::{registry_options, resolve_auth};
 use crate::desired::Names;
 use crate::error::Error;
@@ -15,6 +16,7 @@ use crate::registry::{HttpRegistry, RegistryAuth};
 use crate::sources::{self, Request};
 use indicatif::ProgressBar;
 use std::io::Write;
+use std::path::Path;
 
 /// A plan, what it was made from, and what applying it writes.
 pub struct Planned {
@@ -43,7 +45,7 @@ pub async fn prepare(
     err: &mut dyn Write,
 ) -> Result<Prepared, Error> {
     let mapping = required_mapping(&global.mapping, "plan and apply")?;
-    let input = read_input(&global.input, cluster, global, err).await?;
+    let input = read_input(global, cluster, None, err).await?;
     let pinned = input.pinned(Some(&mapping.registry));
     let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
     let auth = resolve_auth(&global.registry, &mapping.registry, err)?;
@@ -71,19 +73,20 @@ pub async fn check(prepared: Prepared, global: &GlobalArgs, objects: &ObjectArgs
 
 /// The input the flags name, read through the one source seam; what its reader found worth
 /// saying goes to `err` first.
+/// `bundle` is `mirror --from-bundle`'s, read when no other input is named.
 pub async fn read_input(
-    args: &InputArgs,
-    cluster: Option<&ClusterArgs>,
     global: &GlobalArgs,
+    cluster: Option<&ClusterArgs>,
+    bundle: Option<(&Path, &Layout)>,
     err: &mut dyn Write,
 ) -> Result<Input, Error> {
-    let request = Request { args, cluster, stdin_taken: global.registry.registry_password_stdin, bundle: None };
-    let input = sources::read(&request).await?;
+    let stdin_taken = global.registry.registry_password_stdin;
+    let input = sources::read(&Request { args: &global.input, cluster, stdin_taken, bundle }).await?;
     print_notes(&input, err)?;
     Ok(input)
 }
 
-pub fn print_notes(input: &Input, err: &mut dyn Write) -> Result<(), Error> {
+fn print_notes(input: &Input, err: &mut dyn Write) -> Result<(), Error> {
     for note in &input.notes {
         writeln!(err, "{note}").map_err(io_error)?;
     }

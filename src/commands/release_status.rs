@@ -26,7 +26,7 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let input = read_input(&global.input, Some(&global.cluster), global, err).await?;
+    let input = read_input(global, Some(&global.cluster), None, err).await?;
     let Content::Chart(chart) = input.content else { unreachable!("--release is read as a chart") };
     let Origin::Release(release) = &chart.origin else { unreachable!("--release comes from a release") };
     let pods_selector = helm::pod_selector(release);
@@ -67,9 +67,10 @@ pub async fn run(
         let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
         let plan = Plan::new(registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
         report.record_plan(&plan);
-        report.record_drift(chart_drift(&chart.blocks, &registry, &plan.targets()));
+        let targets = plan.targets();
+        report.record_drift(chart_drift(&chart.blocks, &registry, &targets));
         let pull_secrets = overlay_pull_secrets(&auth, &chart, &objects.secret_name);
-        report.overlay = Some(helm::Overlay::new(&chart.blocks, &plan.targets(), pull_secrets).render());
+        report.overlay = Some(helm::Overlay::new(&chart.blocks, &targets, pull_secrets).render());
     }
     if !objects.no_secret {
         report.record_release_pull_secret(&chart, &objects.secret_name, &registry);

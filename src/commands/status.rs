@@ -2,7 +2,7 @@
 //! references and the pods, checked end to end. Exit 0 only when all of it holds. A Helm
 //! release (`status --release`) has its own file.
 
-use super::pipeline::print_notes;
+use super::pipeline::read_input;
 use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
 use crate::connect::{connect_cluster, connect_registry_as_cluster, registry_options};
@@ -13,7 +13,7 @@ use crate::mapping::map_images;
 use crate::output::{color_enabled, io_error};
 use crate::registry::CredentialSource;
 use crate::report::{self, OutputFormat};
-use crate::sources::{self, Request, installer_folder};
+use crate::sources::installer_folder;
 use crate::status::{StatusReport, drift, live_images, live_registry, still_upstream};
 use std::io::Write;
 
@@ -106,18 +106,11 @@ struct Upstream {
 /// installer's folder if it is there, only to name the entries still pulling from upstream.
 async fn read_upstream(global: &GlobalArgs, err: &mut dyn Write) -> Result<Option<Upstream>, Error> {
     let explicit = global.input.digests.is_some() || global.input.from_configmap.is_some();
-    let request = Request {
-        args: &global.input,
-        cluster: Some(&global.cluster),
-        stdin_taken: global.registry.registry_password_stdin,
-        bundle: None,
-    };
-    let input = match sources::read(&request).await {
+    let input = match read_input(global, Some(&global.cluster), None, err).await {
         Ok(input) => input,
         Err(error) if explicit => return Err(error),
         Err(_) => return Ok(None),
     };
-    print_notes(&input, err)?;
     match input.content {
         Content::Digests { parsed, .. } => Ok(Some(Upstream { entries: parsed.entries, explicit })),
         Content::Chart(_) => Ok(None),
