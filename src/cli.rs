@@ -470,6 +470,25 @@ impl MappingArgs {
             rules: self.map.clone(),
         })
     }
+
+    /// Whether any flag that decides a target path was given.
+    pub fn given(&self) -> bool {
+        self.registry.is_some()
+            || self.path_prefix.is_some()
+            || self.layout != Layout::default()
+            || !self.map.is_empty()
+    }
+
+    /// The mapping these flags give over `base` (the one a ConfigMap was applied with): each
+    /// flag given replaces its part of it. None when no mapping flag is given.
+    pub fn given_over(&self, base: &Mapping) -> Option<Mapping> {
+        self.given().then(|| Mapping {
+            registry: self.registry.clone().unwrap_or_else(|| base.registry.clone()),
+            prefix: self.path_prefix.clone().or_else(|| base.prefix.clone()),
+            layout: if self.layout == Layout::default() { base.layout } else { self.layout },
+            rules: if self.map.is_empty() { base.rules.clone() } else { self.map.clone() },
+        })
+    }
 }
 
 /// A name that cannot be a release's is refused before it reaches a label selector.

@@ -56,7 +56,7 @@ impl Desired {
         if let (Content::Digests { bytes, .. }, Written::ConfigMap(text)) =
             (&input.content, input.written(&all_ready, None))
         {
-            configmap(bytes, &text, names.configmap, "")?;
+            configmap(bytes, &text, mapping, names.configmap, "")?;
         }
         Ok(())
     }
@@ -67,14 +67,17 @@ impl Desired {
     pub fn new(
         input: &Input,
         written: &Written,
-        registry: &RegistryHost,
+        mapping: &Mapping,
         auth: &RegistryAuth,
         names: &Names,
         namespace: &str,
     ) -> Result<Desired, Error> {
+        let registry = &mapping.registry;
         refuse_identity_token(registry, auth, names)?;
         let configmap = match (&input.content, written.configmap()) {
-            (Content::Digests { bytes, .. }, Some(text)) => Some(configmap(bytes, text, names.configmap, namespace)?),
+            (Content::Digests { bytes, .. }, Some(text)) => {
+                Some(configmap(bytes, text, mapping, names.configmap, namespace)?)
+            }
             _ => None,
         };
         let secret = match (&auth.credentials, names.no_secret) {
@@ -102,8 +105,8 @@ fn refuse_identity_token(registry: &RegistryHost, auth: &RegistryAuth, names: &N
     Ok(())
 }
 
-fn configmap(input: &[u8], text: &str, name: &str, namespace: &str) -> Result<ConfigMap, Error> {
-    let configmap = objects::configmap(name, namespace, text, &Digest::of(input).to_string());
+fn configmap(input: &[u8], text: &str, mapping: &Mapping, name: &str, namespace: &str) -> Result<ConfigMap, Error> {
+    let configmap = objects::configmap(name, namespace, text, &Digest::of(input).to_string(), &mapping.recorded());
     let bytes = objects::configmap_data_bytes(&configmap);
     if bytes > objects::MAX_DATA_BYTES {
         return Err(Error::usage(

@@ -13,7 +13,7 @@
 //!
 //! Modules import only from below them: the vocabulary (`reference`, `problem`, `credentials`,
 //! `exit`, `sanitize`) at the bottom, the pure steps (`digests`, `helm`, `mapping`, `check`,
-//! `plan`, `input`, `status`, `desired`) above it, the adapters (`registry`, `cluster`, `bundle`,
+//! `plan`, `drift`, `input`, `status`, `desired`) above it, the adapters (`registry`, `cluster`, `bundle`,
 //! `mirror`, `sources`, `connect`) beside them, `report` and `cli` above, `commands` on top.
 
 pub mod bundle;
@@ -27,6 +27,7 @@ pub mod connect;
 pub mod credentials;
 pub mod desired;
 pub mod digests;
+pub mod drift;
 pub mod error;
 pub mod exit;
 pub mod helm;

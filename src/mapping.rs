@@ -54,7 +54,7 @@ impl fmt::Display for MapRule {
 }
 
 /// Everything that decides a target path, as given on the command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping {
     pub registry: RegistryHost,
     pub prefix: Option<RepoPath>,
@@ -87,6 +87,70 @@ impl Mapping {
             Some(prefix) => prefix.join(&mapped),
             None => mapped,
         }
+    }
+}
+
+/// The mapping as `apply` records it on the ConfigMap (`kubectl-essregistry/mapping`), so that
+/// `status` compares a new images_digests with the live one without the mapping flags.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Recorded {
+    registry: String,
+    path_prefix: Option<String>,
+    layout: String,
+    map: Vec<String>,
+}
+
+impl Mapping {
+    /// One line of JSON: `{"registry":"reg:5000","pathPrefix":"ess","layout":"preserve","map":[]}`.
+    pub fn recorded(&self) -> String {
+        let recorded = Recorded {
+            registry: self.registry.to_string(),
+            path_prefix: self.prefix.as_ref().map(ToString::to_string),
+            layout: self.layout.flag_value().to_owned(),
+            map: self.rules.iter().map(ToString::to_string).collect(),
+        };
+        serde_json::to_string(&recorded).expect("strings serialise")
+    }
+
+    /// The mapping `recorded` wrote; None for a value that is not one (edited by hand, or
+    /// written by a later version), which then counts as not recorded.
+    pub fn from_recorded(text: &str) -> Option<Mapping> {
+        let recorded: Recorded = serde_json::from_str(text).ok()?;
+        Some(Mapping {
+            registry: RegistryHost::parse(&recorded.registry).ok()?,
+            prefix: recorded.path_prefix.map(|p| RepoPath::parse(&p)).transpose().ok()?,
+            layout: <Layout as clap::ValueEnum>::from_str(&recorded.layout, false).ok()?,
+            rules: recorded.map.iter().map(|rule| rule.parse()).collect::<Result<_, _>>().ok()?,
+        })
+    }
+}
+
+impl Layout {
+    /// As `--layout` takes it.
+    pub fn flag_value(self) -> &'static str {
+        match self {
+            Layout::Preserve => "preserve",
+            Layout::SourceHost => "source-host",
+            Layout::Flat => "flat",
+        }
+    }
+}
+
+/// The mapping as the flags that give it, for messages: `--registry reg:5000 --path-prefix ess`.
+impl fmt::Display for Mapping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--registry {}", self.registry)?;
+        if let Some(prefix) = &self.prefix {
+            write!(f, " --path-prefix {prefix}")?;
+        }
+        if self.layout != Layout::Preserve {
+            write!(f, " --layout {}", self.layout.flag_value())?;
+        }
+        for rule in &self.rules {
+            write!(f, " --map {rule}")?;
+        }
+        Ok(())
     }
 }
 

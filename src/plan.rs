@@ -3,6 +3,7 @@
 //! overlay are both rendered from `Plan::targets` (`input::Written`).
 
 use crate::check::{Finding, ImageState};
+use crate::digests::LiveEntry;
 use crate::exit::{self, Outcome};
 use crate::mapping::{Image, Pinned, TargetRef};
 use crate::reference::{Digest, RegistryHost};
@@ -149,6 +150,42 @@ impl Plan {
                 })
             })
             .collect()
+    }
+
+    /// Whether each entry's image is ready, in input order.
+    pub fn entries_ready(&self) -> Vec<bool> {
+        self.targets().iter().map(Option::is_some).collect()
+    }
+
+    /// The plan as it will be once every image is ready: each image not ready yet written with
+    /// the digest it pins (by its tag, where it pins none). What a new release is heading for.
+    pub fn once_ready(&self) -> Plan {
+        let mut plan = self.clone();
+        for image in plan.images.iter_mut().filter(|image| !image.ready()) {
+            image.action = if image.image.digest.is_some() { DigestAction::Keep } else { DigestAction::Drop };
+        }
+        plan
+    }
+
+    /// Where an image's local tag holds the digest the live ConfigMap pins for its entries, the
+    /// mismatch is the previous release still there, and its reason says so.
+    pub fn name_previous_release(&mut self, live: &[LiveEntry]) {
+        for image in self.images.iter_mut().filter(|image| image.finding.state == ImageState::Mismatch) {
+            let pinned_live = image.image.entries.iter().any(|&entry| {
+                live.iter().any(|current| {
+                    current.name() == self.entries[entry]
+                        && current.digest.is_some()
+                        && current.digest == image.finding.observed
+                })
+            });
+            if let (true, Some(observed)) = (pinned_live, &image.finding.observed) {
+                image.finding.reason = Some(format!(
+                    "the local tag holds {}, the digest the live ConfigMap pins (the previous release): the new \
+                     release's image is not mirrored yet",
+                    observed.short()
+                ));
+            }
+        }
     }
 
     pub fn summary(&self) -> Summary {

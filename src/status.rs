@@ -11,7 +11,7 @@ use crate::digests::{self, DATA_KEY, Entry, LiveEntry};
 use crate::exit::{self, Outcome};
 use crate::helm::{Chart, ImageBlock};
 use crate::mapping::{Image, Layout, Mapping, Pinned, TargetRef};
-use crate::plan::{MismatchPolicy, Plan};
+use crate::plan::Plan;
 use crate::reference::RegistryHost;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct StatusReport {
     pub drift: Vec<String>,
     pub installer: Option<InstallerReport>,
     pub pods: Vec<PodProblem>,
+    /// Pods in the namespace: with none, nothing has pulled yet, so nothing is proven by them.
+    pub pods_checked: usize,
     /// One line per problem; empty when everything holds.
     pub problems: Vec<String>,
     /// The values overlay as `apply` would write it now (`--release`), for `-o values`.
@@ -174,21 +176,15 @@ impl StatusReport {
     /// What the installer references, and a problem for each object it does not.
     pub fn record_installer(&mut self, installer: InstallerReport) {
         if installer.evidence_available {
-            for reference in std::iter::once(&installer.config_map).chain(&installer.secret).filter(|r| !r.referenced) {
-                self.problems.push(format!(
-                    "the installer does not reference {} (enter it under {})",
-                    reference.name, reference.installer_field
-                ));
-            }
-        }
-        if !installer.still_upstream.is_empty() {
-            self.problems.push(format!("still pulling from upstream: {}", installer.still_upstream.join(", ")));
+            let references = std::iter::once(&installer.config_map).chain(&installer.secret);
+            self.problems.extend(references.filter_map(|reference| reference.problem.clone()));
         }
         self.installer = Some(installer);
     }
 
     /// The pods' containers that pull from elsewhere than the local registry, or cannot pull.
     pub fn record_pods(&mut self, pods: &[Pod]) {
+        self.pods_checked = pods.len();
         if let Some(registry) = &self.registry {
             self.pods = pod_problems(pods, registry);
         }
@@ -203,7 +199,7 @@ impl StatusReport {
 }
 
 impl StatusReport {
-    /// How the live state differs from what the input maps to now, each a problem too.
+    /// How the live state differs from what the input gives now, each a problem too.
     pub fn record_drift(&mut self, drift: Vec<String>) {
         self.problems.extend(drift.iter().map(|d| format!("drift: {d}")));
         self.drift = drift;
@@ -313,50 +309,10 @@ pub fn still_upstream(upstream: &[Entry], live: &[LiveEntry], registry: &Registr
         .collect()
 }
 
-/// How the live ConfigMap differs from what the installer's file maps to.
-pub fn drift(upstream: &[Entry], mapping: &Mapping, live: &[LiveEntry], policy: MismatchPolicy) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in upstream {
-        let name = entry.name();
-        let Some(current) = live.iter().find(|l| l.component == entry.component && l.sub == entry.sub) else {
-            found.push(format!(
-                "{name} is in the installer's file but not in the ConfigMap: it still pulls from upstream"
-            ));
-            continue;
-        };
-        let target = mapping.target_path(&entry.server, &entry.path);
-        if current.server != mapping.registry || current.path != target {
-            found.push(format!(
-                "{name}: the ConfigMap points at {}/{}, the file maps it to {}/{target}",
-                current.server, current.path, mapping.registry
-            ));
-        }
-        match (&current.digest, policy) {
-            (Some(digest), _) if digest == &entry.digest => {}
-            (Some(_), MismatchPolicy::UseLocal) | (None, MismatchPolicy::Drop) => {}
-            (Some(digest), _) => found.push(format!(
-                "{name}: the ConfigMap pins {}, the file pins {} (a new installer release?)",
-                digest.short(),
-                entry.digest.short()
-            )),
-            (None, _) => {
-                found.push(format!("{name}: the ConfigMap pins no digest, the file pins {}", entry.digest.short()))
-            }
-        }
-    }
-    for current in live {
-        if !upstream.iter().any(|e| e.component == current.component && e.sub == current.sub) {
-            found.push(format!("{} is in the ConfigMap but no longer in the installer's file", current.name()));
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::digests::{parse, parse_live};
-    use crate::mapping::Layout;
 
     const UPSTREAM: &str = "images_digests:\n  synapse:\n    haproxy:\n      image_digest: sha256:75fc37d6372cc22410bdd6ad0191a8dfeababef2a7d8d585694f21b73c2bb3d6\n      image_repository_path: library/haproxy\n      image_repository_server: docker.io\n      image_tag: 2.8\n    redis:\n      image_digest: sha256:f786a9a04e0a87bbf4e704d8fb99dbc1b2e36ed738ee7d8dfdedc9e4624a8d02\n      image_repository_path: library/redis\n      image_repository_server: docker.io\n      image_tag: 7.2\n";
     const LIVE: &str = "synapse:\n  haproxy:\n    image_digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n    image_repository_path: ess/library/haproxy\n    image_repository_server: reg.local\n  hydrogen:\n    image_repository_path: ess/hydrogen\n    image_repository_server: reg.local\n";
@@ -389,7 +345,7 @@ mod tests {
             found(ImageState::Present, Some(Digest::of(b"same"))),
             found(ImageState::Missing, None),
         ];
-        let plan = crate::plan::Plan::new(registry, &pinned, images, findings, MismatchPolicy::Fail);
+        let plan = crate::plan::Plan::new(registry, &pinned, images, findings, crate::plan::MismatchPolicy::Fail);
         let current = [
             block("synapse.image", "reg.local", "element-hq/synapse", Some(Digest::of(b"old"))),
             block("haproxy.image", "reg.local", "library/haproxy", Some(Digest::of(b"same"))),
@@ -412,25 +368,10 @@ mod tests {
     }
 
     #[test]
-    fn drift_names_new_digests_missing_and_removed_entries() {
+    fn entries_not_pointed_at_the_registry_still_pull_from_upstream() {
         let upstream = parse(UPSTREAM.as_bytes()).unwrap().entries;
         let live = parse_live(LIVE.as_bytes()).unwrap();
         let registry = RegistryHost::parse("reg.local").unwrap();
-        let mapping = Mapping {
-            registry: registry.clone(),
-            prefix: Some(crate::reference::RepoPath::parse("ess").unwrap()),
-            layout: Layout::Preserve,
-            rules: vec![],
-        };
-        let drift = drift(&upstream, &mapping, &live, MismatchPolicy::Fail);
-        assert_eq!(drift.len(), 3, "{drift:#?}");
-        assert!(
-            drift[0].starts_with(
-                "synapse/haproxy: the ConfigMap pins sha256:000000000000, the file pins sha256:75fc37d6372c"
-            )
-        );
-        assert!(drift[1].starts_with("synapse/redis is in the installer's file but not in the ConfigMap"));
-        assert!(drift[2].starts_with("synapse/hydrogen is in the ConfigMap but no longer"), "{}", drift[2]);
         assert_eq!(still_upstream(&upstream, &live, &registry), ["synapse/redis"]);
         assert_eq!(live_registry(&live), Some(registry));
     }

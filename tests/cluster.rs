@@ -3,87 +3,16 @@
 
 mod support;
 
-use essregistry_testbed::apiserver::{ApiServer, ELEMENT_GROUP, ELEMENT_VERSION, Role};
-use essregistry_testbed::images::{self, Copy};
+use essregistry_testbed::apiserver::{ELEMENT_GROUP, ELEMENT_VERSION, Role};
+use essregistry_testbed::images;
 use essregistry_testbed::kubectl::Kubectl;
-use essregistry_testbed::registry::{Registry, RegistryConfig};
-use essregistry_testbed::scenario::{ESS, Mirrored, Scenario};
+use essregistry_testbed::registry::RegistryConfig;
+use essregistry_testbed::scenario::ESS;
 use essregistry_testbed::token::TokenPolicy;
 use kubectl_essregistry::reference::Digest;
 use serde_json::json;
-use support::{Plugin, Run};
-
-const USER: &str = "ess-admin";
-/// With `&` and `<`, which Go's JSON escapes: the pull secret must still equal kubectl's.
-const PASSWORD: &str = "s3cret&<pass>";
-
-struct World {
-    scenario: Scenario,
-    api: ApiServer,
-    plugin: Plugin,
-}
-
-impl World {
-    fn new(mirrored: &[Mirrored]) -> World {
-        let config =
-            RegistryConfig { tls: true, basic_auth: Some((USER.into(), PASSWORD.into())), ..RegistryConfig::default() };
-        World::with_registry(config, mirrored)
-    }
-
-    fn with_registry(config: RegistryConfig, mirrored: &[Mirrored]) -> World {
-        World {
-            scenario: Scenario::seed(Registry::start(config), mirrored),
-            api: ApiServer::start(),
-            plugin: Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", PASSWORD),
-        }
-    }
-
-    fn ready() -> World {
-        World::new(&ready_images())
-    }
-
-    fn run(&self, command: &str, role: Role, extra: &[&str]) -> Run {
-        let kubeconfig = self.api.kubeconfig(role);
-        let mut args = self.scenario.args(command, &["--kubeconfig", kubeconfig.to_str().unwrap()]);
-        args.extend(extra.iter().map(|s| s.to_string()));
-        self.plugin.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    }
-
-    fn status(&self, extra: &[&str]) -> Run {
-        let kubeconfig = self.api.kubeconfig(Role::Admin);
-        let mut args = vec!["status", "--kubeconfig", kubeconfig.to_str().unwrap()];
-        let flags = self.scenario.registry_flags();
-        args.extend(flags.iter().map(String::as_str));
-        args.extend(extra);
-        self.plugin.run(&args)
-    }
-
-    fn patches(&self) -> usize {
-        self.api.requests().iter().filter(|r| r.method == "PATCH").count()
-    }
-
-    fn installer_config(&self, deployment: &str) {
-        let config = self.plugin.home().join(".element-enterprise-server/config");
-        std::fs::create_dir_all(&config).unwrap();
-        std::fs::write(config.join("deployment.yml"), deployment).unwrap();
-    }
-
-    fn pod(&self, name: &str, image: &str, waiting: Option<&str>) {
-        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "element-onprem"},
-            "spec": {"containers": [{"name": "main", "image": image}]}});
-        if let Some(reason) = waiting {
-            pod["status"] = json!({"containerStatuses": [{"name": "main", "image": image, "imageID": "", "ready": false,
-                "restartCount": 0, "state": {"waiting": {"reason": reason}}}]});
-        }
-        self.api.put(pod);
-    }
-}
-
-fn ready_images() -> Vec<Mirrored> {
-    ESS.into_iter().filter(|m| m.copy == Some(Copy::All)).collect()
-}
-
-const DEPLOYMENT: &str = "apiVersion: matrix.element.io/v1alpha1\nkind: ElementDeployment\nspec:\n  global:\n    k8s:\n      common:\n        dockerSecrets:\n        - name: ess-local-registry\n        imagesDigestsConfigMap: ess-images-digests\n";
+use support::Plugin;
+use support::cluster_world::{DEPLOYMENT, PASSWORD, USER, World, ready_images};
 
 #[test]
 fn plan_apply_status_end_to_end_as_kubectl_sees_it() {
@@ -156,6 +85,8 @@ fn plan_apply_status_end_to_end_as_kubectl_sees_it() {
     assert_eq!(world.patches(), patches, "a second apply writes nothing");
 
     world.installer_config(DEPLOYMENT);
+    world.element_deployment(json!({"dockerSecrets": [{"name": "ess-local-registry"}],
+        "imagesDigestsConfigMap": "ess-images-digests"}));
     world.pod("synapse-0", &format!("{host}/ess/library/haproxy:2.8-alpine"), None);
     let status = world.status(&[]);
     assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
@@ -296,9 +227,7 @@ fn apply_refuses_while_images_are_not_ready_unless_allowed() {
 fn status_reports_drift_and_finds_element_deployment_references() {
     let world = World::ready();
     assert_eq!(world.run("apply", Role::Admin, &[]).code, 0);
-    world.api.put(json!({"apiVersion": format!("{ELEMENT_GROUP}/{ELEMENT_VERSION}"), "kind": "ElementDeployment",
-        "metadata": {"name": "ess", "namespace": "element-onprem"},
-        "spec": {"global": {"k8s": {"common": {"dockerSecrets": [{"name": "ess-local-registry"}]}}}}}));
+    world.element_deployment(json!({"dockerSecrets": [{"name": "ess-local-registry"}]}));
     let newer = std::fs::read_to_string(&world.scenario.digests).unwrap().replace("v1.11.45", "v1.11.46");
     let newer_file = world.scenario.dir().join("newer.yml");
     std::fs::write(&newer_file, newer).unwrap();
@@ -308,9 +237,16 @@ fn status_reports_drift_and_finds_element_deployment_references() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     let secret = &report["installer"]["secret"];
-    assert_eq!(secret["referenced"], true);
-    assert_eq!(secret["evidence"], json!(["ElementDeployment/ess: spec.global.k8s.common.dockerSecrets[0].name"]));
-    assert_eq!(report["installer"]["configMap"]["referenced"], false);
+    assert_eq!(secret["state"], "referenced");
+    assert_eq!(secret["installerField"], "Cluster > Advanced > Docker Secrets");
+    assert_eq!(
+        secret["evidence"],
+        json!([
+            "ElementDeployment/ess: spec.global.k8s.common.dockerSecrets[0].name (Cluster > Advanced > Docker Secrets, \
+             recognised by its key)"
+        ])
+    );
+    assert_eq!(report["installer"]["configMap"]["state"], "not-referenced");
     let problems = report["problems"].to_string();
     assert!(problems.contains("the installer does not reference ess-images-digests"), "{problems}");
     assert_eq!(report["secret"]["detail"], format!("authenticates to {host}"));

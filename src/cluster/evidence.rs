@@ -1,7 +1,8 @@
-//! Gathers what the installer references, from its files and from ElementDeployment objects.
+//! Gathers what the installer references, from its files and from ElementDeployment objects
+//! (the live ones are what the Operator reconciles).
 
 use super::Cluster;
-use super::installer::{self, CONFIGMAP_FIELD, InstallerReport, SECRET_FIELD, Source};
+use super::installer::{self, Field, InstallerReport, Source};
 use std::path::Path;
 
 impl Cluster {
@@ -23,7 +24,7 @@ impl Cluster {
                 for object in objects {
                     let label = format!("ElementDeployment/{}", object.metadata.name.clone().unwrap_or_default());
                     let document = serde_json::to_value(&object).unwrap_or_default();
-                    sources.push(Source { label, document });
+                    sources.push(Source { label, deployed: true, document });
                 }
             }
             Ok(None) => searched.push("no ElementDeployment kind in the cluster".into()),
@@ -31,8 +32,8 @@ impl Cluster {
         }
         InstallerReport {
             evidence_available: !sources.is_empty(),
-            config_map: installer::reference(configmap_name, CONFIGMAP_FIELD, &sources),
-            secret: secret_name.map(|name| installer::reference(name, SECRET_FIELD, &sources)),
+            config_map: installer::reference(configmap_name, Field::ImagesDigestsConfigMap, &sources),
+            secret: secret_name.map(|name| installer::reference(name, Field::DockerSecrets, &sources)),
             still_upstream,
             searched,
         }

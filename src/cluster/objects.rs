@@ -16,6 +16,8 @@ pub const SECRET_TYPE: &str = "kubernetes.io/dockerconfigjson";
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-essregistry");
 pub const INPUT_ANNOTATION: &str = "kubectl-essregistry/input-sha256";
 pub const VERSION_ANNOTATION: &str = "kubectl-essregistry/version";
+/// The mapping the ConfigMap was written with (`Mapping::recorded`).
+pub const MAPPING_ANNOTATION: &str = "kubectl-essregistry/mapping";
 
 fn metadata(name: &str, namespace: &str, annotations: Option<BTreeMap<String, String>>) -> ObjectMeta {
     ObjectMeta {
@@ -27,10 +29,12 @@ fn metadata(name: &str, namespace: &str, annotations: Option<BTreeMap<String, St
     }
 }
 
-/// The images_digests ConfigMap, annotated with the input it came from and the plugin version.
-pub fn configmap(name: &str, namespace: &str, images_digests: &str, input_sha256: &str) -> ConfigMap {
+/// The images_digests ConfigMap, annotated with the input it came from, the mapping that made it
+/// and the plugin version.
+pub fn configmap(name: &str, namespace: &str, images_digests: &str, input_sha256: &str, mapping: &str) -> ConfigMap {
     let annotations = BTreeMap::from([
         (INPUT_ANNOTATION.to_owned(), input_sha256.to_owned()),
+        (MAPPING_ANNOTATION.to_owned(), mapping.to_owned()),
         (VERSION_ANNOTATION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
     ]);
     ConfigMap {
@@ -185,10 +189,10 @@ mod tests {
 
     #[test]
     fn changes_are_create_update_or_unchanged_with_a_diff_for_the_configmap_only() {
-        let desired = configmap("cm", "ns", "a: 1\nb: 2\n", "sha256:x");
+        let desired = configmap("cm", "ns", "a: 1\nb: 2\n", "sha256:x", "{}");
         assert_eq!(configmap_change(None, &desired).action, Action::Create);
         assert_eq!(configmap_change(Some(&desired), &desired).action, Action::Unchanged);
-        let older = configmap("cm", "ns", "a: 1\nb: 1\n", "sha256:x");
+        let older = configmap("cm", "ns", "a: 1\nb: 1\n", "sha256:x", "{}");
         let change = configmap_change(Some(&older), &desired);
         assert_eq!(change.action, Action::Update);
         let diff = change.diff.unwrap();
@@ -209,8 +213,8 @@ mod tests {
         assert_eq!(change.action, Action::Replace);
         assert_eq!(change.blocker.as_deref(), Some("its type is Opaque, and a Secret's type cannot change"));
 
-        let desired = configmap("cm", "ns", "a: 2\n", "sha256:x");
-        let frozen = ConfigMap { immutable: Some(true), ..configmap("cm", "ns", "a: 1\n", "sha256:x") };
+        let desired = configmap("cm", "ns", "a: 2\n", "sha256:x", "{}");
+        let frozen = ConfigMap { immutable: Some(true), ..configmap("cm", "ns", "a: 1\n", "sha256:x", "{}") };
         assert_eq!(configmap_change(Some(&frozen), &desired).action, Action::Replace);
         let same = ConfigMap { immutable: Some(true), ..desired.clone() };
         assert_eq!(configmap_change(Some(&same), &desired).action, Action::Unchanged);
@@ -218,7 +222,7 @@ mod tests {
 
     #[test]
     fn data_size_counts_keys_and_values_as_the_api_does() {
-        let cm = configmap("cm", "ns", &"x".repeat(100), "sha256:x");
+        let cm = configmap("cm", "ns", &"x".repeat(100), "sha256:x", "{}");
         assert_eq!(configmap_data_bytes(&cm), DATA_KEY.len() + 100);
     }
 }

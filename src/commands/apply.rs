@@ -40,6 +40,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             plan: &planned.plan,
             written: &planned.written,
             resources: None,
+            release: None,
             mirror_command: &mirror_command,
         };
         report::write(&report, global.output.format, color, out).map_err(io_error)?;
@@ -192,5 +193,5 @@ fn write_overlay(path: &Path, written: &Written, changes: &[Change]) -> Result<(
 
 fn desired(planned: &Planned, args: &ApplyArgs, namespace: &str) -> Result<Desired, Error> {
     let names = names(&args.objects);
-    Desired::new(&planned.input, &planned.written, &planned.plan.registry, &planned.auth, &names, namespace)
+    Desired::new(&planned.input, &planned.written, &planned.mapping, &planned.auth, &names, namespace)
 }

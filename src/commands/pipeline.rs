@@ -22,6 +22,7 @@ use std::path::Path;
 pub struct Planned {
     pub input: Input,
     pub plan: Plan,
+    pub mapping: Mapping,
     pub written: Written,
     pub auth: RegistryAuth,
 }
@@ -65,10 +66,10 @@ pub async fn check(prepared: Prepared, global: &GlobalArgs, objects: &ObjectArgs
         fix.push(' ');
         fix.push_str(&by_hand);
     }
-    let plan = Plan::new(mapping.registry, &pinned, images, findings, global.mapping.digest_mismatch);
+    let plan = Plan::new(mapping.registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
     let pull_secrets = input.chart().and_then(|chart| overlay_pull_secrets(&auth, chart, &objects.secret_name));
     let written = input.written(&plan, pull_secrets);
-    Ok(Planned { input, plan, written, auth })
+    Ok(Planned { input, plan, mapping, written, auth })
 }
 
 /// The input the flags name, read through the one source seam; what its reader found worth

@@ -5,16 +5,19 @@
 use super::pipeline::read_input;
 use crate::check::check_images;
 use crate::cli::{GlobalArgs, StatusArgs};
+use crate::cluster::objects::MAPPING_ANNOTATION;
 use crate::connect::{connect_cluster, connect_registry_as_cluster, registry_options};
 use crate::digests::Entry;
+use crate::drift::{self, compare};
 use crate::error::Error;
 use crate::input::Content;
-use crate::mapping::map_images;
+use crate::mapping::{Mapping, map_images};
 use crate::output::{color_enabled, io_error};
 use crate::registry::CredentialSource;
 use crate::report::{self, OutputFormat};
 use crate::sources::installer_folder;
-use crate::status::{StatusReport, drift, live_images, live_registry, still_upstream};
+use crate::status::{StatusReport, live_images, live_registry, still_upstream};
+use k8s_openapi::api::core::v1::ConfigMap;
 use std::io::Write;
 
 pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
@@ -68,12 +71,19 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
         report.record_foreign(&live, registry);
     }
 
-    let mapping = global.mapping.mapping(registry.as_ref());
-    if let (Some(upstream), Some(mapping)) = (upstream.as_ref().filter(|u| u.explicit), &mapping) {
-        report.record_drift(drift(&upstream.entries, mapping, &live, global.mapping.digest_mismatch));
+    if let Some(upstream) = &upstream {
+        // The mapping the ConfigMap was applied with decides where each entry should point;
+        // without one recorded, the flags' (when given) do.
+        let recorded = recorded_mapping(configmap.as_ref());
+        let given = match &recorded {
+            Some(recorded) => global.mapping.given_over(recorded),
+            None => global.mapping.mapping(registry.as_ref()).filter(|_| global.mapping.given()),
+        };
+        let changes = compare(upstream, &live, recorded.as_ref().or(given.as_ref()), global.mapping.digest_mismatch);
+        report.record_drift(drift::lines(&changes, recorded.as_ref(), given.as_ref()));
     }
     let pulling_upstream = match (&upstream, &registry) {
-        (Some(upstream), Some(registry)) => still_upstream(&upstream.entries, &live, registry),
+        (Some(upstream), Some(registry)) => still_upstream(upstream, &live, registry),
         _ => Vec::new(),
     };
     let secret_name = (!args.objects.no_secret).then_some(args.objects.secret_name.as_str());
@@ -95,16 +105,9 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
     Ok(report.exit_code())
 }
 
-/// The installer's images_digests, when there is one.
-struct Upstream {
-    entries: Vec<Entry>,
-    /// Given with `-f` or `--from-configmap`: then drift is checked too.
-    explicit: bool,
-}
-
-/// With `-f` or `--from-configmap`, that input (its errors stop the run); else the file in the
-/// installer's folder if it is there, only to name the entries still pulling from upstream.
-async fn read_upstream(global: &GlobalArgs, err: &mut dyn Write) -> Result<Option<Upstream>, Error> {
+/// The installer's images_digests, when there is one: given with `-f` or `--from-configmap`
+/// (its errors stop the run), else the file in the installer's folder if it is there.
+async fn read_upstream(global: &GlobalArgs, err: &mut dyn Write) -> Result<Option<Vec<Entry>>, Error> {
     let explicit = global.input.digests.is_some() || global.input.from_configmap.is_some();
     let input = match read_input(global, Some(&global.cluster), None, err).await {
         Ok(input) => input,
@@ -112,7 +115,14 @@ async fn read_upstream(global: &GlobalArgs, err: &mut dyn Write) -> Result<Optio
         Err(_) => return Ok(None),
     };
     match input.content {
-        Content::Digests { parsed, .. } => Ok(Some(Upstream { entries: parsed.entries, explicit })),
+        Content::Digests { parsed, .. } => Ok(Some(parsed.entries)),
         Content::Chart(_) => Ok(None),
     }
+}
+
+/// The mapping `apply` recorded on the ConfigMap, if it did (an older version, or a ConfigMap
+/// written by hand, did not).
+fn recorded_mapping(configmap: Option<&ConfigMap>) -> Option<Mapping> {
+    let annotations = configmap?.metadata.annotations.as_ref()?;
+    Mapping::from_recorded(annotations.get(MAPPING_ANNOTATION)?)
 }

@@ -3,7 +3,7 @@
 use super::document::PlanDocument;
 use super::table::summary_line;
 use super::{OutputFormat, Report};
-use crate::cluster::installer::{InstallerReport, Reference};
+use crate::cluster::installer::{InstallerReport, Reference, ReferenceState};
 use crate::cluster::objects::{Action, Change};
 use crate::input::Written;
 use crate::plan::Plan;
@@ -116,11 +116,15 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
     writeln!(out)?;
     writeln!(out, "The ESS installer:")?;
     let line = |reference: &Reference, out: &mut dyn Write| -> io::Result<()> {
-        let state = match (reference.referenced, installer.evidence_available) {
-            (true, _) => "referenced",
-            (false, true) => "not referenced: enter it there",
+        let state = match (&reference.problem, installer.evidence_available) {
+            (None, _) => "referenced",
+            (Some(_), true) => match reference.state {
+                ReferenceState::WrongField => "in the wrong field",
+                ReferenceState::SavedNotDeployed => "saved in the installer, not deployed yet",
+                _ => "not referenced: enter it there",
+            },
             // Nothing to look in: the installer's files are elsewhere, or it runs on another host.
-            (false, false) => {
+            (Some(_), false) => {
                 "not referenced as far as can be seen (no installer files or ElementDeployment found): \
                                enter it there if not done"
             }
@@ -129,6 +133,11 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
         for evidence in &reference.evidence {
             writeln!(out, "    found in {evidence}")?;
         }
+        if let (Some(problem), true, ReferenceState::WrongField | ReferenceState::SavedNotDeployed) =
+            (&reference.problem, installer.evidence_available, reference.state)
+        {
+            writeln!(out, "    {problem}")?;
+        }
         Ok(())
     };
     line(&installer.config_map, out)?;
@@ -136,7 +145,7 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
         line(secret, out)?;
     }
     writeln!(out, "  (looked in: {})", installer.searched.join("; "))?;
-    if installer.evidence_available && !installer.config_map.referenced {
+    if installer.evidence_available && !installer.config_map.referenced() {
         writeln!(out, "  Until the installer names the ConfigMap, every component still pulls from upstream.")?;
     }
     if !installer.still_upstream.is_empty() {
@@ -191,18 +200,12 @@ pub fn write_manifests(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::installer::{CONFIGMAP_FIELD, SECRET_FIELD};
+    use crate::cluster::installer::{Field, reference};
 
     fn installer(evidence_available: bool) -> String {
-        let reference = |name: &str, installer_field| Reference {
-            name: name.to_owned(),
-            installer_field,
-            referenced: false,
-            evidence: vec![],
-        };
         let report = InstallerReport {
-            config_map: reference("ess-images-digests", CONFIGMAP_FIELD),
-            secret: Some(reference("ess-local-registry", SECRET_FIELD)),
+            config_map: reference("ess-images-digests", Field::ImagesDigestsConfigMap, &[]),
+            secret: Some(reference("ess-local-registry", Field::DockerSecrets, &[])),
             still_upstream: vec![],
             searched: vec!["~/.element-enterprise-server/config/*.yml".to_owned()],
             evidence_available,

@@ -1,8 +1,10 @@
 //! The report's schema, `apiVersion: essregistry/v1`, `kind: Plan`. Field names are a contract
 //! with scripts: add fields, never rename them, within v1.
 
+use super::Release;
 use crate::check::ImageState;
 use crate::cluster::objects::Change;
+use crate::drift::EntryChange;
 use crate::input::Written;
 use crate::plan::{DigestAction, Plan, Summary};
 use serde::Serialize;
@@ -19,7 +21,9 @@ pub struct PlanDocument<'a> {
     pub images: Vec<ImageReport<'a>>,
     /// Entries the ConfigMap leaves out, which keep pulling from upstream.
     pub still_upstream: Vec<String>,
-    /// The string the ConfigMap's `data.images_digests` will hold (images_digests input).
+    /// The string the ConfigMap's `data.images_digests` will hold once every image is ready
+    /// (images_digests input; `apply` refuses while `stillUpstream` is not empty, unless
+    /// `--allow-incomplete`, which writes only the ready entries).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config_map: Option<&'a str>,
     /// The values overlay for a chart's values (`--chart`, `--release`).
@@ -32,6 +36,43 @@ pub struct PlanDocument<'a> {
     /// mismatched: it copies every such image (each image's `fix` is the same copy by hand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mirror_command: Option<&'a str>,
+    /// How the input compares with the live ConfigMap, entry by entry (`plan` against a
+    /// cluster that has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseDocument<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseDocument<'a> {
+    /// `namespace/name` of the live ConfigMap compared with.
+    pub config_map: &'a str,
+    pub entries: Vec<ReleaseEntry<'a>>,
+}
+
+/// One entry's change, and whether its image is ready in the local registry (None for an
+/// entry the input removes).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseEntry<'a> {
+    #[serde(flatten)]
+    pub change: &'a EntryChange,
+    pub ready: Option<bool>,
+}
+
+impl<'a> ReleaseDocument<'a> {
+    pub fn new(release: Release<'a>, plan: &Plan) -> Self {
+        let ready = plan.entries_ready();
+        let entries = release
+            .changes
+            .iter()
+            .map(|change| ReleaseEntry {
+                ready: plan.entries.iter().position(|name| name == &change.entry).map(|index| ready[index]),
+                change,
+            })
+            .collect();
+        ReleaseDocument { config_map: release.configmap, entries }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +125,7 @@ impl<'a> PlanDocument<'a> {
             helm_values: written.overlay().map(|overlay| &overlay.values),
             resources,
             mirror_command: plan.images.iter().any(|image| image.finding.fix.is_some()).then_some(mirror),
+            release: None,
         }
     }
 }

@@ -11,12 +11,13 @@ mod status;
 mod table;
 
 pub use apply::{ApplyReport, HelmNext, write_manifests};
-pub use document::PlanDocument;
+pub use document::{PlanDocument, ReleaseDocument};
 pub use mirror::{BundleState, MirrorReport, Target};
 pub use progress::MirrorProgress;
 pub use table::summary_line;
 
 use crate::cluster::objects::Change;
+use crate::drift::EntryChange;
 use crate::input::Written;
 use crate::plan::Plan;
 use serde::Serialize;
@@ -71,13 +72,24 @@ pub struct PlanReport<'a> {
     pub plan: &'a Plan,
     pub written: &'a Written,
     pub resources: Option<&'a [Change]>,
+    /// How the input compares with the live ConfigMap (None: no ConfigMap, or not read).
+    pub release: Option<Release<'a>>,
     /// The `mirror` command that copies what is not ready, with this run's flags.
     pub mirror_command: &'a str,
 }
 
+/// A new images_digests against the live ConfigMap `configmap` (`namespace/name`).
+#[derive(Clone, Copy)]
+pub struct Release<'a> {
+    pub configmap: &'a str,
+    pub changes: &'a [EntryChange],
+}
+
 impl Report for PlanReport<'_> {
     fn document(&self) -> impl Serialize + '_ {
-        PlanDocument::new(self.plan, self.written, self.resources, self.mirror_command)
+        let mut document = PlanDocument::new(self.plan, self.written, self.resources, self.mirror_command);
+        document.release = self.release.map(|release| ReleaseDocument::new(release, self.plan));
+        document
     }
 
     fn write_table(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {

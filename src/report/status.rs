@@ -63,7 +63,17 @@ fn write_table(report: &StatusReport, color: bool, out: &mut dyn Write) -> io::R
     }
     writeln!(out)?;
     if report.healthy() {
-        let line = "Everything holds: every image comes from the local registry.";
+        let no_pods;
+        let line = if report.pods_checked == 0 {
+            no_pods = format!(
+                "Everything holds so far, but no pods run in namespace {}: no image has been pulled yet \
+                 (deploy, then run status again).",
+                report.namespace
+            );
+            no_pods.as_str()
+        } else {
+            "Everything holds: every image comes from the local registry."
+        };
         return writeln!(out, "{}", if color { line.green().to_string() } else { line.to_owned() });
     }
     let heading = format!("{} problem{}:", report.problems.len(), if report.problems.len() == 1 { "" } else { "s" });

@@ -1,9 +1,10 @@
 //! The table a person reads: one row per image, notes for what needs acting on, what would be
 //! written, and a summary line last so it is what stays on screen.
 
-use super::PlanReport;
+use super::{PlanReport, Release};
 use crate::check::ImageState;
 use crate::cluster::objects::Action;
+use crate::drift::Change;
 use crate::input::Written;
 use crate::plan::{DigestAction, Plan};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -83,7 +84,18 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
         }
     }
 
+    if let Some(release) = report.release {
+        write_release(release, plan, out)?;
+    }
     writeln!(out)?;
+    let summary = plan.summary();
+    if summary.ready < summary.images && matches!(report.written, Written::ConfigMap(_)) {
+        writeln!(
+            out,
+            "The ConfigMap below is as it will be once every image is ready: apply refuses until then (with \
+             --allow-incomplete it writes the ready entries only)."
+        )?;
+    }
     match report.resources {
         None => match report.written {
             Written::ConfigMap(text) => {
@@ -116,6 +128,40 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
     }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(plan))
+}
+
+/// The input against the live ConfigMap, entry by entry: what changed first, then a count of
+/// what did not.
+fn write_release(release: Release, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Against the live ConfigMap {}:", release.configmap)?;
+    let ready = plan.entries_ready();
+    let mut unchanged = 0;
+    for change in release.changes {
+        let readiness = match plan.entries.iter().position(|name| name == &change.entry).map(|index| ready[index]) {
+            Some(true) => "ready",
+            Some(false) => "not ready: mirror it",
+            None => "",
+        };
+        let digests = match (change.change, &change.live_digest, &change.input_digest) {
+            (Change::NewDigest, Some(live), Some(input)) => format!("{} -> {}", live.short(), input.short()),
+            (Change::Moved, ..) => format!(
+                "{} -> {}",
+                change.live_path.as_deref().unwrap_or_default(),
+                change.mapped_path.as_deref().unwrap_or_default()
+            ),
+            _ => String::new(),
+        };
+        match change.change {
+            Change::Unchanged => unchanged += 1,
+            kind => {
+                let parts = [format!("{:<10}", kind.as_str()), change.entry.clone(), digests, readiness.to_owned()];
+                let parts: Vec<&str> = parts.iter().map(String::as_str).filter(|part| !part.is_empty()).collect();
+                writeln!(out, "  {}", parts.join("  "))?;
+            }
+        }
+    }
+    writeln!(out, "  {unchanged} entries unchanged")
 }
 
 /// The plan in one line: counts, then what still pulls from upstream.
