@@ -50,6 +50,14 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// What the flags mean together, once parsed: with a chart or a release, the namespace is
+    /// helm's (the context's, else `default`), not the installer's.
+    pub fn settle(&mut self) {
+        if self.input.is_chart() {
+            self.cluster.fallback_namespace = crate::cluster::HELM_NAMESPACE;
+        }
+    }
+
     /// `kubectl essregistry mirror` with this run's input, mapping, registry and cluster flags:
     /// the command that copies every image a plan found not ready (a password is never in it;
     /// `--registry-password-stdin` reads it again). An input read from a bundle is pushed from
@@ -307,9 +315,13 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
 
-    /// The ESS namespace [default: the context's namespace, else element-onprem]
+    /// The ESS namespace [default: the context's namespace, else element-onprem, or default for a chart or release as helm has it]
     #[arg(short = 'n', long, value_name = "NAMESPACE", global = true)]
     pub namespace: Option<String>,
+
+    /// The namespace when neither `-n` nor the context names one (`GlobalArgs::settle`).
+    #[arg(skip = crate::cluster::DEFAULT_NAMESPACE)]
+    pub fallback_namespace: &'static str,
 
     /// How long one Kubernetes API request may take
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, global = true)]

@@ -61,6 +61,7 @@ pub async fn cluster_config(args: &ClusterArgs) -> Result<cluster::ClusterConfig
         args.kubeconfig.as_ref(),
         args.context.as_deref(),
         args.namespace.as_deref(),
+        args.fallback_namespace,
         args.request_timeout,
         &args.overrides(),
         |key| std::env::var(key).ok(),

@@ -38,7 +38,7 @@ pub enum Error {
     ClusterConfig { message: String, hint: String },
 
     /// An API call failed; names what was done where.
-    #[error("failed to {} in namespace {} (context {}): {}", .0.action, .0.namespace, .0.context, .0.reason)]
+    #[error("{0}")]
     Cluster(Box<ClusterFailure>),
 
     /// `apply` would leave images pulling from upstream; the plan's own exit code stands.
@@ -70,6 +70,19 @@ pub struct ClusterFailure {
     pub hint: String,
     /// Whether running again, unchanged, may succeed (a timeout may; a refusal will not).
     pub rerun_helps: bool,
+}
+
+/// `failed to ACTION in namespace NS (context C): REASON`; an action on the namespace itself
+/// names it once.
+impl std::fmt::Display for ClusterFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ClusterFailure { action, namespace, context, reason, .. } = self;
+        if action.ends_with(&format!("namespace {namespace}")) {
+            write!(f, "failed to {action} (context {context}): {reason}")
+        } else {
+            write!(f, "failed to {action} in namespace {namespace} (context {context}): {reason}")
+        }
+    }
 }
 
 impl Error {

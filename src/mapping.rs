@@ -210,7 +210,8 @@ impl TargetRef {
 /// One upstream image (server, path, tag, digest) and the entries that use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
-    /// `server/path` upstream.
+    /// `server/path` upstream, as the server serves it (`docker.io/library/postgres` for a
+    /// `postgres` on Docker Hub); the target keeps the path as the input writes it.
     pub upstream: String,
     pub target: RepoPath,
     /// None for an entry written for the Operator: the image is known by its digest alone.
@@ -266,7 +267,7 @@ pub fn map_images(entries: &[Pinned], mapping: &Mapping) -> Result<Vec<Image>, V
             None => {
                 by_source.insert(source.clone(), images.len());
                 images.push(Image {
-                    upstream: format!("{}/{}", entry.server, entry.path),
+                    upstream: format!("{}/{}", entry.server, entry.path.normalized_on(&entry.server)),
                     target: mapping.target_path(&entry.server, &entry.path),
                     tag: entry.tag.clone(),
                     digest: entry.digest.clone(),
@@ -376,6 +377,18 @@ mod tests {
             map_images(&[entry("x.image", "ghcr.io", "org/x", None, None)], &mapping(Layout::Flat, None, &[]))
                 .unwrap_err();
         assert!(unnamed[0].message.contains("pins neither a tag nor a digest"), "{unnamed:?}");
+    }
+
+    #[test]
+    fn a_one_component_docker_hub_name_is_fetched_as_library_and_kept_as_written_locally() {
+        let entries = [
+            entry("postgres.image", "docker.io", "postgres", Some("17-alpine"), None),
+            entry("other.image", "ghcr.io", "postgres", Some("17-alpine"), None),
+        ];
+        let images = map_images(&entries, &mapping(Layout::Preserve, Some("ess"), &[])).unwrap();
+        assert_eq!(images[0].source(), "docker.io/library/postgres:17-alpine");
+        assert_eq!(images[0].target.as_str(), "ess/postgres");
+        assert_eq!(images[1].source(), "ghcr.io/postgres:17-alpine", "only Docker Hub has official images");
     }
 
     #[test]

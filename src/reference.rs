@@ -14,6 +14,11 @@ use std::fmt;
 pub struct RegistryHost(String);
 
 impl RegistryHost {
+    /// Docker Hub, under any of the names docker's reference parser takes for it.
+    pub fn is_docker_hub(&self) -> bool {
+        crate::registry::DOCKER_HUB.contains(&self.as_str())
+    }
+
     /// The host named most often, the first in name order among equals.
     pub fn most_used<'a>(hosts: impl IntoIterator<Item = &'a RegistryHost>) -> Option<RegistryHost> {
         let mut counts: HashMap<&RegistryHost, usize> = HashMap::new();
@@ -113,6 +118,17 @@ impl RepoPath {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The path as `server` serves it: on Docker Hub a one-component name is an official image,
+    /// `library/NAME`, as docker, containerd, skopeo and kubelet all normalise it
+    /// (distribution/reference's `ParseNormalizedNamed`); elsewhere the path as written.
+    pub fn normalized_on(&self, server: &RegistryHost) -> RepoPath {
+        if server.is_docker_hub() && !self.0.contains('/') {
+            RepoPath(format!("library/{}", self.0))
+        } else {
+            self.clone()
+        }
     }
 
     /// The last component, used by the `flat` layout.

@@ -10,8 +10,12 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The ESS deployment namespace, when neither the flag nor the context names one.
+/// The ESS installer's namespace: where images_digests input goes when neither the flag nor
+/// the context names one.
 pub const DEFAULT_NAMESPACE: &str = "element-onprem";
+/// Where helm and kubectl go when neither the flag nor the context names a namespace: a chart's
+/// or a release's input goes there too.
+pub const HELM_NAMESPACE: &str = "default";
 
 /// What the cluster flags resolved to.
 pub struct ClusterConfig {
@@ -30,6 +34,7 @@ pub async fn resolve(
     kubeconfig: Option<&PathBuf>,
     context: Option<&str>,
     namespace: Option<&str>,
+    fallback_namespace: &str,
     request_timeout: Duration,
     overrides: &Overrides,
     env: impl Fn(&str) -> Option<String>,
@@ -49,7 +54,7 @@ pub async fn resolve(
     let Some(mut kc) = merged else {
         return match &overrides.server {
             // As kubectl: --server (with its credentials flags) needs no kubeconfig at all.
-            Some(_) => from_flags_alone(namespace, request_timeout, overrides, &env),
+            Some(_) => from_flags_alone(namespace.unwrap_or(fallback_namespace), request_timeout, overrides, &env),
             None => Err(config_error("no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config)".to_owned())),
         };
     };
@@ -77,14 +82,14 @@ pub async fn resolve(
         .map_err(|e| config_error(format!("cannot use the context \"{context_name}\": {e}")))?;
     config.proxy_url = None;
     overrides.apply(&mut config)?;
-    let namespace = namespace.map(str::to_owned).or(context_namespace);
+    let namespace = namespace.map(str::to_owned).or(context_namespace).unwrap_or_else(|| fallback_namespace.to_owned());
     let ca_flag = overrides.certificate_authority.as_deref();
     finish(config, context_name, namespace, proxy_url, ca_flag, request_timeout, &env)
 }
 
 /// No kubeconfig, only `--server` and the other connection flags.
 fn from_flags_alone(
-    namespace: Option<&str>,
+    namespace: &str,
     request_timeout: Duration,
     overrides: &Overrides,
     env: &impl Fn(&str) -> Option<String>,
@@ -92,14 +97,14 @@ fn from_flags_alone(
     let mut config = kube::Config::new(http::Uri::from_static("https://kubernetes.invalid"));
     overrides.apply(&mut config)?;
     let ca_flag = overrides.certificate_authority.as_deref();
-    finish(config, "(--server)".to_owned(), namespace.map(str::to_owned), None, ca_flag, request_timeout, env)
+    finish(config, "(--server)".to_owned(), namespace.to_owned(), None, ca_flag, request_timeout, env)
 }
 
 /// The proxy, TLS and timeouts, for a context resolved either way.
 fn finish(
     mut config: kube::Config,
     context: String,
-    namespace: Option<String>,
+    namespace: String,
     proxy_url: Option<String>,
     ca_flag: Option<&Path>,
     request_timeout: Duration,
@@ -117,7 +122,6 @@ fn finish(
     config.connect_timeout = Some(request_timeout);
     config.read_timeout = Some(request_timeout);
     config.write_timeout = Some(request_timeout);
-    let namespace = namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
     Ok(ClusterConfig { config, context, namespace, tls, proxy })
 }
 
@@ -226,15 +230,15 @@ mod tests {
         let list = format!("{}:{}", dir.path().join("absent").display(), file.display());
         let env = |key: &str| (key == "KUBECONFIG").then(|| list.clone());
         let timeout = Duration::from_secs(5);
-        let from_context = resolve(None, None, None, timeout, &Overrides::default(), env).await.unwrap();
+        let from_context = resolve(None, None, None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!((from_context.context.as_str(), from_context.namespace.as_str()), ("with-ns", "ess"));
-        let fallback = resolve(None, Some("without-ns"), None, timeout, &Overrides::default(), env).await.unwrap();
+        let fallback = resolve(None, Some("without-ns"), None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!(fallback.namespace, DEFAULT_NAMESPACE);
-        let flag = resolve(None, Some("without-ns"), Some("other"), timeout, &Overrides::default(), env).await.unwrap();
+        let flag = resolve(None, Some("without-ns"), Some("other"), DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!(flag.namespace, "other");
-        let unknown = resolve(None, Some("nope"), None, timeout, &Overrides::default(), env).await.err().unwrap();
+        let unknown = resolve(None, Some("nope"), None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.err().unwrap();
         assert!(unknown.to_string().contains("\"nope\" is not in the kubeconfig"));
-        let none = resolve(None, None, None, timeout, &Overrides::default(), |_| None).await.err().unwrap();
+        let none = resolve(None, None, None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), |_| None).await.err().unwrap();
         assert!(none.to_string().contains("no kubeconfig found"));
     }
 }

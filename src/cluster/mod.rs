@@ -11,7 +11,7 @@ mod overrides;
 pub mod pods;
 mod warnings;
 
-pub use config::{ClusterConfig, DEFAULT_NAMESPACE, resolve};
+pub use config::{ClusterConfig, DEFAULT_NAMESPACE, HELM_NAMESPACE, resolve};
 pub use overrides::Overrides;
 
 use crate::causes;

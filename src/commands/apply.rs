@@ -6,7 +6,7 @@ use super::pipeline::{Planned, check, names, prepare};
 use crate::cli::GlobalArgs;
 use crate::cli::{ApplyArgs, DryRun};
 use crate::cluster::objects::{Action, Change};
-use crate::cluster::{DEFAULT_NAMESPACE, WriteMode};
+use crate::cluster::WriteMode;
 use crate::connect::{cluster_config, connect_cluster};
 use crate::desired::Desired;
 use crate::error::Error;
@@ -55,7 +55,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         // No API call: the namespace comes from the flag or the kubeconfig, as kubectl takes it.
         let namespace = match cluster_config(&global.cluster).await {
             Ok(config) => config.namespace,
-            Err(_) => global.cluster.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
+            Err(_) => global.cluster.namespace.clone().unwrap_or_else(|| global.cluster.fallback_namespace.to_owned()),
         };
         let desired = desired(&planned, &args, &namespace)?;
         write_manifests(

@@ -15,7 +15,8 @@ use crate::output::io_error;
 use std::io::Write;
 
 /// Runs the command and returns its exit code; output goes to the given writers.
-pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    cli.global.settle();
     match &cli.command {
         Command::Completion { shell } => {
             completion::write_script(*shell, out).map_err(io_error)?;

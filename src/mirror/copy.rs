@@ -44,7 +44,7 @@ impl Item {
                 Item {
                     origin: Origin {
                         server: entry.server.clone(),
-                        path: entry.path.clone(),
+                        path: entry.path.normalized_on(&entry.server),
                         tag: tag.clone(),
                         name: name.clone(),
                     },
