@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_essregistry_global_optspecs
-    string join \n f/digests= installer-dir= from-configmap= chart= values= release= registry= path-prefix= layout= map= digest-mismatch= registry-username= registry-password-stdin registry-ca-file= registry-cert-dir= registry-client-cert= registry-client-key= registry-insecure-skip-tls-verify registry-plain-http registry-timeout= concurrency= kubeconfig= context= n/namespace= request-timeout= cluster= user= s/server= token= as= as-group= as-uid= certificate-authority= client-certificate= client-key= tls-server-name= insecure-skip-tls-verify o/output= no-color h/help V/version
+    string join \n f/digests= installer-dir= from-configmap= chart= values= release= include-disabled registry= path-prefix= layout= map= digest-mismatch= registry-username= registry-password-stdin registry-ca-file= registry-cert-dir= registry-client-cert= registry-client-key= registry-insecure-skip-tls-verify registry-plain-http registry-timeout= concurrency= kubeconfig= context= n/namespace= request-timeout= cluster= user= s/server= token= as= as-group= as-uid= certificate-authority= client-certificate= client-key= tls-server-name= insecure-skip-tls-verify o/output= no-color h/help V/version
 end
 
 function __fish_kubectl_essregistry_needs_command
@@ -48,7 +48,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -65,6 +65,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -s
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -105,7 +106,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -124,6 +125,7 @@ yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l offline -d 'Do not read the cluster: no Kubernetes API call at all'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -136,6 +138,9 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 client\t''
 server\t''"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l values-out -d 'With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l release-name -d 'The Helm release the values are for [default: the one release of matrix-stack in the namespace, else ess]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l chart-ref -d 'The chart as helm reaches it inside the air gap, for the printed command: oci://LOCAL/PATH/matrix-stack, or an archive [default: the --chart archive]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l version -d 'The chart\'s version, as helm --version takes it (needed with a bare values.yaml; an archive or a release carries its own)' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
@@ -160,7 +165,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -181,6 +186,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l allow-incomplete -d 'Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns, instead of stopping on the conflict'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force -d 'Delete and re-create an object that cannot be updated in place (a Secret of another type, an immutable ConfigMap)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -213,7 +219,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -231,6 +237,7 @@ json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -265,7 +272,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -282,6 +289,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -312,7 +320,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -329,6 +337,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
@@ -359,7 +368,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l concurrency -d 'How many images are checked at once' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l context -d 'The kubeconfig context [default: the current context]' -r
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l request-timeout -d 'How long one Kubernetes API request may take' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
@@ -376,6 +385,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l registry-plain-http -d 'Talk to the registry over plain HTTP'

@@ -268,6 +268,26 @@ pub struct ApplyArgs {
     /// With --chart or --release: write the values overlay to FILE, for helm upgrade -f FILE
     #[arg(long, value_name = "FILE", help_heading = "Apply")]
     pub values_out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub helm: HelmArgs,
+}
+
+/// What the printed helm command installs, as it is inside the air gap (`apply` with a chart).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Helm command")]
+pub struct HelmArgs {
+    /// The Helm release the values are for [default: the one release of matrix-stack in the namespace, else ess]
+    #[arg(long, value_name = "NAME", value_parser = parse_release)]
+    pub release_name: Option<String>,
+
+    /// The chart as helm reaches it inside the air gap, for the printed command: oci://LOCAL/PATH/matrix-stack, or an archive [default: the --chart archive]
+    #[arg(long, value_name = "CHART")]
+    pub chart_ref: Option<String>,
+
+    /// The chart's version, as helm --version takes it (needed with a bare values.yaml; an archive or a release carries its own)
+    #[arg(long = "version", value_name = "VERSION")]
+    pub chart_version: Option<String>,
 }
 
 /// `mirror`: from upstream or a bundle, to the local registry or a bundle.
@@ -438,6 +458,10 @@ pub struct InputArgs {
     /// The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart's values with its user values over them
     #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["from_configmap", "installer_dir", "chart"], global = true)]
     pub release: Option<String>,
+
+    /// Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later
+    #[arg(long, global = true)]
+    pub include_disabled: bool,
 }
 
 impl InputArgs {
@@ -489,6 +513,11 @@ impl MappingArgs {
             || self.path_prefix.is_some()
             || self.layout != Layout::default()
             || !self.map.is_empty()
+    }
+
+    /// Whether a flag that decides paths (not only the registry) was given.
+    pub fn paths_given(&self) -> bool {
+        self.path_prefix.is_some() || self.layout != Layout::default() || !self.map.is_empty()
     }
 
     /// The mapping these flags give over `base` (the one a ConfigMap was applied with): each

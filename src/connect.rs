@@ -75,10 +75,14 @@ pub async fn connect_cluster(args: &ClusterArgs) -> Result<Cluster, Error> {
 
 /// The registry as `status` reaches it, and whether the pull Secret's credentials log in.
 pub struct ClusterAccess {
-    /// None when the only credentials, the Secret's, are refused.
+    /// None when the only credentials, the Secret's, are refused, or the registry could not be
+    /// reached or refused the credentials given (`failure`).
     pub store: Option<(HttpRegistry, RegistryAuth)>,
     /// Whether the Secret's credentials were accepted; None when there were none to try.
     pub secret_accepted: Option<bool>,
+    /// Why the registry could not be used (unreachable, TLS, credentials refused): for `status`
+    /// one problem among the others, which the API alone still shows.
+    pub failure: Option<Error>,
 }
 
 /// The registry, reached with the credentials given, else with the pull Secret's (`secret`), as
@@ -103,19 +107,24 @@ pub async fn connect_registry_as_cluster(
         (_, secret) => (given, secret.is_some()),
     };
     let uses_secret = matches!(auth.source, CredentialSource::PullSecret(_));
-    let mut access = ClusterAccess { store: None, secret_accepted: None };
+    let mut access = ClusterAccess { store: None, secret_accepted: None, failure: None };
     match HttpRegistry::connect(registry, auth.clone(), &options).await {
         Ok(store) => {
             access.secret_accepted = uses_secret.then_some(true);
             access.store = Some((store, auth));
         }
         Err(Error::RegistryAuth { .. }) if uses_secret => access.secret_accepted = Some(false),
+        Err(error @ (Error::RegistryAuth { .. } | Error::RegistryUnreachable { .. })) => {
+            access.failure = Some(error);
+            return Ok(access);
+        }
         Err(error) => return Err(error),
     }
     if verify_secret_separately && let Some(secret) = secret_auth {
         match HttpRegistry::connect(registry, secret, &options).await {
             Ok(_) => access.secret_accepted = Some(true),
             Err(Error::RegistryAuth { .. }) => access.secret_accepted = Some(false),
+            Err(error @ Error::RegistryUnreachable { .. }) => access.failure = Some(error),
             Err(error) => return Err(error),
         }
     }

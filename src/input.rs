@@ -32,11 +32,17 @@ pub enum Content {
 impl Input {
     /// The images, in input order. `local` is the local registry, which a chart's blocks an
     /// earlier overlay pointed there are traced back from (None: the one an overlay set).
-    pub fn pinned(&self, local: Option<&RegistryHost>) -> Vec<Pinned> {
-        match &self.content {
+    /// `include_disabled` (`--include-disabled`) counts the blocks of disabled components as
+    /// enabled, for admins who mirror what they may enable later.
+    pub fn pinned(&self, local: Option<&RegistryHost>, include_disabled: bool) -> Vec<Pinned> {
+        let mut pinned = match &self.content {
             Content::Digests { parsed, .. } => parsed.entries.iter().map(digests::Entry::pinned).collect(),
             Content::Chart(chart) => chart.pinned(local),
+        };
+        if include_disabled {
+            pinned.iter_mut().for_each(|pinned: &mut Pinned| pinned.enabled = true);
         }
+        pinned
     }
 
     pub fn chart(&self) -> Option<&Chart> {
@@ -60,7 +66,13 @@ impl Input {
         let targets = plan.targets();
         match &self.content {
             Content::Digests { parsed, .. } => Written::ConfigMap(digests::configmap_string(&parsed.entries, &targets)),
-            Content::Chart(chart) => Written::HelmValues(Overlay::new(&chart.blocks, &targets, pull_secrets)),
+            Content::Chart(chart) => Written::HelmValues(Overlay::new(
+                &chart.blocks,
+                &targets,
+                &plan.enabled,
+                pull_secrets,
+                chart.overlay_usage(),
+            )),
         }
     }
 }

@@ -102,6 +102,12 @@ struct Recorded {
 }
 
 impl Mapping {
+    /// The mapping that keeps every path as it is, in `registry`: for references already the
+    /// local registry's (a live ConfigMap's, a deployed release's).
+    pub fn identity(registry: RegistryHost) -> Mapping {
+        Mapping { registry, prefix: None, layout: Layout::Preserve, rules: vec![] }
+    }
+
     /// One line of JSON: `{"registry":"reg:5000","pathPrefix":"ess","layout":"preserve","map":[]}`.
     pub fn recorded(&self) -> String {
         let recorded = Recorded {
@@ -174,6 +180,9 @@ pub struct Pinned {
     pub digest: Option<Digest>,
     /// Where it starts in its file, when the input has lines to point at.
     pub line: Option<usize>,
+    /// False for a chart block of a component its values disable (below `enabled: false`): it
+    /// does not run, so it counts for nothing unless `--include-disabled`.
+    pub enabled: bool,
 }
 
 impl Pinned {
@@ -224,6 +233,11 @@ pub struct Image {
 }
 
 impl Image {
+    /// Whether a component that runs uses it (`entries` index `pinned`).
+    pub fn enabled(&self, pinned: &[Pinned]) -> bool {
+        self.entries.iter().any(|&entry| pinned[entry].enabled)
+    }
+
     /// `server/path:tag` (or `server/path@digest`), the upstream image as administrators name it.
     pub fn source(&self) -> String {
         match (&self.tag, &self.digest) {
@@ -360,6 +374,7 @@ mod tests {
             tag: tag.map(|t| Tag::parse(t).unwrap()),
             digest: line.map(|_| Digest::of(path.as_bytes())),
             line,
+            enabled: true,
         }
     }
 
@@ -383,12 +398,12 @@ mod tests {
     fn a_one_component_docker_hub_name_is_fetched_as_library_and_kept_as_written_locally() {
         let entries = [
             entry("postgres.image", "docker.io", "postgres", Some("17-alpine"), None),
-            entry("other.image", "ghcr.io", "postgres", Some("17-alpine"), None),
+            entry("other.image", "ghcr.io", "postgres", Some("16"), None),
         ];
         let images = map_images(&entries, &mapping(Layout::Preserve, Some("ess"), &[])).unwrap();
         assert_eq!(images[0].source(), "docker.io/library/postgres:17-alpine");
         assert_eq!(images[0].target.as_str(), "ess/postgres");
-        assert_eq!(images[1].source(), "ghcr.io/postgres:17-alpine", "only Docker Hub has official images");
+        assert_eq!(images[1].source(), "ghcr.io/postgres:16", "only Docker Hub has official images");
     }
 
     #[test]

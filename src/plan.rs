@@ -74,6 +74,9 @@ pub struct Plan {
     pub registry: RegistryHost,
     /// Every entry's name, in input order: `component/sub`, or a chart block's values path.
     pub entries: Vec<String>,
+    /// Whether each entry's component runs (`Pinned::enabled`): an image only disabled
+    /// components use is checked and shown, but counts for nothing.
+    pub enabled: Vec<bool>,
     pub images: Vec<ImagePlan>,
 }
 
@@ -89,6 +92,8 @@ pub struct Summary {
     pub error: usize,
     /// Images pointed at the local registry (by the ConfigMap, or by the overlay).
     pub ready: usize,
+    /// Images only components the values disable use: checked, but in no count above.
+    pub disabled: usize,
 }
 
 /// Each image's digest action, from its finding and the policy. An image pinned by tag alone
@@ -132,7 +137,8 @@ impl Plan {
     ) -> Self {
         let images = decide(images, findings, policy);
         let entries = pinned.iter().map(|entry| entry.name.clone()).collect();
-        Self { registry, entries, images }
+        let enabled = pinned.iter().map(|entry| entry.enabled).collect();
+        Self { registry, entries, enabled, images }
     }
 
     /// Where each entry points once applied, in input order; None for an entry whose image is
@@ -189,8 +195,13 @@ impl Plan {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary { entries: self.entries.len(), images: self.images.len(), ..Summary::default() };
+        let mut summary = Summary { entries: self.entries.len(), ..Summary::default() };
         for plan in &self.images {
+            if !self.runs(plan) {
+                summary.disabled += 1;
+                continue;
+            }
+            summary.images += 1;
             *match plan.finding.state {
                 ImageState::Present => &mut summary.present,
                 ImageState::Mismatch => &mut summary.mismatch,
@@ -203,21 +214,34 @@ impl Plan {
         summary
     }
 
-    /// `component/sub` of every entry the ConfigMap leaves out, in file order.
+    /// `component/sub` of every entry of a running component the ConfigMap leaves out, in file
+    /// order.
     pub fn still_upstream(&self) -> Vec<String> {
         let mut names: Vec<(usize, String)> = self
             .images
             .iter()
             .filter(|plan| !plan.ready())
             .flat_map(|plan| plan.image.entries.iter().map(|&i| (i, self.entries[i].clone())))
+            .filter(|(i, _)| self.enabled[*i])
             .collect();
         names.sort();
         names.into_iter().map(|(_, name)| name).collect()
     }
 
-    /// The worst finding decides: an unreachable registry, then refused access, then not ready.
+    /// The entries of components the values disable, in input order.
+    pub fn disabled(&self) -> Vec<String> {
+        self.entries.iter().zip(&self.enabled).filter(|(_, enabled)| !**enabled).map(|(name, _)| name.clone()).collect()
+    }
+
+    /// Whether a running component uses the image.
+    pub fn runs(&self, image: &ImagePlan) -> bool {
+        image.image.entries.iter().any(|&entry| self.enabled[entry])
+    }
+
+    /// The worst finding among the images that run decides: an unreachable registry, then
+    /// refused access, then not ready.
     pub fn exit_code(&self) -> u8 {
-        exit::fold(self.images.iter().map(ImagePlan::outcome))
+        exit::fold(self.images.iter().filter(|image| self.runs(image)).map(ImagePlan::outcome))
     }
 }
 

@@ -10,7 +10,7 @@ use crate::credentials::{Credentials, dockerconfigjson};
 use crate::digests::{self, DATA_KEY, Entry, LiveEntry};
 use crate::exit::{self, Outcome};
 use crate::helm::{Chart, ImageBlock};
-use crate::mapping::{Image, Layout, Mapping, Pinned, TargetRef};
+use crate::mapping::{Image, Mapping, Pinned, TargetRef};
 use crate::plan::Plan;
 use crate::reference::RegistryHost;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
@@ -31,6 +31,8 @@ pub struct StatusReport {
     pub secret: Option<ObjectStatus>,
     pub images: Vec<PinnedImage>,
     pub drift: Vec<String>,
+    /// What the ESS installer references (images_digests input only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub installer: Option<InstallerReport>,
     pub pods: Vec<PodProblem>,
     /// Pods in the namespace: with none, nothing has pulled yet, so nothing is proven by them.
@@ -40,6 +42,9 @@ pub struct StatusReport {
     /// The values overlay as `apply` would write it now (`--release`), for `-o values`.
     #[serde(skip)]
     pub overlay: Option<String>,
+    /// What the registry's failure means for the exit code, when it could not be used.
+    #[serde(skip)]
+    pub registry_failure: Option<Outcome>,
     pub warnings: Vec<String>,
 }
 
@@ -74,7 +79,19 @@ impl StatusReport {
             ImageState::Unauthorized => Outcome::Refused,
             _ => Outcome::Ready,
         });
-        exit::fold(images.chain((!self.healthy()).then_some(Outcome::NotReady)))
+        let rest = self.registry_failure.into_iter().chain((!self.healthy()).then_some(Outcome::NotReady));
+        exit::fold(images.chain(rest))
+    }
+
+    /// The registry could not be used (`ClusterAccess::failure`): one problem, and the exit code
+    /// it means (3 refused, 4 unreachable), while everything the API shows is still reported.
+    pub fn record_registry_failure(&mut self, failure: &crate::error::Error) {
+        self.registry_failure = Some(match failure {
+            crate::error::Error::RegistryAuth { .. } => Outcome::Refused,
+            _ => Outcome::Unreachable,
+        });
+        let hint = failure.hint().map(|hint| format!(" ({hint})")).unwrap_or_default();
+        self.problems.push(format!("the registry's images were not checked: {failure}{hint}"));
     }
 }
 
@@ -157,8 +174,8 @@ impl StatusReport {
             self.images.push(PinnedImage { entries, image: reference, state: finding.state, reason });
         }
         let present = self.images.iter().filter(|i| i.state == ImageState::Present).count();
-        if let Some(config_map) = &mut self.config_map {
-            config_map.detail.push_str(&format!(", {present} of {} pinned images in {registry}", self.images.len()));
+        if let Some(object) = self.config_map.as_mut().or(self.release.as_mut()) {
+            object.detail.push_str(&format!(", {present} of {} images in {registry}", self.images.len()));
         }
     }
 }
@@ -216,6 +233,18 @@ impl StatusReport {
         }
     }
 
+    /// The enabled blocks of a release that pull from elsewhere than `registry`, each a problem:
+    /// their pods do not come from the local registry.
+    pub fn record_upstream_blocks(&mut self, blocks: &[ImageBlock], registry: &RegistryHost) {
+        for block in blocks.iter().filter(|block| block.enabled && &block.server != registry) {
+            self.problems.push(format!(
+                "{}: the release pulls {} from upstream, not from {registry}",
+                block.path,
+                block.rendered()
+            ));
+        }
+    }
+
     /// A release whose values do not name the pull Secret: its pods pull without credentials.
     pub fn record_release_pull_secret(&mut self, chart: &Chart, secret: &str, registry: &RegistryHost) {
         if crate::helm::pull_secrets(&chart.values.merged, secret).is_some() {
@@ -266,8 +295,22 @@ pub fn live_images(live: &[LiveEntry], registry: &RegistryHost) -> (Vec<Pinned>,
         })
         .map(LiveEntry::pinned)
         .collect();
-    let identity = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
-    (pinned, identity, warnings)
+    (pinned, Mapping::identity(registry.clone()), warnings)
+}
+
+/// The images a release renders from `registry` (enabled blocks only), as the pod gets each
+/// (`registry/repository@digest`, else `:tag`): what to check there, with the identity mapping.
+pub fn release_images(blocks: &[ImageBlock], registry: &RegistryHost) -> (Vec<Pinned>, Mapping) {
+    let pinned = blocks
+        .iter()
+        .filter(|block| block.enabled && &block.server == registry)
+        .map(|block| Pinned {
+            digest: block.digest.clone(),
+            tag: if block.digest.is_some() { None } else { block.tag.clone() },
+            ..block.pinned()
+        })
+        .collect();
+    (pinned, Mapping::identity(registry.clone()))
 }
 
 /// The registry most live entries point at: the one the ConfigMap was written for.
@@ -275,24 +318,27 @@ pub fn live_registry(live: &[LiveEntry]) -> Option<RegistryHost> {
     RegistryHost::most_used(live.iter().map(|entry| &entry.server))
 }
 
-/// How a deployed release's images differ from what the overlay would set now, each compared
-/// as the pod gets it (`registry/repository@digest`, as the chart's `_pods.tpl` renders it).
-/// `targets[i]` is where the plan points the release's block `current[i]` (None: not ready in
-/// `registry`).
+/// How a deployed release's images from `registry` differ from what the overlay would set now,
+/// each compared as the pod gets it (`registry/repository@digest`, as the chart's `_pods.tpl`
+/// renders it). `targets[i]` is where the plan points the release's block `current[i]` (None:
+/// not ready in `registry`). Blocks pulling from upstream are `record_upstream_blocks`' own.
 pub fn chart_drift(current: &[ImageBlock], registry: &RegistryHost, targets: &[Option<TargetRef>]) -> Vec<String> {
     let mut found = Vec::new();
     for (block, target) in current.iter().zip(targets) {
+        if !block.enabled || &block.server != registry {
+            continue;
+        }
         let now = block.rendered();
         let Some(target) = target else {
-            if &block.server != registry {
-                found.push(format!("{}: pulls {now} from upstream; it is not ready in {registry}", block.path));
-            }
+            found.push(format!(
+                "{}: the release pulls {now}, which the overlay would leave out now: it is not ready in {registry}",
+                block.path
+            ));
             continue;
         };
         let wanted = target.rendered();
         if now != wanted {
-            let what = if &block.server == registry { "" } else { " from upstream" };
-            found.push(format!("{}: the release pulls {now}{what}, the overlay would set {wanted}", block.path));
+            found.push(format!("{}: the release pulls {now}, the overlay would set {wanted}", block.path));
         }
     }
     found
@@ -336,7 +382,7 @@ mod tests {
             block("haproxy.image", "docker.io", "library/haproxy", None),
             block("hookshot.image", "ghcr.io", "matrix-org/hookshot", None),
         ];
-        let mapping = Mapping { registry: registry.clone(), prefix: None, layout: Layout::Preserve, rules: vec![] };
+        let mapping = Mapping::identity(registry.clone());
         let pinned: Vec<_> = upstream.iter().map(ImageBlock::pinned).collect();
         let images = crate::mapping::map_images(&pinned, &mapping).unwrap();
         let found = |state, observed| Finding { state, observed, reason: None, fix: None, warning: None, tagged: None };
@@ -352,7 +398,7 @@ mod tests {
             block("hookshot.image", "ghcr.io", "matrix-org/hookshot", None),
         ];
         let drift = chart_drift(&current, &plan.registry, &plan.targets());
-        assert_eq!(drift.len(), 2, "{drift:#?}");
+        assert_eq!(drift.len(), 1, "blocks pulling from upstream are recorded apart: {drift:#?}");
         assert_eq!(
             drift[0],
             format!(
@@ -361,9 +407,11 @@ mod tests {
                 Digest::of(b"new")
             )
         );
+        let mut report = StatusReport::default();
+        report.record_upstream_blocks(&current, &plan.registry);
         assert_eq!(
-            drift[1],
-            "hookshot.image: pulls ghcr.io/matrix-org/hookshot:v1 from upstream; it is not ready in reg.local"
+            report.problems,
+            ["hookshot.image: the release pulls ghcr.io/matrix-org/hookshot:v1 from upstream, not from reg.local"]
         );
     }
 

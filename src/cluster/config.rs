@@ -230,15 +230,25 @@ mod tests {
         let list = format!("{}:{}", dir.path().join("absent").display(), file.display());
         let env = |key: &str| (key == "KUBECONFIG").then(|| list.clone());
         let timeout = Duration::from_secs(5);
-        let from_context = resolve(None, None, None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
+        let from_context =
+            resolve(None, None, None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
         assert_eq!((from_context.context.as_str(), from_context.namespace.as_str()), ("with-ns", "ess"));
-        let fallback = resolve(None, Some("without-ns"), None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
+        let fallback = resolve(None, Some("without-ns"), None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env)
+            .await
+            .unwrap();
         assert_eq!(fallback.namespace, DEFAULT_NAMESPACE);
-        let flag = resolve(None, Some("without-ns"), Some("other"), DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.unwrap();
+        let flag =
+            resolve(None, Some("without-ns"), Some("other"), DEFAULT_NAMESPACE, timeout, &Overrides::default(), env)
+                .await
+                .unwrap();
         assert_eq!(flag.namespace, "other");
-        let unknown = resolve(None, Some("nope"), None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env).await.err().unwrap();
+        let unknown = resolve(None, Some("nope"), None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), env)
+            .await
+            .err()
+            .unwrap();
         assert!(unknown.to_string().contains("\"nope\" is not in the kubeconfig"));
-        let none = resolve(None, None, None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), |_| None).await.err().unwrap();
+        let none =
+            resolve(None, None, None, DEFAULT_NAMESPACE, timeout, &Overrides::default(), |_| None).await.err().unwrap();
         assert!(none.to_string().contains("no kubeconfig found"));
     }
 }

@@ -3,10 +3,9 @@
 //! written to a file, and the helm command that uses it.
 
 use super::pipeline::{Planned, check, names, prepare};
-use crate::cli::GlobalArgs;
-use crate::cli::{ApplyArgs, DryRun};
-use crate::cluster::objects::{Action, Change};
+use crate::cli::{ApplyArgs, DryRun, GlobalArgs, HelmArgs};
 use crate::cluster::WriteMode;
+use crate::cluster::objects::{Action, Change};
 use crate::connect::{cluster_config, connect_cluster};
 use crate::desired::Desired;
 use crate::error::Error;
@@ -14,7 +13,7 @@ use crate::helm;
 use crate::input::Written;
 use crate::output::{color_enabled, io_error};
 use crate::report::{self, ApplyReport, HelmNext, PlanReport, write_manifests};
-use crate::sources::{self, installer_folder};
+use crate::sources::{self, deployed_of_chart, installer_folder};
 use std::io::Write;
 use std::path::Path;
 
@@ -39,6 +38,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         let report = PlanReport {
             plan: &planned.plan,
             written: &planned.written,
+            chart: planned.input.chart(),
             resources: None,
             release: None,
             mirror_command: &mirror_command,
@@ -58,10 +58,16 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             Err(_) => global.cluster.namespace.clone().unwrap_or_else(|| global.cluster.fallback_namespace.to_owned()),
         };
         let desired = desired(&planned, &args, &namespace)?;
+        // No API call either for the releases deployed: the release is the one named, else ess.
+        let helm = planned.input.chart().map(|chart| {
+            let path = args.values_out.as_deref().expect("checked before planning");
+            helm_next(chart, &namespace, path, &args.helm, &[], false)
+        });
         write_manifests(
             &planned.written,
             desired.configmap.as_ref(),
             desired.secret.as_ref(),
+            helm.as_ref(),
             global.output.format,
             out,
         )
@@ -109,14 +115,18 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             if !mode.server_dry_run {
                 write_overlay(path, &planned.written, &changes)?;
             }
-            let command = helm::command(&chart.origin, &cluster.namespace, path);
-            (None, Some(HelmNext { values_out: path.display().to_string(), written: !mode.server_dry_run, command }))
+            let deployed = match &chart.origin {
+                helm::Origin::Files { .. } => deployed_of_chart(&cluster, helm::CHART_NAME).await?,
+                helm::Origin::Release(_) => Vec::new(),
+            };
+            (None, Some(helm_next(chart, &cluster.namespace, path, &args.helm, &deployed, !mode.server_dry_run)))
         }
     };
     let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
     let report = ApplyReport {
         plan: &planned.plan,
         written: &planned.written,
+        chart: planned.input.chart(),
         mirror_command: &mirror_command,
         context: &cluster.context,
         namespace: &cluster.namespace,
@@ -127,6 +137,25 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     };
     report::write(&report, global.output.format, color, out).map_err(io_error)?;
     Ok(planned.plan.exit_code())
+}
+
+/// The helm command for the overlay at `path`, and where it was written.
+fn helm_next(
+    chart: &helm::Chart,
+    namespace: &str,
+    path: &Path,
+    args: &HelmArgs,
+    deployed: &[String],
+    written: bool,
+) -> HelmNext {
+    let install = helm::Install {
+        release_name: args.release_name.as_deref(),
+        chart_ref: args.chart_ref.as_deref(),
+        version: args.chart_version.as_deref(),
+        deployed,
+    };
+    let command = helm::command(&chart.origin, namespace, path, &install);
+    HelmNext { values_out: path.display().to_string(), written, command: command.line, note: command.note }
 }
 
 /// `--values-out` goes with a chart's values, and must be a file that can be written: checked

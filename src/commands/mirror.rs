@@ -8,7 +8,7 @@ use crate::connect::{registry_options, resolve_auth};
 use crate::error::Error;
 use crate::exit::{self, Outcome};
 use crate::input::Content;
-use crate::mapping::{Layout as PathLayout, Mapping, map_images};
+use crate::mapping::{Image, Mapping, map_images};
 use crate::mirror::{CopyOptions, Item, Outcome as Copied, Sink, Source, Upstreams, copy_all};
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
@@ -21,12 +21,10 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     check_args(&args, global)?;
     let opened = args.from_bundle.as_deref().map(bundle::open).transpose()?;
     // A bundle keeps the upstream names; its targets are not used.
-    let mapping = global.mapping.mapping(None).unwrap_or_else(|| Mapping {
-        registry: RegistryHost::parse("bundle").expect("valid"),
-        prefix: None,
-        layout: PathLayout::Preserve,
-        rules: vec![],
-    });
+    let mapping = global
+        .mapping
+        .mapping(None)
+        .unwrap_or_else(|| Mapping::identity(RegistryHost::parse("bundle").expect("valid")));
     let bundle = opened.as_ref().zip(args.from_bundle.as_deref()).map(|(opened, given)| (given, &opened.layout));
     let input = read_input(global, Some(&global.cluster), bundle, err).await?;
     // A chart pins tags: each is resolved once at the source, and the report records the digest
@@ -34,8 +32,19 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     // registry are carried from the chart's own images; into a bundle, that registry is the one
     // the overlay set.
     let local = args.to_bundle.is_none().then_some(&mapping.registry);
-    let pinned = input.pinned(local);
-    let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
+    let pinned = input.pinned(local, global.input.include_disabled);
+    let mut images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
+    // What does not run is not carried, unless asked (`--include-disabled`).
+    let disabled: Vec<String> = images.iter().filter(|image| !image.enabled(&pinned)).map(Image::source).collect();
+    images.retain(|image| image.enabled(&pinned));
+    if !disabled.is_empty() {
+        writeln!(
+            err,
+            "not carried, as their components are disabled in the values (--include-disabled carries them): {}",
+            disabled.join(", ")
+        )
+        .map_err(io_error)?;
+    }
     let items = Item::for_images(&pinned, &images);
 
     let options = registry_options(&global.registry);

@@ -47,7 +47,7 @@ pub async fn prepare(
 ) -> Result<Prepared, Error> {
     let mapping = required_mapping(&global.mapping, "plan and apply")?;
     let input = read_input(global, cluster, None, err).await?;
-    let pinned = input.pinned(Some(&mapping.registry));
+    let pinned = input.pinned(Some(&mapping.registry), global.input.include_disabled);
     let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
     let auth = resolve_auth(&global.registry, &mapping.registry, err)?;
     Ok(Prepared { input, pinned, mapping, images, auth })

@@ -52,6 +52,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
     let report = PlanReport {
         plan: &planned.plan,
         written: &once_ready,
+        chart: planned.input.chart(),
         resources: resources.as_deref(),
         release: release
             .as_ref()

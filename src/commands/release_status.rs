@@ -1,6 +1,8 @@
-//! `status --release NAME`: the deployed release's images against the local registry, its pods
-//! (init containers too), the pull Secret and whether the release names it, and drift between
-//! what the release pulls and what the overlay would set now. Exit 0 only when all of it holds.
+//! `status --release NAME`: the images the deployed release renders, checked as they are in the
+//! local registry; its pods (init containers too); the pull Secret and whether the release names
+//! it; and, with mapping flags, drift between what the release pulls and what the overlay would
+//! set now. A registry that cannot be used is one problem among the others: what the API alone
+//! shows is still reported. Exit 0 only when all of it holds.
 
 use super::pipeline::{overlay_pull_secrets, read_input};
 use crate::check::check_images;
@@ -14,9 +16,9 @@ use crate::output::{color_enabled, io_error};
 use crate::plan::Plan;
 use crate::reference::RegistryHost;
 use crate::registry::CredentialSource;
-use crate::report;
+use crate::report::{self, OutputFormat};
 use crate::sanitize::printable;
-use crate::status::{ObjectStatus, StatusReport, chart_drift};
+use crate::status::{ObjectStatus, StatusReport, chart_drift, release_images};
 use std::io::Write;
 
 pub async fn run(
@@ -58,19 +60,38 @@ pub async fn run(
     if let Some(accepted) = access.secret_accepted {
         report.secret_logs_in(&registry, accepted);
     }
+    if let Some(failure) = &access.failure {
+        report.record_registry_failure(failure);
+    }
+    report.record_upstream_blocks(&chart.blocks, &registry);
     if let Some((store, auth)) = access.store {
-        let mapping = global.mapping.mapping(Some(&registry)).expect("a registry is given");
-        let pinned = chart.pinned(Some(&registry));
-        let images = map_images(&pinned, &mapping)
-            .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
+        // What the release renders is what its pods pull: checked as it is, no mapping needed.
         let concurrency = registry_options(&global.registry).concurrency;
+        let (pinned, identity) = release_images(&chart.blocks, &registry);
+        let images = map_images(&pinned, &identity).unwrap_or_default();
         let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
-        let plan = Plan::new(registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
-        report.record_plan(&plan);
-        let targets = plan.targets();
-        report.record_drift(chart_drift(&chart.blocks, &registry, &targets));
-        let pull_secrets = overlay_pull_secrets(&auth, &chart, &objects.secret_name);
-        report.overlay = Some(helm::Overlay::new(&chart.blocks, &targets, pull_secrets).render());
+        report.record_live_images(&pinned, &images, findings);
+        // With mapping flags, also what the overlay would set now, and how the release differs.
+        if global.mapping.paths_given() {
+            let mapping = global.mapping.mapping(Some(&registry)).expect("a registry is given");
+            let pinned = chart.pinned(Some(&registry));
+            let images = map_images(&pinned, &mapping)
+                .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
+            let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
+            let plan = Plan::new(registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
+            let targets = plan.targets();
+            report.record_drift(chart_drift(&chart.blocks, &registry, &targets));
+            let pull_secrets = overlay_pull_secrets(&auth, &chart, &objects.secret_name);
+            let overlay =
+                helm::Overlay::new(&chart.blocks, &targets, &plan.enabled, pull_secrets, chart.overlay_usage());
+            report.overlay = Some(overlay.render());
+        } else if global.output.format == OutputFormat::Values {
+            report.warnings.push(
+                "-o values prints the overlay apply would write, which needs the mapping flags (--path-prefix, \
+                 --layout, --map)"
+                    .to_owned(),
+            );
+        }
     }
     if !objects.no_secret {
         report.record_release_pull_secret(&chart, &objects.secret_name, &registry);

@@ -59,6 +59,9 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
         if let Some(accepted) = access.secret_accepted {
             report.secret_logs_in(registry, accepted);
         }
+        if let Some(failure) = &access.failure {
+            report.record_registry_failure(failure);
+        }
         if let Some((store, _)) = access.store {
             let (pinned, identity, warnings) = live_images(&live, registry);
             report.warnings.extend(warnings);

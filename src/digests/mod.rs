@@ -48,6 +48,7 @@ impl Entry {
             tag: self.tag.clone(),
             digest: Some(self.digest.clone()),
             line: Some(self.line),
+            enabled: true,
         }
     }
 }
@@ -77,6 +78,7 @@ impl LiveEntry {
             tag: None,
             digest: self.digest.clone(),
             line: Some(self.line),
+            enabled: true,
         }
     }
 }

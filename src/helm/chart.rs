@@ -1,7 +1,7 @@
 //! A chart's values read, whatever they came from: their layers, the image blocks in them, and
 //! where they came from (for the helm command that uses the overlay).
 
-use super::{ImageBlock, Release, Values, blocks};
+use super::{ImageBlock, Release, Usage, Values, blocks};
 use crate::error::Error;
 use crate::mapping::Pinned;
 use crate::reference::RegistryHost;
@@ -19,8 +19,8 @@ pub struct Chart {
 /// Where the values came from, for the `helm` command that uses the overlay.
 pub enum Origin {
     /// `--chart` with its `--values` files, in order; `archive` when `chart` is the chart archive
-    /// (helm can install from it), not its values.yaml.
-    Files { chart: std::path::PathBuf, archive: bool, values: Vec<std::path::PathBuf> },
+    /// (helm can install from it), not its values.yaml; `version` from the archive's Chart.yaml.
+    Files { chart: std::path::PathBuf, archive: bool, version: Option<String>, values: Vec<std::path::PathBuf> },
     /// `--release`: the deployed revision.
     Release(Box<Release>),
 }
@@ -66,6 +66,23 @@ impl Chart {
     /// chart's registries.
     pub fn overlaid_registry(&self) -> Option<RegistryHost> {
         blocks::overlaid_registry(&self.values, &self.blocks)
+    }
+
+    /// The chart's version: an archive's (its Chart.yaml) or a deployed release's; None for a
+    /// bare values.yaml.
+    pub fn version(&self) -> Option<&str> {
+        match &self.origin {
+            Origin::Files { version, .. } => version.as_deref(),
+            Origin::Release(release) => Some(release.chart_version.as_str()).filter(|v| !v.is_empty()),
+        }
+    }
+
+    /// How an overlay made from these values is laid over them.
+    pub fn overlay_usage(&self) -> Usage {
+        match self.origin {
+            Origin::Files { .. } => Usage::Layered,
+            Origin::Release(_) => Usage::ReuseValues,
+        }
     }
 
     /// The values paths of the blocks of components that are not deployed now.

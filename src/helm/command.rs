@@ -1,42 +1,130 @@
 //! The helm command that lays the overlay over the admin's values. The plugin never runs helm:
-//! it prints the line, for the admin to run where helm and the chart are.
+//! it prints the line, for the admin to run where helm and the chart are, inside the air gap.
+//! So the line names the chart as it is there and always pins its version (an unpinned
+//! `helm upgrade` installs the newest chart, whose templates and labels would not match the
+//! image digests the overlay pins); where either cannot be known, no line is printed, but why
+//! and the flag that gives it.
 
 use super::Origin;
 use crate::sanitize::command_line;
 use std::path::Path;
 
-/// Where Element publishes the chart.
+/// Where Element publishes the chart: reachable only outside the air gap.
 pub const CHART_REFERENCE: &str = "oci://ghcr.io/element-hq/ess-helm/matrix-stack";
-/// The release name ESS's documentation installs with; `--chart` knows no release of its own.
+/// The chart's name, as its Chart.yaml and every release of it say.
+pub const CHART_NAME: &str = "matrix-stack";
+/// The release name ESS's documentation installs with, for a first install.
 const DOCUMENTED_RELEASE: &str = "ess";
 
-/// `helm upgrade` with the overlay last, so that it wins: for `--chart`, the chart archive given
-/// (or the published chart) with the `--values` files in their order; for `--release`, the
-/// release's chart version with its values reused.
-pub fn command(origin: &Origin, namespace: &str, overlay: &Path) -> String {
-    let mut words: Vec<String> = match origin {
-        Origin::Files { chart, archive, values } => {
-            let chart = if *archive { chart.display().to_string() } else { CHART_REFERENCE.to_owned() };
-            let mut words = vec!["helm", "upgrade", "--install", DOCUMENTED_RELEASE, &chart, "--namespace", namespace]
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>();
-            for file in values {
-                words.extend(["-f".to_owned(), file.display().to_string()]);
-            }
-            words
-        }
-        Origin::Release(release) => {
-            let mut words: Vec<String> = ["helm", "upgrade", &release.name, CHART_REFERENCE].map(str::to_owned).into();
-            if !release.chart_version.is_empty() {
-                words.extend(["--version".to_owned(), release.chart_version.clone()]);
-            }
-            words.extend(["--namespace".to_owned(), namespace.to_owned(), "--reuse-values".to_owned()]);
-            words
+/// What the admin says of the install (`apply --release-name`, `--chart-ref`, `--version`), and
+/// the releases of the chart already deployed in the namespace.
+#[derive(Debug, Default)]
+pub struct Install<'a> {
+    pub release_name: Option<&'a str>,
+    /// The chart as helm reaches it inside the air gap: `oci://LOCAL/PATH/matrix-stack`, or an
+    /// archive's path.
+    pub chart_ref: Option<&'a str>,
+    /// The chart's version, for values that do not carry it (a bare values.yaml).
+    pub version: Option<&'a str>,
+    /// Names of the deployed releases of the chart in the namespace.
+    pub deployed: &'a [String],
+}
+
+/// The line to run, or why there is none; and a note on what it assumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelmCommand {
+    pub line: Option<String>,
+    /// Why no line is printed and the flag that gives one, or what the line assumes.
+    pub note: Option<String>,
+}
+
+/// `helm upgrade` with the overlay last, so that it wins: for `--chart`, the chart with the
+/// `--values` files in their order; for `--release`, the release's chart version with its
+/// values reused (the overlay then leaves out what the release keeps).
+pub fn command(origin: &Origin, namespace: &str, overlay: &Path, install: &Install) -> HelmCommand {
+    let mut notes = Vec::new();
+    let chart = |fallback: Option<&Path>, notes: &mut Vec<String>| match (install.chart_ref, fallback) {
+        (Some(chart), _) => chart.to_owned(),
+        (None, Some(archive)) => archive.display().to_string(),
+        (None, None) => {
+            notes.push(format!(
+                "{CHART_REFERENCE} cannot be pulled inside the air gap: pass --chart-ref with the chart as helm \
+                 reaches it there (the local registry's copy, or the archive)"
+            ));
+            CHART_REFERENCE.to_owned()
         }
     };
+    let (release, chart, version, namespace, values) = match origin {
+        Origin::Files { chart: path, archive, version, values } => {
+            let Some(release) = release_name(install) else {
+                return HelmCommand {
+                    line: None,
+                    note: Some(format!(
+                        "several releases of the chart are deployed in namespace {namespace} ({}): pass \
+                         --release-name NAME for the one these values are for",
+                        install.deployed.join(", ")
+                    )),
+                };
+            };
+            let version = match (version, install.version) {
+                (Some(archive), Some(given)) if archive != given => {
+                    return HelmCommand {
+                        line: None,
+                        note: Some(format!(
+                            "--version {given} but the chart archive {} is version {archive}: drop --version, or \
+                             pass the archive of {given}",
+                            path.display()
+                        )),
+                    };
+                }
+                (Some(version), _) => version.clone(),
+                (None, Some(given)) => given.to_owned(),
+                (None, None) => {
+                    return HelmCommand {
+                        line: None,
+                        note: Some(format!(
+                            "{} carries no chart version, and helm without --version installs the newest chart, \
+                             not the one these image digests belong to: pass --version VERSION (the chart's, as \
+                             helm show chart prints it), or the chart archive with --chart",
+                            path.display()
+                        )),
+                    };
+                }
+            };
+            let archive = archive.then_some(path.as_path());
+            let mut value_files = Vec::new();
+            for file in values {
+                value_files.extend(["-f".to_owned(), file.display().to_string()]);
+            }
+            (release, chart(archive, &mut notes), version, namespace.to_owned(), value_files)
+        }
+        Origin::Release(deployed) => (
+            deployed.name.clone(),
+            chart(None, &mut notes),
+            deployed.chart_version.clone(),
+            deployed.namespace.clone(),
+            vec!["--reuse-values".to_owned()],
+        ),
+    };
+    let mut words: Vec<String> = ["helm", "upgrade", "--install", &release, &chart, "--version", &version]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    words.extend(["--namespace".to_owned(), namespace]);
+    words.extend(values);
     words.extend(["-f".to_owned(), overlay.display().to_string()]);
-    command_line(&words)
+    HelmCommand { line: Some(command_line(&words)), note: (!notes.is_empty()).then(|| notes.join("; ")) }
+}
+
+/// The release the values are for: the one named, else the one of the chart deployed in the
+/// namespace, else ESS's documented name for a first install. None: several are deployed.
+fn release_name(install: &Install) -> Option<String> {
+    match (install.release_name, install.deployed) {
+        (Some(name), _) => Some(name.to_owned()),
+        (None, []) => Some(DOCUMENTED_RELEASE.to_owned()),
+        (None, [one]) => Some(one.clone()),
+        (None, _) => None,
+    }
 }
 
 #[cfg(test)]
@@ -45,29 +133,67 @@ mod tests {
     use crate::helm::Release;
     use std::path::PathBuf;
 
-    #[test]
-    fn the_overlay_comes_last_after_the_admins_values() {
-        let origin = Origin::Files {
+    fn archive() -> Origin {
+        Origin::Files {
             chart: PathBuf::from("charts/matrix-stack-26.1.0.tgz"),
             archive: true,
+            version: Some("26.1.0".into()),
             values: vec![PathBuf::from("hostnames.yaml"), PathBuf::from("my values.yaml")],
-        };
+        }
+    }
+
+    #[test]
+    fn the_archive_is_installed_at_its_version_with_the_overlay_last() {
+        let command = command(&archive(), "ess", Path::new("overlay.yaml"), &Install::default());
         assert_eq!(
-            command(&origin, "ess", Path::new("overlay.yaml")),
-            "helm upgrade --install ess charts/matrix-stack-26.1.0.tgz --namespace ess -f hostnames.yaml -f 'my values.yaml' -f overlay.yaml"
+            command.line.as_deref(),
+            Some(
+                "helm upgrade --install ess charts/matrix-stack-26.1.0.tgz --version 26.1.0 --namespace ess -f \
+                 hostnames.yaml -f 'my values.yaml' -f overlay.yaml"
+            )
         );
-        let values_only = Origin::Files { chart: PathBuf::from("values.yaml"), archive: false, values: vec![] };
-        assert_eq!(
-            command(&values_only, "ess", Path::new("o.yaml")),
-            "helm upgrade --install ess oci://ghcr.io/element-hq/ess-helm/matrix-stack --namespace ess -f o.yaml"
+        assert_eq!(command.note, None);
+        let deployed = ["matrix".to_owned()];
+        let install =
+            Install { chart_ref: Some("oci://reg.local/ess/matrix-stack"), deployed: &deployed, ..Install::default() };
+        let line = super::command(&archive(), "ess", Path::new("o.yaml"), &install).line.unwrap();
+        assert!(
+            line.starts_with("helm upgrade --install matrix oci://reg.local/ess/matrix-stack --version 26.1.0"),
+            "{line}"
         );
     }
 
     #[test]
-    fn a_release_keeps_its_chart_version_and_its_values() {
+    fn bare_values_need_a_version_and_several_releases_a_name() {
+        let values =
+            Origin::Files { chart: PathBuf::from("values.yaml"), archive: false, version: None, values: vec![] };
+        let none = command(&values, "ess", Path::new("o.yaml"), &Install::default());
+        assert_eq!(none.line, None);
+        assert!(none.note.unwrap().contains("pass --version VERSION"));
+        let given =
+            command(&values, "ess", Path::new("o.yaml"), &Install { version: Some("26.8.2"), ..Install::default() });
+        assert_eq!(
+            given.line.as_deref(),
+            Some(
+                "helm upgrade --install ess oci://ghcr.io/element-hq/ess-helm/matrix-stack --version 26.8.2 --namespace ess -f o.yaml"
+            )
+        );
+        assert!(given.note.unwrap().contains("cannot be pulled inside the air gap: pass --chart-ref"));
+        let deployed = ["a".to_owned(), "b".to_owned()];
+        let several =
+            command(&archive(), "ess", Path::new("o.yaml"), &Install { deployed: &deployed, ..Install::default() });
+        assert_eq!(several.line, None);
+        assert!(several.note.unwrap().contains("(a, b): pass --release-name NAME"));
+        let wrong =
+            command(&archive(), "ess", Path::new("o.yaml"), &Install { version: Some("26.2.0"), ..Install::default() });
+        assert!(wrong.note.unwrap().starts_with("--version 26.2.0 but the chart archive"));
+    }
+
+    #[test]
+    fn a_release_keeps_its_name_namespace_chart_version_and_values() {
         let release = Release {
-            name: "ess".into(),
-            namespace: "ess".into(),
+            name: "matrix".into(),
+            namespace: "chat".into(),
             revision: 2,
             chart_name: "matrix-stack".into(),
             chart_version: "26.1.0".into(),
@@ -75,9 +201,15 @@ mod tests {
             config: Default::default(),
             pod_instances: vec![],
         };
+        let install = Install { chart_ref: Some("oci://reg.local/ess/matrix-stack"), ..Install::default() };
         assert_eq!(
-            command(&Origin::Release(Box::new(release)), "ess", Path::new("/tmp/it's.yaml")),
-            "helm upgrade ess oci://ghcr.io/element-hq/ess-helm/matrix-stack --version 26.1.0 --namespace ess --reuse-values -f '/tmp/it'\\''s.yaml'"
+            command(&Origin::Release(Box::new(release)), "other", Path::new("/tmp/it's.yaml"), &install)
+                .line
+                .as_deref(),
+            Some(
+                "helm upgrade --install matrix oci://reg.local/ess/matrix-stack --version 26.1.0 --namespace chat \
+                 --reuse-values -f '/tmp/it'\\''s.yaml'"
+            )
         );
     }
 }

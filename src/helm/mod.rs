@@ -13,11 +13,11 @@ mod release;
 mod values;
 
 pub use chart::{Chart, Origin};
-pub use command::command;
-pub use overlay::{Overlay, pull_secrets};
+pub use command::{CHART_NAME, HelmCommand, Install, command};
+pub use overlay::{Overlay, Usage, pull_secrets};
 pub use release::{
-    RELEASE_KEY, Release, check_name as check_release_name, decode as decode_release, deployed_selector,
-    history_selector, pod_selector,
+    EVERY_DEPLOYED, RELEASE_KEY, Release, check_name as check_release_name, decode as decode_release,
+    deployed_selector, history_selector, pod_selector,
 };
 pub use values::parse as parse_values;
 
@@ -62,6 +62,7 @@ impl ImageBlock {
             tag: self.tag.clone(),
             digest: self.digest.clone(),
             line: None,
+            enabled: self.enabled,
         }
     }
 }

@@ -8,28 +8,60 @@ use super::ImageBlock;
 use crate::mapping::TargetRef;
 use serde_yaml::{Mapping, Value};
 
-const HEADER: &str = "# Written by kubectl-essregistry: the chart's image blocks pulled from the local registry.\n\
-                      # Lay it over your own values, last: helm upgrade ... -f yours.yaml -f this-file.yaml\n";
+const HEADER: &str = "# Written by kubectl-essregistry: the chart's image blocks pulled from the local registry.\n";
+
+/// How the overlay is laid over the values it was made from: what its header says, so that it
+/// matches the helm command printed with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// Over the chart's values and the admin's own files (`--chart`): `-f yours.yaml -f this`.
+    Layered,
+    /// Over a release's values (`--release`): `--reuse-values -f this`, which keeps what the
+    /// release has, so the overlay leaves out the pull secret the release already names.
+    ReuseValues,
+}
+
+impl Usage {
+    fn header(self) -> &'static str {
+        match self {
+            Usage::Layered => "# Lay it over your own values, last: helm upgrade ... -f yours.yaml -f this-file.yaml\n",
+            Usage::ReuseValues => {
+                "# Lay it over the release's values: helm upgrade RELEASE ... --reuse-values -f this-file.yaml\n"
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overlay {
+    pub usage: Usage,
     pub values: Mapping,
     /// The blocks left out, not ready: they still pull from upstream.
     pub left_out: Vec<String>,
 }
 
 impl Overlay {
-    /// `targets[i]` is where `blocks[i]` points now (None: not ready, left out); `pull_secrets`
+    /// `targets[i]` is where `blocks[i]` points now (None: not ready, left out), and
+    /// `counted[i]` whether its component counts (runs, or `--include-disabled`); `pull_secrets`
     /// is the list to set as `image.pullSecrets`, if any.
-    pub fn new(blocks: &[ImageBlock], targets: &[Option<TargetRef>], pull_secrets: Option<Value>) -> Overlay {
+    pub fn new(
+        blocks: &[ImageBlock],
+        targets: &[Option<TargetRef>],
+        counted: &[bool],
+        pull_secrets: Option<Value>,
+        usage: Usage,
+    ) -> Overlay {
         let mut values = Mapping::new();
         if let Some(list) = pull_secrets {
             set(&mut values, &["image".to_owned()], "pullSecrets", list);
         }
         let mut left_out = Vec::new();
-        for (block, target) in blocks.iter().zip(targets) {
+        for ((block, target), counted) in blocks.iter().zip(targets).zip(counted) {
             let Some(target) = target else {
-                left_out.push(block.path.clone());
+                // A disabled component pulls nothing: it is not "still pulling from upstream".
+                if *counted {
+                    left_out.push(block.path.clone());
+                }
                 continue;
             };
             set(&mut values, &block.keys, "registry", Value::from(target.registry.as_str()));
@@ -38,13 +70,13 @@ impl Overlay {
             let digest = target.digest.as_ref().map_or(Value::Null, |digest| Value::from(digest.as_str()));
             set(&mut values, &block.keys, "digest", digest);
         }
-        Overlay { values, left_out }
+        Overlay { usage, values, left_out }
     }
 
     /// The overlay as a values file: what it is and how to use it, the blocks left out, then
     /// the values. Nothing in it changes from run to run unless the images do.
     pub fn render(&self) -> String {
-        let mut text = HEADER.to_owned();
+        let mut text = format!("{HEADER}{}", self.usage.header());
         if !self.left_out.is_empty() {
             text.push_str(&format!("# Not ready, still pulling from upstream: {}\n", self.left_out.join(", ")));
         }
@@ -121,7 +153,7 @@ mod tests {
             digest,
         };
         let targets = [Some(target(&blocks[0], Some(Digest::of(b"local")))), Some(target(&blocks[1], second)), None];
-        Overlay::new(&blocks, &targets, secrets)
+        Overlay::new(&blocks, &targets, &[true; 3], secrets, Usage::Layered)
     }
 
     #[test]

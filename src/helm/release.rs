@@ -99,8 +99,11 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// The selector of Helm's own lookup of the deployed revisions (storage.DeployedAll).
 pub fn deployed_selector(name: &str) -> String {
-    format!("name={name},owner=helm,status=deployed")
+    format!("name={name},{EVERY_DEPLOYED}")
 }
+
+/// The selector of the deployed revision of every release in a namespace.
+pub const EVERY_DEPLOYED: &str = "owner=helm,status=deployed";
 
 /// The selector of every revision of the release (storage.History).
 pub fn history_selector(name: &str) -> String {

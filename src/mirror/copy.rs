@@ -3,7 +3,7 @@
 //! manifest by tag, so that nothing is tagged before all it refers to is in place. A blob
 //! shared by several images moves once; the others mount it or find it there.
 
-use super::sink::{Destination, Sink};
+use super::sink::{Destination, Held, Sink};
 use super::source::{Failure, Origin, Source};
 use crate::mapping::{Image, Pinned};
 use crate::oci::{self, Descriptor, MAX_DEPTH, Manifest, Platform};
@@ -64,6 +64,8 @@ pub enum Outcome {
         digest: Digest,
         bytes: u64,
         trimmed_from: Option<Digest>,
+        /// The other digest the destination's tag held before: the copy moved the tag.
+        replaced: Option<Digest>,
     },
     /// Already there under its tag, whole.
     Present {
@@ -155,16 +157,25 @@ impl Copier<'_> {
     async fn copy(&self, item: &Item) -> Result<Outcome, Failure> {
         // Without --platform the destination is asked first: a rerun costs one request per image.
         let asked = item.digest.as_ref().filter(|_| self.options.platforms.is_empty());
-        if let Some(pinned) = asked
-            && self.sink.holds(&item.to, pinned).await?
-        {
-            self.sink.name_held(&item.to, pinned);
-            return Ok(Outcome::Present { digest: pinned.clone(), trimmed_from: None });
+        let mut replaced = None;
+        if let Some(pinned) = asked {
+            match self.sink.holds(&item.to, pinned).await? {
+                Held::Whole => {
+                    self.sink.name_held(&item.to, pinned);
+                    return Ok(Outcome::Present { digest: pinned.clone(), trimmed_from: None });
+                }
+                Held::Not { tagged } => replaced = tagged,
+            }
         }
         let (digest, top, trimmed_from) = self.top(item).await?;
-        if asked != Some(&digest) && self.sink.holds(&item.to, &digest).await? {
-            self.sink.name_held(&item.to, &digest);
-            return Ok(Outcome::Present { digest, trimmed_from });
+        if asked != Some(&digest) {
+            match self.sink.holds(&item.to, &digest).await? {
+                Held::Whole => {
+                    self.sink.name_held(&item.to, &digest);
+                    return Ok(Outcome::Present { digest, trimmed_from });
+                }
+                Held::Not { tagged } => replaced = tagged,
+            }
         }
         let mut manifests = Vec::new();
         let mut blobs = Vec::new();
@@ -181,7 +192,7 @@ impl Copier<'_> {
         }
         let tag = item.to.tag.as_deref().unwrap_or(digest.as_str());
         self.sink.put_manifest(&item.to, Some(tag), &digest, &top).await?;
-        Ok(Outcome::Copied { digest, bytes, trimmed_from })
+        Ok(Outcome::Copied { digest, bytes, trimmed_from, replaced })
     }
 
     /// The top manifest to copy: the pinned one (or, pinned by tag alone, what the source's

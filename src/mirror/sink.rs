@@ -29,12 +29,21 @@ pub struct Destination {
     pub name: String,
 }
 
+/// What the destination holds of an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    /// The digest, whole, under the tag.
+    Whole,
+    /// Not whole under the tag; `tagged` is the other digest the tag holds, which a copy moves.
+    Not { tagged: Option<Digest> },
+}
+
 impl Sink {
     /// Whether the destination already holds `digest` under its tag, whole: a registry was
     /// given the manifest by tag only after everything it refers to (it checks), and is asked
     /// with the one image check `plan` uses; a bundle is walked on disk, without reading the
     /// blobs' bytes.
-    pub async fn holds(&self, to: &Destination, digest: &Digest) -> Result<bool, Failure> {
+    pub async fn holds(&self, to: &Destination, digest: &Digest) -> Result<Held, Failure> {
         match self {
             Sink::Registry { store, registry } => {
                 let tag = to.tag.as_deref().map(Tag::parse).transpose().map_err(Failure::Image)?;
@@ -46,14 +55,17 @@ impl Sink {
                     entries: vec![],
                 };
                 let finding = check_image(store.as_ref(), registry, &image).await;
+                let whole = image.tag.is_none() || finding.tagged.as_ref() == Some(digest);
+                let tagged = finding.tagged.or(finding.observed).filter(|tagged| tagged != digest);
                 match finding.state {
-                    ImageState::Present => Ok(image.tag.is_none() || finding.tagged.as_ref() == Some(digest)),
+                    ImageState::Present if whole => Ok(Held::Whole),
+                    ImageState::Present | ImageState::Missing | ImageState::Mismatch => Ok(Held::Not { tagged }),
                     ImageState::Unauthorized => Err(Failure::Refused(finding.reason.unwrap_or_default())),
                     ImageState::Error => Err(Failure::Image(finding.reason.unwrap_or_default())),
-                    ImageState::Missing | ImageState::Mismatch => Ok(false),
                 }
             }
-            Sink::Bundle { layout, .. } => Ok(layout_holds(layout, digest, 0)),
+            Sink::Bundle { layout, .. } if layout_holds(layout, digest, 0) => Ok(Held::Whole),
+            Sink::Bundle { .. } => Ok(Held::Not { tagged: None }),
         }
     }
 

@@ -14,6 +14,7 @@ use std::io::{self, Write};
 pub struct ApplyReport<'a> {
     pub plan: &'a Plan,
     pub written: &'a Written,
+    pub chart: Option<&'a crate::helm::Chart>,
     pub mirror_command: &'a str,
     pub context: &'a str,
     pub namespace: &'a str,
@@ -30,9 +31,12 @@ pub struct ApplyReport<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct HelmNext {
     pub values_out: String,
-    /// False in a server dry run, which leaves the file as it was.
+    /// False in a dry run, which leaves the file as it was.
     pub written: bool,
-    pub command: String,
+    /// None when the release or the chart version cannot be known: `note` says why.
+    pub command: Option<String>,
+    /// Why there is no command and the flag that gives one, or what the command assumes.
+    pub note: Option<String>,
 }
 
 /// `apiVersion: essregistry/v1`, `kind: Apply`: the plan's fields, and what was done.
@@ -52,7 +56,8 @@ struct ApplyDocument<'a> {
 
 impl Report for ApplyReport<'_> {
     fn document(&self) -> impl Serialize + '_ {
-        let mut plan = PlanDocument::new(self.plan, self.written, Some(self.resources), self.mirror_command);
+        let mut plan =
+            PlanDocument::new(self.plan, self.written, self.chart, Some(self.resources), self.mirror_command);
         plan.kind = "Apply";
         ApplyDocument {
             plan,
@@ -74,7 +79,7 @@ impl Report for ApplyReport<'_> {
 }
 
 fn write_apply_table(report: &ApplyReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", summary_line(report.plan))?;
+    writeln!(out, "{}", summary_line(report.plan, report.written))?;
     writeln!(out)?;
     let suffix = if report.server_dry_run { " (server dry run)" } else { "" };
     for change in report.resources {
@@ -99,11 +104,19 @@ fn write_helm_next(written: &Written, helm: &HelmNext, out: &mut dyn Write) -> i
     if helm.written {
         writeln!(out, "values overlay written to {}", helm.values_out)?;
     } else {
-        writeln!(out, "values overlay not written to {} (server dry run)", helm.values_out)?;
+        writeln!(out, "values overlay not written to {} (dry run)", helm.values_out)?;
     }
     writeln!(out)?;
-    writeln!(out, "Next, let Helm point the pods at the local registry (this plugin never runs helm):")?;
-    writeln!(out, "  {}", helm.command)?;
+    match &helm.command {
+        Some(command) => {
+            writeln!(out, "Next, let Helm point the pods at the local registry (this plugin never runs helm):")?;
+            writeln!(out, "  {command}")?;
+        }
+        None => writeln!(out, "No helm command can be printed yet:")?,
+    }
+    if let Some(note) = &helm.note {
+        writeln!(out, "  note: {note}")?;
+    }
     let left_out = written.overlay().map(|overlay| overlay.left_out.as_slice()).unwrap_or_default();
     if !left_out.is_empty() {
         writeln!(out, "  Still pulling from upstream: {}", left_out.join(", "))?;
@@ -155,11 +168,14 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
 }
 
 /// The manifests, as `kubectl create ... --dry-run=client -o yaml|json` prints them; `-o values`
-/// prints what is written for the images instead.
+/// prints what is written for the images instead. With a chart (`helm`), the values overlay
+/// too (in YAML, as a document after the objects; it is no Kubernetes object, so the JSON list
+/// leaves it out) and the helm command.
 pub fn write_manifests(
     written: &Written,
     configmap: Option<&ConfigMap>,
     secret: Option<&Secret>,
+    helm: Option<&HelmNext>,
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -184,12 +200,30 @@ pub fn write_manifests(
                 }
                 out.write_all(serde_yaml::to_string(item).map_err(io::Error::other)?.as_bytes())?;
             }
+            if let (Some(helm), Written::HelmValues(overlay)) = (helm, written) {
+                if !items.is_empty() {
+                    writeln!(out, "---")?;
+                }
+                writeln!(out, "# The values overlay, for {} (not written: client dry run)", helm.values_out)?;
+                out.write_all(overlay.render().as_bytes())?;
+                for line in helm.command.iter().chain(&helm.note) {
+                    writeln!(out, "# {line}")?;
+                }
+            }
             Ok(())
         }
         OutputFormat::Table => {
             for item in &items {
                 let kind = item["kind"].as_str().unwrap_or_default().to_lowercase();
                 writeln!(out, "{kind}/{} created (dry run)", item["metadata"]["name"].as_str().unwrap_or_default())?;
+            }
+            if let (Some(helm), Written::HelmValues(overlay)) = (helm, written) {
+                writeln!(out)?;
+                writeln!(out, "The values overlay, for {} (not written: client dry run):", helm.values_out)?;
+                for line in overlay.render().lines() {
+                    writeln!(out, "  {line}")?;
+                }
+                write_helm_next(written, helm, out)?;
             }
             Ok(())
         }

@@ -5,6 +5,7 @@ use super::Release;
 use crate::check::ImageState;
 use crate::cluster::objects::Change;
 use crate::drift::EntryChange;
+use crate::helm::Chart;
 use crate::input::Written;
 use crate::plan::{DigestAction, Plan, Summary};
 use serde::Serialize;
@@ -21,6 +22,12 @@ pub struct PlanDocument<'a> {
     pub images: Vec<ImageReport<'a>>,
     /// Entries the ConfigMap leaves out, which keep pulling from upstream.
     pub still_upstream: Vec<String>,
+    /// Image blocks of components the values disable: checked, not counted (`--include-disabled`).
+    pub disabled: Vec<String>,
+    /// The chart the values belong to (`--chart`, `--release`): how it is named, and its version
+    /// when known (an archive's or a release's; a bare values.yaml carries none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartDocument<'a>>,
     /// The string the ConfigMap's `data.images_digests` will hold once every image is ready
     /// (images_digests input; `apply` refuses while `stillUpstream` is not empty, unless
     /// `--allow-incomplete`, which writes only the ready entries).
@@ -40,6 +47,13 @@ pub struct PlanDocument<'a> {
     /// cluster that has one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<ReleaseDocument<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartDocument<'a> {
+    pub name: &'a str,
+    pub version: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,7 +108,13 @@ pub struct ImageReport<'a> {
 }
 
 impl<'a> PlanDocument<'a> {
-    pub fn new(plan: &'a Plan, written: &'a Written, resources: Option<&'a [Change]>, mirror: &'a str) -> Self {
+    pub fn new(
+        plan: &'a Plan,
+        written: &'a Written,
+        chart: Option<&'a Chart>,
+        resources: Option<&'a [Change]>,
+        mirror: &'a str,
+    ) -> Self {
         let images = plan
             .images
             .iter()
@@ -121,6 +141,8 @@ impl<'a> PlanDocument<'a> {
             summary: plan.summary(),
             images,
             still_upstream: plan.still_upstream(),
+            disabled: plan.disabled(),
+            chart: chart.map(|chart| ChartDocument { name: &chart.name, version: chart.version() }),
             config_map: written.configmap(),
             helm_values: written.overlay().map(|overlay| &overlay.values),
             resources,

@@ -38,6 +38,8 @@ pub struct BundleState {
 #[serde(rename_all = "lowercase")]
 pub enum MirrorState {
     Copied,
+    /// Copied, and the target's tag moved from another digest (`replaced`).
+    Replaced,
     Present,
     Failed,
 }
@@ -57,6 +59,8 @@ pub struct MirroredImage {
     pub digest: Option<String>,
     /// Set when `--platform` trimmed the index: the pinned digest, which the target does not hold.
     pub trimmed_from: Option<String>,
+    /// The digest the target's tag held before this copy moved it (state `replaced`).
+    pub replaced: Option<String>,
     /// Bytes of blobs sent for this image (blobs already there or mounted count 0).
     pub bytes: u64,
     pub reason: Option<String>,
@@ -115,10 +119,13 @@ impl MirrorReport {
             .into_iter()
             .zip(outcomes)
             .map(|((source, target, entries), outcome)| {
+                let mut replaced = None;
                 let (state, digest, trimmed_from, bytes, reason) = match outcome {
-                    Outcome::Copied { digest, bytes, trimmed_from } => {
+                    Outcome::Copied { digest, bytes, trimmed_from, replaced: moved } => {
                         summary.copied += 1;
-                        (MirrorState::Copied, Some(digest), trimmed_from.as_ref(), *bytes, None)
+                        replaced = moved.as_ref().map(ToString::to_string);
+                        let state = if moved.is_some() { MirrorState::Replaced } else { MirrorState::Copied };
+                        (state, Some(digest), trimmed_from.as_ref(), *bytes, None)
                     }
                     Outcome::Present { digest, trimmed_from } => {
                         summary.present += 1;
@@ -138,6 +145,7 @@ impl MirrorReport {
                     state,
                     digest: digest.map(ToString::to_string),
                     trimmed_from: trimmed_from.map(ToString::to_string),
+                    replaced,
                     bytes,
                     reason,
                 }
@@ -162,6 +170,7 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
     for image in &report.images {
         let state = match image.state {
             MirrorState::Copied => "copied",
+            MirrorState::Replaced => "replaced",
             MirrorState::Present => "present",
             MirrorState::Failed => "failed",
         };
@@ -174,6 +183,9 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
         writeln!(out, "{state} {}  ->  {}{bytes}  ({})", image.source, image.target, image.entries.join(", "))?;
         if let Some(reason) = &image.reason {
             writeln!(out, "         {reason}")?;
+        }
+        if let Some(replaced) = &image.replaced {
+            writeln!(out, "         the tag held {replaced} before: it now holds the pinned image")?;
         }
         if let (false, Some(digest)) = (image.source.contains('@'), &image.digest) {
             writeln!(out, "         pinned by its tag alone: the tag held {digest}")?;
@@ -224,7 +236,7 @@ mod tests {
     #[test]
     fn the_summary_counts_states_and_bytes() {
         let outcomes = vec![
-            Outcome::Copied { digest: Digest::of(b"a"), bytes: 3 * 1024 * 1024, trimmed_from: None },
+            Outcome::Copied { digest: Digest::of(b"a"), bytes: 3 * 1024 * 1024, trimmed_from: None, replaced: None },
             Outcome::Present { digest: Digest::of(b"b"), trimmed_from: Some(Digest::of(b"c")) },
             Outcome::Failed { failure: FailureKind::Image, reason: "blob sha256:x is truncated".into() },
         ];

@@ -18,6 +18,7 @@ pub use table::summary_line;
 
 use crate::cluster::objects::Change;
 use crate::drift::EntryChange;
+use crate::helm::Chart;
 use crate::input::Written;
 use crate::plan::Plan;
 use serde::Serialize;
@@ -71,6 +72,8 @@ pub fn write(report: &impl Report, format: OutputFormat, color: bool, out: &mut 
 pub struct PlanReport<'a> {
     pub plan: &'a Plan,
     pub written: &'a Written,
+    /// The chart the values belong to (`--chart`, `--release`).
+    pub chart: Option<&'a Chart>,
     pub resources: Option<&'a [Change]>,
     /// How the input compares with the live ConfigMap (None: no ConfigMap, or not read).
     pub release: Option<Release<'a>>,
@@ -87,7 +90,7 @@ pub struct Release<'a> {
 
 impl Report for PlanReport<'_> {
     fn document(&self) -> impl Serialize + '_ {
-        let mut document = PlanDocument::new(self.plan, self.written, self.resources, self.mirror_command);
+        let mut document = PlanDocument::new(self.plan, self.written, self.chart, self.resources, self.mirror_command);
         document.release = self.release.map(|release| ReleaseDocument::new(release, self.plan));
         document
     }

@@ -26,6 +26,13 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
             ImageState::Missing | ImageState::Unauthorized | ImageState::Error => text.red().to_string(),
         }
     };
+    if let Some(chart) = report.chart {
+        let version = chart
+            .version()
+            .map_or_else(|| "version unknown: a bare values.yaml".to_owned(), |v| format!("version {v}"));
+        writeln!(out, "Chart: {} ({version})", chart.name)?;
+        writeln!(out)?;
+    }
     let mut table = Table::new();
     // Wrap to the terminal's width when it is known and wide enough to be worth it; a pipe,
     // or a terminal that reports no size, gets lines whole.
@@ -42,7 +49,12 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
             DigestAction::UseLocal => format!("use-local {}", p.finding.observed.as_ref().map_or("", |d| d.short())),
             action => action.as_str().to_owned(),
         };
-        let used_by: Vec<String> = p.image.entries.iter().map(|&i| plan.entries[i].clone()).collect();
+        let used_by: Vec<String> = p
+            .image
+            .entries
+            .iter()
+            .map(|&i| if plan.enabled[i] { plan.entries[i].clone() } else { format!("{} (disabled)", plan.entries[i]) })
+            .collect();
         table.add_row([
             paint(p.finding.state),
             p.image.source(),
@@ -127,7 +139,7 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
         }
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary_line(plan))
+    writeln!(out, "{}", summary_line(plan, report.written))
 }
 
 /// The input against the live ConfigMap, entry by entry: what changed first, then a count of
@@ -164,12 +176,17 @@ fn write_release(release: Release, plan: &Plan, out: &mut dyn Write) -> io::Resu
     writeln!(out, "  {unchanged} entries unchanged")
 }
 
-/// The plan in one line: counts, then what still pulls from upstream.
-pub fn summary_line(plan: &Plan) -> String {
+/// The plan in one line: counts, then what still pulls from upstream. A chart's values (`written`
+/// is an overlay) have image blocks where images_digests has entries.
+pub fn summary_line(plan: &Plan, written: &Written) -> String {
     let summary = plan.summary();
     let upstream = plan.still_upstream();
+    let (one, many) = match written {
+        Written::ConfigMap(_) => ("entry", "entries"),
+        Written::HelmValues(_) => ("image block", "image blocks"),
+    };
     let mut line = format!(
-        "{} images for {} entries: {} present, {} mismatch, {} missing, {} unauthorized, {} error. {} of {} images ready",
+        "{} images for {} {many}: {} present, {} mismatch, {} missing, {} unauthorized, {} error. {} of {} images ready",
         summary.images,
         summary.entries,
         summary.present,
@@ -181,10 +198,17 @@ pub fn summary_line(plan: &Plan) -> String {
         summary.images
     );
     if upstream.is_empty() {
-        line.push_str(&format!("; every entry will pull from {}.", plan.registry));
+        line.push_str(&format!("; every {one} will pull from {}.", plan.registry));
     } else {
-        let entries = if upstream.len() == 1 { "entry still pulls" } else { "entries still pull" };
-        line.push_str(&format!("; {} {entries} from upstream: {}.", upstream.len(), upstream.join(", ")));
+        let pull = if upstream.len() == 1 { format!("{one} still pulls") } else { format!("{many} still pull") };
+        line.push_str(&format!("; {} {pull} from upstream: {}.", upstream.len(), upstream.join(", ")));
+    }
+    let disabled = plan.disabled();
+    if !disabled.is_empty() {
+        line.push_str(&format!(
+            " Not counted, disabled in the values (--include-disabled counts them): {}.",
+            disabled.join(", ")
+        ));
     }
     line
 }

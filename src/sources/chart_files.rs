@@ -45,7 +45,12 @@ pub fn read(chart: &Path, value_files: &[PathBuf]) -> Result<Chart, Error> {
             format!("{name} with {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))
         }
     };
-    let origin = Origin::Files { chart: chart.to_owned(), archive: archive.is_some(), values: value_files.to_vec() };
+    let origin = Origin::Files {
+        chart: chart.to_owned(),
+        archive: archive.is_some(),
+        version: archive.map(|(_, version)| version).filter(|version| !version.is_empty()),
+        values: value_files.to_vec(),
+    };
     Chart::new(name, Values::new(chart_layer, user), origin)
 }
 

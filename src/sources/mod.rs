@@ -17,6 +17,7 @@ mod digests_file;
 mod release;
 
 pub use digests_file::installer_folder;
+pub use release::deployed_of_chart;
 
 use crate::bundle::layout::Layout;
 use crate::cli::{ClusterArgs, InputArgs};
@@ -54,13 +55,13 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
     let args = request.args;
     check(args)?;
     if let Some(chart) = &args.chart {
-        return Ok(chart_input(chart_files::read(chart, &args.values)?));
+        return Ok(chart_input(chart_files::read(chart, &args.values)?, args.include_disabled));
     }
     if let Some(name) = &args.release {
         let cluster = needs_cluster(request.cluster, "--release reads the release from the cluster", || {
             "drop --offline, or pass the chart with --chart and your values with --values".to_owned()
         })?;
-        return Ok(chart_input(release::read(&connect_cluster(cluster).await?, name).await?));
+        return Ok(chart_input(release::read(&connect_cluster(cluster).await?, name).await?, args.include_disabled));
     }
     let raw = if let Some(name) = &args.from_configmap {
         let cluster = needs_cluster(request.cluster, "--from-configmap reads the ConfigMap from the cluster", || {
@@ -126,16 +127,18 @@ pub fn check(args: &InputArgs) -> Result<(), Error> {
     Err(Error::usage(message, hint))
 }
 
-fn chart_input(chart: crate::helm::Chart) -> Input {
+/// A chart's values as input, with a note on the blocks of disabled components: what they count
+/// for depends on `include_disabled` (`--include-disabled`).
+fn chart_input(chart: crate::helm::Chart, include_disabled: bool) -> Input {
     let disabled = chart.disabled();
+    let what = if include_disabled {
+        "--include-disabled checks, counts and mirrors them as if enabled"
+    } else {
+        "they are checked and shown, but do not count and mirror leaves them out (--include-disabled counts and \
+         mirrors them, for components you may enable later)"
+    };
     let notes = (!disabled.is_empty())
-        .then(|| {
-            format!(
-                "note: {} belong to disabled components; they are included all the same, so that enabling them later \
-                 pulls from the local registry",
-                disabled.join(", ")
-            )
-        })
+        .then(|| format!("note: {} belong to disabled components: {what}", disabled.join(", ")))
         .into_iter()
         .collect();
     Input { name: chart.name.clone(), content: Content::Chart(Box::new(chart)), notes, bundle: None }

@@ -11,6 +11,22 @@ pub async fn read(cluster: &Cluster, name: &str) -> Result<Chart, Error> {
     Chart::from_release(deployed(cluster, name).await?)
 }
 
+/// The names of the releases of `chart` deployed in the cluster's namespace, sorted; Secrets
+/// that do not decode as releases are not counted (`--release` says why, when named).
+pub async fn deployed_of_chart(cluster: &Cluster, chart: &str) -> Result<Vec<String>, Error> {
+    let secrets = cluster.list_secrets(helm::EVERY_DEPLOYED).await?;
+    let mut names: Vec<String> = secrets
+        .iter()
+        .filter_map(|secret| {
+            let stored = secret.data.as_ref()?.get(RELEASE_KEY)?;
+            helm::decode_release(&stored.0).ok().filter(|release| release.chart_name == chart).map(|r| r.name)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// The deployed revision of the release in the cluster's namespace, as Helm itself finds it:
 /// the Secrets labelled `name=NAME,owner=helm,status=deployed`, the highest revision if several
 /// say so. `name` is a release name (`check_release_name`), as the flag's parser makes sure.
