@@ -51,8 +51,26 @@ fn a_chart_is_carried_across_by_tag_and_the_overlay_pins_what_was_copied() {
     let chart = values.display().to_string();
     let bundle = dir.path().join("ess.tar.gz");
 
-    let mut to_bundle =
-        owned(&["mirror", "--chart", &chart, "--to-bundle", &bundle.display().to_string(), "-o", "json"]);
+    // The exporter's component is disabled in these values: carried only when asked.
+    let mut dry = owned(&["mirror", "--chart", &chart, "--to-bundle", &dir.path().join("b").display().to_string()]);
+    dry.extend(upstreams.source_mirror_args());
+    let without = run(dry);
+    assert!(
+        without.stderr.contains("not carried, as their components are disabled in the values (--include-disabled")
+            && without.stderr.contains(&images[images.len() - 1].reference()),
+        "{}",
+        without.stderr
+    );
+    let mut to_bundle = owned(&[
+        "mirror",
+        "--chart",
+        &chart,
+        "--include-disabled",
+        "--to-bundle",
+        &bundle.display().to_string(),
+        "-o",
+        "json",
+    ]);
     to_bundle.extend(upstreams.source_mirror_args());
     let packed = run(to_bundle);
     assert_eq!(packed.code, 0, "{}\n{}", packed.stdout, packed.stderr);
@@ -68,7 +86,8 @@ fn a_chart_is_carried_across_by_tag_and_the_overlay_pins_what_was_copied() {
 
     // The air-gapped side: a registry that never saw upstream, the same chart values.
     let target = Registry::start(RegistryConfig::default());
-    let mut from_bundle = owned(&["mirror", "--chart", &chart, "--from-bundle", &bundle.display().to_string()]);
+    let mut from_bundle =
+        owned(&["mirror", "--chart", &chart, "--include-disabled", "--from-bundle", &bundle.display().to_string()]);
     from_bundle.extend(target_flags(&target));
     let pushed = run(from_bundle);
     assert_eq!(pushed.code, 0, "{}\n{}", pushed.stdout, pushed.stderr);
