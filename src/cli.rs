@@ -1,6 +1,7 @@
 //! Every flag, in one place, grouped by topic. Parsing does no I/O; `commands` resolves.
 
 use crate::exit;
+use crate::helm::SetKind;
 use crate::mapping::{Layout, MapRule, Mapping};
 use crate::mirror::SourceMirror;
 use crate::oci::Platform;
@@ -459,12 +460,32 @@ pub struct InputArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["from_configmap", "installer_dir", "chart"], global = true)]
     pub release: Option<String>,
 
+    /// Set a value over the --values files, as helm --set does: a.b=c, a[0]=c, a={x,y}; several separated by commas (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
+    pub set: Vec<String>,
+
+    /// As --set, every value a string (helm --set-string)
+    #[arg(long = "set-string", value_name = "KEY=VALUE", global = true)]
+    pub set_string: Vec<String>,
+
+    /// As --set, every value JSON (helm --set-json)
+    #[arg(long = "set-json", value_name = "KEY=JSON", global = true)]
+    pub set_json: Vec<String>,
+
     /// Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later
     #[arg(long, global = true)]
     pub include_disabled: bool,
 }
 
 impl InputArgs {
+    /// The `--set`, `--set-string` and `--set-json` lines, each with its flag.
+    pub fn sets(&self) -> Vec<(SetKind, String)> {
+        let of =
+            |kind: SetKind, lines: &[String]| lines.iter().map(move |line| (kind, line.clone())).collect::<Vec<_>>();
+        [of(SetKind::Json, &self.set_json), of(SetKind::Typed, &self.set), of(SetKind::String, &self.set_string)]
+            .concat()
+    }
+
     /// Whether the input is a Helm chart's values (`--chart` or `--release`), not images_digests.
     pub fn is_chart(&self) -> bool {
         self.chart.is_some() || self.release.is_some()

@@ -1,7 +1,7 @@
 //! A chart's values read, whatever they came from: their layers, the image blocks in them, and
 //! where they came from (for the helm command that uses the overlay).
 
-use super::{ImageBlock, Release, Usage, Values, blocks};
+use super::{ImageBlock, Release, SetKind, Usage, Values, blocks};
 use crate::error::Error;
 use crate::mapping::Pinned;
 use crate::reference::RegistryHost;
@@ -38,8 +38,10 @@ impl Chart {
         Ok(Chart { name, values, blocks, origin })
     }
 
-    /// A release's values: the chart's, with the release's user values over them.
-    pub fn from_release(release: Release) -> Result<Chart, Error> {
+    /// A release's values: the chart's, with the release's user values over them, and `sets`
+    /// over those (as `helm upgrade --reuse-values --set` lays them). Errors: the values'
+    /// problems (`Ok`), or a `--set` line that cannot be read (`Err`, why).
+    pub fn from_release(release: Release, sets: &[(SetKind, String)]) -> Result<Chart, Result<Error, String>> {
         let revision =
             format!("release {} (revision {}, namespace {})", release.name, release.revision, release.namespace);
         let chart =
@@ -47,7 +49,8 @@ impl Chart {
         let user = super::Layer { name: format!("the user values of {revision}"), values: release.config.clone() };
         let title =
             format!("{revision}, chart {} {}", printable(&release.chart_name), printable(&release.chart_version));
-        Chart::new(title, Values::new(chart, vec![user]), Origin::Release(Box::new(release)))
+        let values = Values::new(chart, vec![user]).with_sets(sets).map_err(Err)?;
+        Chart::new(title, values, Origin::Release(Box::new(release))).map_err(Ok)
     }
 
     /// The images the blocks name upstream, in the blocks' order. A block an earlier overlay

@@ -10,7 +10,9 @@ mod command;
 mod merge;
 mod overlay;
 mod release;
+mod set_values;
 mod values;
+mod yaml11;
 
 pub use chart::{Chart, Origin};
 pub use command::{CHART_NAME, HelmCommand, Install, command};
@@ -19,6 +21,7 @@ pub use release::{
     EVERY_DEPLOYED, RELEASE_KEY, Release, check_name as check_release_name, decode as decode_release,
     deployed_selector, history_selector, pod_selector,
 };
+pub use set_values::SetKind;
 pub use values::parse as parse_values;
 
 use crate::mapping::{Pinned, TargetRef};
@@ -97,6 +100,26 @@ impl Values {
         let mut layers = vec![chart];
         layers.extend(user);
         Values { layers, merged }
+    }
+
+    /// These values with `--set`, `--set-string` and `--set-json` lines over the user's (Helm's
+    /// order: see `set_values`); the lines are one more layer for `origin`, named by their
+    /// flags. Errors: the flag and line that cannot be read, and why.
+    pub fn with_sets(self, sets: &[(SetKind, String)]) -> Result<Values, String> {
+        if sets.is_empty() {
+            return Ok(self);
+        }
+        let Values { mut layers, .. } = self;
+        let chart = layers.remove(0);
+        let mut user = merge::user_values(layers.iter().map(|l| l.values.clone()));
+        set_values::apply(&mut user, sets)?;
+        let mut alone = Mapping::new();
+        set_values::apply(&mut alone, sets)?;
+        let merged = merge::coalesce(user, &chart.values);
+        let flags = sets.iter().map(|(kind, line)| format!("{} {line}", kind.flag())).collect::<Vec<_>>().join(" ");
+        layers.insert(0, chart);
+        layers.push(Layer { name: flags, values: alone });
+        Ok(Values { layers, merged })
     }
 
     /// The layer that set the value at `keys`: the last one that holds something there.

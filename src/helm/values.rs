@@ -53,7 +53,10 @@ pub fn parse(bytes: &[u8]) -> Result<Mapping, Vec<Problem>> {
     })?;
     match normalized(value) {
         Value::Null => Ok(Mapping::new()),
-        Value::Mapping(values) => Ok(values),
+        Value::Mapping(mut values) => {
+            super::yaml11::apply_booleans(text, &mut values);
+            Ok(values)
+        }
         other => Err(vec![problem(
             Some(1),
             format!("the top level is {}, not a mapping of values (key: value lines)", kind_of(&other)),

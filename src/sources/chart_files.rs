@@ -2,7 +2,7 @@
 //! it) or its archive (as `helm pull` writes it), and the admin's values files laid over it.
 
 use crate::error::Error;
-use crate::helm::{Chart, Layer, Origin, Values, archive};
+use crate::helm::{Chart, Layer, Origin, SetKind, Values, archive};
 use crate::sanitize::printable;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ const MAX_CHART_FILE_BYTES: u64 = 100 * 1024 * 1024;
 const GZIP_MAGIC: &[u8] = b"\x1F\x8B";
 
 /// `--chart PATH` (values.yaml, or the archive `helm pull` writes) and `--values FILE...`.
-pub fn read(chart: &Path, value_files: &[PathBuf]) -> Result<Chart, Error> {
+pub fn read(chart: &Path, value_files: &[PathBuf], sets: &[(SetKind, String)]) -> Result<Chart, Error> {
     let bytes = read_file(chart)?;
     let (chart_layer, archive) = if bytes.starts_with(GZIP_MAGIC) {
         let found = archive::read(bytes.as_slice()).map_err(|why| {
@@ -51,7 +51,17 @@ pub fn read(chart: &Path, value_files: &[PathBuf]) -> Result<Chart, Error> {
         version: archive.map(|(_, version)| version).filter(|version| !version.is_empty()),
         values: value_files.to_vec(),
     };
-    Chart::new(name, Values::new(chart_layer, user), origin)
+    let values = Values::new(chart_layer, user).with_sets(sets).map_err(set_refused)?;
+    Chart::new(name, values, origin)
+}
+
+/// A `--set` line Helm would refuse (exit 2).
+pub fn set_refused(why: String) -> Error {
+    Error::usage(
+        why,
+        "write it as helm --set takes it: a.b=c for a nested key, a[0]=c for a list item, a={x,y} for a list, \\, for \
+         a comma in a value",
+    )
 }
 
 fn parse(name: &str, bytes: &[u8]) -> Result<serde_yaml::Mapping, Error> {

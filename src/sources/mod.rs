@@ -55,13 +55,14 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
     let args = request.args;
     check(args)?;
     if let Some(chart) = &args.chart {
-        return Ok(chart_input(chart_files::read(chart, &args.values)?, args.include_disabled));
+        return Ok(chart_input(chart_files::read(chart, &args.values, &args.sets())?, args.include_disabled));
     }
     if let Some(name) = &args.release {
         let cluster = needs_cluster(request.cluster, "--release reads the release from the cluster", || {
             "drop --offline, or pass the chart with --chart and your values with --values".to_owned()
         })?;
-        return Ok(chart_input(release::read(&connect_cluster(cluster).await?, name).await?, args.include_disabled));
+        let chart = release::read(&connect_cluster(cluster).await?, name, &args.sets()).await?;
+        return Ok(chart_input(chart, args.include_disabled));
     }
     let raw = if let Some(name) = &args.from_configmap {
         let cluster = needs_cluster(request.cluster, "--from-configmap reads the ConfigMap from the cluster", || {
@@ -99,6 +100,12 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
 /// What the input flags cannot say together, in the words of the flags the user typed: `-f`
 /// beside another input (to a Helm user, `-f` is a values file). Exit 2, nothing read.
 pub fn check(args: &InputArgs) -> Result<(), Error> {
+    if !args.sets().is_empty() && !args.is_chart() {
+        return Err(Error::usage(
+            "--set, --set-string and --set-json set a chart's values, and the input is an images_digests",
+            "pass the chart with --chart (or the deployed release with --release), as helm takes --set",
+        ));
+    }
     let Some(file) = args.digests.as_ref().map(|path| path.display()) else { return Ok(()) };
     let (message, hint) = if args.chart.is_some() {
         (

@@ -3,12 +3,15 @@
 
 use crate::cluster::Cluster;
 use crate::error::Error;
-use crate::helm::{self, Chart, RELEASE_KEY, Release};
+use crate::helm::{self, Chart, RELEASE_KEY, Release, SetKind};
 use crate::sanitize::printable;
 
 /// `--release NAME`: the deployed revision's values and blocks.
-pub async fn read(cluster: &Cluster, name: &str) -> Result<Chart, Error> {
-    Chart::from_release(deployed(cluster, name).await?)
+pub async fn read(cluster: &Cluster, name: &str, sets: &[(SetKind, String)]) -> Result<Chart, Error> {
+    Chart::from_release(deployed(cluster, name).await?, sets).map_err(|why| match why {
+        Ok(error) => error,
+        Err(set) => super::chart_files::set_refused(set),
+    })
 }
 
 /// The names of the releases of `chart` deployed in the cluster's namespace, sorted; Secrets
