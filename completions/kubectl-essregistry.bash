@@ -65,7 +65,7 @@ _kubectl__essregistry() {
 
     case "${cmd}" in
         kubectl__essregistry)
-            opts="-f -n -s -o -h -V --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help --version plan apply status mirror completion __complete help"
+            opts="-f -n -s -o -h -V --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help --version plan apply status mirror completion __complete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -96,6 +96,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -243,7 +247,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd____complete)
-            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +278,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -421,7 +429,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__apply)
-            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --allow-incomplete --dry-run --force-conflicts --force --values-out --release-name --chart-ref --version --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --allow-incomplete --dry-run --force-conflicts --force --values-out --release-name --chart-ref --version --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +488,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -627,7 +639,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__completion)
-            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help bash elvish fish powershell zsh"
+            opts="-f -n -s -o -h --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +670,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -917,7 +933,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__mirror)
-            opts="-f -n -s -o -h --to-bundle --from-bundle --source-mirror --platform --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --to-bundle --from-bundle --platform --version --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -931,11 +947,11 @@ _kubectl__essregistry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --source-mirror)
+                --platform)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --platform)
+                --version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -964,6 +980,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1111,7 +1131,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__plan)
-            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --offline --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --offline --version --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1122,6 +1142,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --secret-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1150,6 +1174,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1297,7 +1325,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__status)
-            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --digests --installer-dir --from-configmap --chart --values --release --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1336,6 +1364,10 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

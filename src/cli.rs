@@ -243,6 +243,9 @@ pub struct PlanArgs {
     /// Do not read the cluster: no Kubernetes API call at all
     #[arg(long, help_heading = "Cluster")]
     pub offline: bool,
+
+    #[command(flatten)]
+    pub version: ChartVersionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +275,9 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub helm: HelmArgs,
+
+    #[command(flatten)]
+    pub version: ChartVersionArgs,
 }
 
 /// What the printed helm command installs, as it is inside the air gap (`apply` with a chart).
@@ -285,8 +291,13 @@ pub struct HelmArgs {
     /// The chart as helm reaches it inside the air gap, for the printed command: oci://LOCAL/PATH/matrix-stack, or an archive [default: the --chart archive]
     #[arg(long, value_name = "CHART")]
     pub chart_ref: Option<String>,
+}
 
-    /// The chart's version, as helm --version takes it (needed with a bare values.yaml; an archive or a release carries its own)
+/// `--version`, Helm's: after the command only, as the plugin's own `--version` comes before it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Helm chart")]
+pub struct ChartVersionArgs {
+    /// The chart's version, as helm --version takes it: of --chart oci://... (or :VERSION on the reference), or of a bare values.yaml for the printed helm command (an archive or a release carries its own)
     #[arg(long = "version", value_name = "VERSION")]
     pub chart_version: Option<String>,
 }
@@ -302,13 +313,12 @@ pub struct MirrorArgs {
     #[arg(long, value_name = "PATH", help_heading = "Mirror")]
     pub from_bundle: Option<PathBuf>,
 
-    /// Read UPSTREAM's images from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)
-    #[arg(long = "source-mirror", value_name = "UPSTREAM=URL", help_heading = "Mirror")]
-    pub source_mirrors: Vec<SourceMirror>,
-
     /// Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest
     #[arg(long = "platform", value_name = "OS/ARCH", value_parser = Platform::parse, help_heading = "Mirror")]
     pub platforms: Vec<Platform>,
+
+    #[command(flatten)]
+    pub version: ChartVersionArgs,
 }
 
 /// `--dry-run`, as kubectl has it.
@@ -448,8 +458,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "NAME", global = true)]
     pub from_configmap: Option<String>,
 
-    /// The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it) or its archive (as helm pull writes it)
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["from_configmap", "installer_dir"], global = true)]
+    /// The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it), its archive (as helm pull writes it), or oci://HOST/PATH/NAME (with --version, or :VERSION)
+    #[arg(long, value_name = "PATH|oci://REF", conflicts_with_all = ["from_configmap", "installer_dir"], global = true)]
     pub chart: Option<PathBuf>,
 
     /// Your own values file, laid over the chart's as helm -f lays it (repeatable: later files win)
@@ -459,6 +469,10 @@ pub struct InputArgs {
     /// The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart's values with its user values over them
     #[arg(long, value_name = "NAME", value_parser = parse_release, conflicts_with_all = ["from_configmap", "installer_dir", "chart"], global = true)]
     pub release: Option<String>,
+
+    /// Read UPSTREAM's images (and an oci:// chart there) from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)
+    #[arg(long = "source-mirror", value_name = "UPSTREAM=URL", global = true)]
+    pub source_mirrors: Vec<SourceMirror>,
 
     /// Set a value over the --values files, as helm --set does: a.b=c, a[0]=c, a={x,y}; several separated by commas (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE", global = true)]

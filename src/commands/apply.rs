@@ -20,7 +20,7 @@ use std::path::Path;
 pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     sources::check(&global.input)?;
     check_values_out(&args, global)?;
-    let prepared = prepare(global, Some(&global.cluster), err).await?;
+    let prepared = prepare(global, Some(&global.cluster), args.version.chart_version.as_deref(), err).await?;
     let names = names(&args.objects);
     Desired::refuse_early(
         &prepared.input,
@@ -61,7 +61,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         // No API call either for the releases deployed: the release is the one named, else ess.
         let helm = planned.input.chart().map(|chart| {
             let path = args.values_out.as_deref().expect("checked before planning");
-            helm_next(chart, &namespace, path, &args.helm, &[], false)
+            helm_next(chart, &namespace, path, &args.helm, args.version.chart_version.as_deref(), &[], false)
         });
         write_manifests(
             &planned.written,
@@ -116,10 +116,23 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
                 write_overlay(path, &planned.written, &changes)?;
             }
             let deployed = match &chart.origin {
-                helm::Origin::Files { .. } => deployed_of_chart(&cluster, helm::CHART_NAME).await?,
+                helm::Origin::Files { .. } | helm::Origin::Oci { .. } => {
+                    deployed_of_chart(&cluster, helm::CHART_NAME).await?
+                }
                 helm::Origin::Release(_) => Vec::new(),
             };
-            (None, Some(helm_next(chart, &cluster.namespace, path, &args.helm, &deployed, !mode.server_dry_run)))
+            (
+                None,
+                Some(helm_next(
+                    chart,
+                    &cluster.namespace,
+                    path,
+                    &args.helm,
+                    args.version.chart_version.as_deref(),
+                    &deployed,
+                    !mode.server_dry_run,
+                )),
+            )
         }
     };
     let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
@@ -145,13 +158,14 @@ fn helm_next(
     namespace: &str,
     path: &Path,
     args: &HelmArgs,
+    version: Option<&str>,
     deployed: &[String],
     written: bool,
 ) -> HelmNext {
     let install = helm::Install {
         release_name: args.release_name.as_deref(),
         chart_ref: args.chart_ref.as_deref(),
-        version: args.chart_version.as_deref(),
+        version,
         deployed,
     };
     let command = helm::command(&chart.origin, namespace, path, &install);

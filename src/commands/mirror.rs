@@ -26,7 +26,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         .mapping(None)
         .unwrap_or_else(|| Mapping::identity(RegistryHost::parse("bundle").expect("valid")));
     let bundle = opened.as_ref().zip(args.from_bundle.as_deref()).map(|(opened, given)| (given, &opened.layout));
-    let input = read_input(global, Some(&global.cluster), bundle, err).await?;
+    let input = read_input(global, Some(&global.cluster), bundle, args.version.chart_version.as_deref(), err).await?;
     // A chart pins tags: each is resolved once at the source, and the report records the digest
     // copied (a bundle names it by its tag). Blocks an overlay already points at the local
     // registry are carried from the chart's own images; into a bundle, that registry is the one
@@ -45,7 +45,11 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         )
         .map_err(io_error)?;
     }
-    let items = Item::for_images(&pinned, &images);
+    let mut items = Item::for_images(&pinned, &images);
+    // A chart read as an OCI artifact travels with its images: helm needs it inside the gap.
+    if let Some(crate::helm::Origin::Oci { reference, digest, .. }) = input.chart().map(|chart| &chart.origin) {
+        items.push(Item::for_chart(reference, digest, mapping.target_path(&reference.host, &reference.path)));
+    }
 
     let options = registry_options(&global.registry);
     let source = match opened {
@@ -56,7 +60,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
             let source_options =
                 crate::registry::RegistryOptions { cert_dir: None, insecure_skip_tls_verify: false, ..options.clone() };
             let env = |key: &str| std::env::var(key).ok();
-            Source::Upstream(Box::new(Upstreams::new(args.source_mirrors.clone(), source_options, env)))
+            Source::Upstream(Box::new(Upstreams::new(global.input.source_mirrors.clone(), source_options, env)))
         }
     };
     let (sink, bundle_out) = match &args.to_bundle {
@@ -150,8 +154,8 @@ fn check_args(args: &MirrorArgs, global: &GlobalArgs) -> Result<(), Error> {
             "use -o table, json or yaml",
         ));
     }
-    for (i, mirror) in args.source_mirrors.iter().enumerate() {
-        if let Some(other) = args.source_mirrors[..i].iter().find(|m| m.upstream == mirror.upstream) {
+    for (i, mirror) in global.input.source_mirrors.iter().enumerate() {
+        if let Some(other) = global.input.source_mirrors[..i].iter().find(|m| m.upstream == mirror.upstream) {
             return Err(Error::usage(
                 format!("--source-mirror names two mirrors for {}: {other} and {mirror}", mirror.upstream),
                 "keep one --source-mirror per upstream host",

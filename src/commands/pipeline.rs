@@ -43,10 +43,11 @@ pub struct Prepared {
 pub async fn prepare(
     global: &GlobalArgs,
     cluster: Option<&ClusterArgs>,
+    version: Option<&str>,
     err: &mut dyn Write,
 ) -> Result<Prepared, Error> {
     let mapping = required_mapping(&global.mapping, "plan and apply")?;
-    let input = read_input(global, cluster, None, err).await?;
+    let input = read_input(global, cluster, None, version, err).await?;
     let pinned = input.pinned(Some(&mapping.registry), global.input.include_disabled);
     let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
     let auth = resolve_auth(&global.registry, &mapping.registry, err)?;
@@ -74,15 +75,25 @@ pub async fn check(prepared: Prepared, global: &GlobalArgs, objects: &ObjectArgs
 
 /// The input the flags name, read through the one source seam; what its reader found worth
 /// saying goes to `err` first.
-/// `bundle` is `mirror --from-bundle`'s, read when no other input is named.
+/// `bundle` is `mirror --from-bundle`'s, read when no other input is named; `version` is
+/// `--version`, of an `oci://` chart.
 pub async fn read_input(
     global: &GlobalArgs,
     cluster: Option<&ClusterArgs>,
     bundle: Option<(&Path, &Layout)>,
+    version: Option<&str>,
     err: &mut dyn Write,
 ) -> Result<Input, Error> {
-    let stdin_taken = global.registry.registry_password_stdin;
-    let input = sources::read(&Request { args: &global.input, cluster, stdin_taken, bundle }).await?;
+    let request = Request {
+        args: &global.input,
+        cluster,
+        stdin_taken: global.registry.registry_password_stdin,
+        bundle,
+        version,
+        registry: &global.registry,
+        local: global.mapping.registry.as_ref(),
+    };
+    let input = sources::read(&request).await?;
     print_notes(&input, err)?;
     Ok(input)
 }

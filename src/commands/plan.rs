@@ -18,7 +18,9 @@ use std::io::Write;
 
 pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let cluster_args = (!args.offline).then_some(&global.cluster);
-    let mut planned = check(prepare(global, cluster_args, err).await?, global, &args.objects).await?;
+    let mut planned =
+        check(prepare(global, cluster_args, args.version.chart_version.as_deref(), err).await?, global, &args.objects)
+            .await?;
     let once_ready = match &planned.input.content {
         Content::Digests { .. } => planned.input.written(&planned.plan.once_ready(), None),
         Content::Chart(_) => planned.written.clone(),

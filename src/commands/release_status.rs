@@ -28,7 +28,7 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let input = read_input(global, Some(&global.cluster), None, err).await?;
+    let input = read_input(global, Some(&global.cluster), None, None, err).await?;
     let Content::Chart(chart) = input.content else { unreachable!("--release is read as a chart") };
     let Origin::Release(release) = &chart.origin else { unreachable!("--release comes from a release") };
     let pods_selector = helm::pod_selector(release);

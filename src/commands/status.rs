@@ -112,7 +112,7 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
 /// (its errors stop the run), else the file in the installer's folder if it is there.
 async fn read_upstream(global: &GlobalArgs, err: &mut dyn Write) -> Result<Option<Vec<Entry>>, Error> {
     let explicit = global.input.digests.is_some() || global.input.from_configmap.is_some();
-    let input = match read_input(global, Some(&global.cluster), None, err).await {
+    let input = match read_input(global, Some(&global.cluster), None, None, err).await {
         Ok(input) => input,
         Err(error) if explicit => return Err(error),
         Err(_) => return Ok(None),

@@ -4,7 +4,7 @@
 use super::{ImageBlock, Release, SetKind, Usage, Values, blocks};
 use crate::error::Error;
 use crate::mapping::Pinned;
-use crate::reference::RegistryHost;
+use crate::reference::{Digest, RegistryHost};
 use crate::sanitize::printable;
 
 /// The chart input: its values, the image blocks in them, and where it came from.
@@ -23,6 +23,9 @@ pub enum Origin {
     Files { chart: std::path::PathBuf, archive: bool, version: Option<String>, values: Vec<std::path::PathBuf> },
     /// `--release`: the deployed revision.
     Release(Box<Release>),
+    /// `--chart oci://...`: the artifact's manifest `digest`, the chart's `version` (its
+    /// Chart.yaml's), and the `--values` files in order.
+    Oci { reference: super::oci::ChartReference, digest: Digest, version: String, values: Vec<std::path::PathBuf> },
 }
 
 impl Chart {
@@ -76,6 +79,7 @@ impl Chart {
     pub fn version(&self) -> Option<&str> {
         match &self.origin {
             Origin::Files { version, .. } => version.as_deref(),
+            Origin::Oci { version, .. } => Some(version.as_str()),
             Origin::Release(release) => Some(release.chart_version.as_str()).filter(|v| !v.is_empty()),
         }
     }
@@ -83,7 +87,7 @@ impl Chart {
     /// How an overlay made from these values is laid over them.
     pub fn overlay_usage(&self) -> Usage {
         match self.origin {
-            Origin::Files { .. } => Usage::Layered,
+            Origin::Files { .. } | Origin::Oci { .. } => Usage::Layered,
             Origin::Release(_) => Usage::ReuseValues,
         }
     }

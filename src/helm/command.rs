@@ -42,78 +42,92 @@ pub struct HelmCommand {
 /// `--values` files in their order; for `--release`, the release's chart version with its
 /// values reused (the overlay then leaves out what the release keeps).
 pub fn command(origin: &Origin, namespace: &str, overlay: &Path, install: &Install) -> HelmCommand {
+    let refused = |note: String| HelmCommand { line: None, note: Some(note) };
     let mut notes = Vec::new();
-    let chart = |fallback: Option<&Path>, notes: &mut Vec<String>| match (install.chart_ref, fallback) {
-        (Some(chart), _) => chart.to_owned(),
-        (None, Some(archive)) => archive.display().to_string(),
-        (None, None) => {
-            notes.push(format!(
-                "{CHART_REFERENCE} cannot be pulled inside the air gap: pass --chart-ref with the chart as helm \
-                 reaches it there (the local registry's copy, or the archive)"
-            ));
-            CHART_REFERENCE.to_owned()
+    // The chart helm is given unless --chart-ref says otherwise, the version it carries, and
+    // where that version was read (for a message).
+    let (carried, chart, files) = match origin {
+        Origin::Release(deployed) => {
+            let chart = install.chart_ref.map(str::to_owned).unwrap_or_else(|| published(&mut notes));
+            let words = [
+                "helm",
+                "upgrade",
+                "--install",
+                &deployed.name,
+                &chart,
+                "--version",
+                &deployed.chart_version,
+                "--namespace",
+                &deployed.namespace,
+                "--reuse-values",
+            ];
+            let mut words: Vec<String> = words.into_iter().map(str::to_owned).collect();
+            words.extend(["-f".to_owned(), overlay.display().to_string()]);
+            return HelmCommand { line: Some(command_line(&words)), note: joined(notes) };
         }
-    };
-    let (release, chart, version, namespace, values) = match origin {
         Origin::Files { chart: path, archive, version, values } => {
-            let Some(release) = release_name(install) else {
-                return HelmCommand {
-                    line: None,
-                    note: Some(format!(
-                        "several releases of the chart are deployed in namespace {namespace} ({}): pass \
-                         --release-name NAME for the one these values are for",
-                        install.deployed.join(", ")
-                    )),
-                };
+            let chart = match (install.chart_ref, archive) {
+                (Some(chart), _) => chart.to_owned(),
+                (None, true) => path.display().to_string(),
+                (None, false) => published(&mut notes),
             };
-            let version = match (version, install.version) {
-                (Some(archive), Some(given)) if archive != given => {
-                    return HelmCommand {
-                        line: None,
-                        note: Some(format!(
-                            "--version {given} but the chart archive {} is version {archive}: drop --version, or \
-                             pass the archive of {given}",
-                            path.display()
-                        )),
-                    };
-                }
-                (Some(version), _) => version.clone(),
-                (None, Some(given)) => given.to_owned(),
-                (None, None) => {
-                    return HelmCommand {
-                        line: None,
-                        note: Some(format!(
-                            "{} carries no chart version, and helm without --version installs the newest chart, \
-                             not the one these image digests belong to: pass --version VERSION (the chart's, as \
-                             helm show chart prints it), or the chart archive with --chart",
-                            path.display()
-                        )),
-                    };
-                }
-            };
-            let archive = archive.then_some(path.as_path());
-            let mut value_files = Vec::new();
-            for file in values {
-                value_files.extend(["-f".to_owned(), file.display().to_string()]);
-            }
-            (release, chart(archive, &mut notes), version, namespace.to_owned(), value_files)
+            (version.as_ref().map(|v| (v.clone(), format!("the chart archive {}", path.display()))), chart, values)
         }
-        Origin::Release(deployed) => (
-            deployed.name.clone(),
-            chart(None, &mut notes),
-            deployed.chart_version.clone(),
-            deployed.namespace.clone(),
-            vec!["--reuse-values".to_owned()],
-        ),
+        Origin::Oci { reference, digest, version, values } => {
+            let unpinned = reference.unpinned();
+            notes.push(format!("Helm 3.18 or newer can pin the chart by its digest too: {unpinned}@{digest}"));
+            let chart = install.chart_ref.map(str::to_owned).unwrap_or(unpinned);
+            (Some((version.clone(), format!("the chart {}", reference.bundle_name()))), chart, values)
+        }
     };
-    let mut words: Vec<String> = ["helm", "upgrade", "--install", &release, &chart, "--version", &version]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    words.extend(["--namespace".to_owned(), namespace]);
-    words.extend(values);
+    let Some(release) = release_name(install) else {
+        return refused(format!(
+            "several releases of the chart are deployed in namespace {namespace} ({}): pass --release-name NAME for \
+             the one these values are for",
+            install.deployed.join(", ")
+        ));
+    };
+    let version = match (carried, install.version) {
+        (Some((carried, from)), Some(given)) if carried != given => {
+            return refused(format!(
+                "--version {given} but {from} is version {carried}: drop --version, or pass {given}'s"
+            ));
+        }
+        (Some((carried, _)), _) => carried,
+        (None, Some(given)) => given.to_owned(),
+        (None, None) => {
+            return refused(
+                "the values carry no chart version, and helm without --version installs the newest chart, not the \
+                 one these image digests belong to: pass --version VERSION (the chart's, as helm show chart prints \
+                 it), or the chart archive with --chart"
+                    .to_owned(),
+            );
+        }
+    };
+    let mut words: Vec<String> =
+        ["helm", "upgrade", "--install", &release, &chart, "--version", &version, "--namespace", namespace]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+    for file in files {
+        words.extend(["-f".to_owned(), file.display().to_string()]);
+    }
     words.extend(["-f".to_owned(), overlay.display().to_string()]);
-    HelmCommand { line: Some(command_line(&words)), note: (!notes.is_empty()).then(|| notes.join("; ")) }
+    HelmCommand { line: Some(command_line(&words)), note: joined(notes) }
+}
+
+/// The published chart, which the line names where nothing else is known, and the note that it
+/// cannot be pulled inside the gap.
+fn published(notes: &mut Vec<String>) -> String {
+    notes.push(format!(
+        "{CHART_REFERENCE} cannot be pulled inside the air gap: pass --chart-ref with the chart as helm reaches it \
+         there (the local registry's copy, or the archive)"
+    ));
+    CHART_REFERENCE.to_owned()
+}
+
+fn joined(notes: Vec<String>) -> Option<String> {
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// The release the values are for: the one named, else the one of the chart deployed in the

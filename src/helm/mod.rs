@@ -8,6 +8,7 @@ mod blocks;
 mod chart;
 mod command;
 mod merge;
+pub mod oci;
 mod overlay;
 mod release;
 mod set_values;

@@ -5,6 +5,7 @@
 
 use super::sink::{Destination, Held, Sink};
 use super::source::{Failure, Origin, Source};
+use crate::helm::oci::{ChartReference, Pin};
 use crate::mapping::{Image, Pinned};
 use crate::oci::{self, Descriptor, MAX_DEPTH, Manifest, Platform};
 use crate::reference::{Digest, RepoPath};
@@ -33,6 +34,26 @@ pub struct Item {
 }
 
 impl Item {
+    /// The chart of `--chart oci://...`, carried as an image is: its manifest, config and layers
+    /// byte for byte, tagged with its version at `target` (as the mapping places it).
+    pub fn for_chart(chart: &ChartReference, digest: &Digest, target: RepoPath) -> Item {
+        let tag = match &chart.pin {
+            Pin::Version { tag, .. } => Some(tag.clone()),
+            Pin::Digest(_) => None,
+        };
+        let name = chart.bundle_name();
+        Item {
+            origin: Origin {
+                server: chart.host.clone(),
+                path: chart.path.clone(),
+                tag: tag.clone(),
+                name: name.clone(),
+            },
+            to: Destination { repo: target, tag, name },
+            digest: Some(digest.clone()),
+        }
+    }
+
     /// One item per distinct image: where it comes from (its first entry's upstream) and goes.
     pub fn for_images(pinned: &[Pinned], images: &[Image]) -> Vec<Item> {
         images

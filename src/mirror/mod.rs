@@ -11,3 +11,4 @@ mod verify;
 pub use copy::{CopyOptions, FailureKind, Item, Outcome, Progress, copy_all};
 pub use sink::{Destination, Sink};
 pub use source::{Origin, Source, SourceMirror, Upstreams};
+pub use verify::ByteStream;

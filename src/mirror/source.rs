@@ -98,6 +98,19 @@ pub enum Failure {
     Rejected(String),
 }
 
+/// Why, in a person's words (a message for an input read through a source, not a copy).
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Refused(why)
+            | Failure::Unreachable(why)
+            | Failure::Image(why)
+            | Failure::Corrupt(why)
+            | Failure::Rejected(why) => f.write_str(why),
+        }
+    }
+}
+
 impl From<LookupError> for Failure {
     fn from(error: LookupError) -> Self {
         match error {

@@ -85,7 +85,8 @@ pub enum Target<'a> {
 }
 
 impl MirrorReport {
-    /// Each image's (source, target, entries that use it), in the items' order.
+    /// Each image's (source, target, entries that use it), in the items' order; an item past
+    /// `images` is the Helm chart itself (`--chart oci://...`), which carries it.
     pub fn labels(
         items: &[Item],
         pinned: &[Pinned],
@@ -94,8 +95,8 @@ impl MirrorReport {
     ) -> Vec<(String, String, Vec<String>)> {
         items
             .iter()
-            .zip(images)
-            .map(|(item, image)| {
+            .enumerate()
+            .map(|(index, item)| {
                 let source = match &item.digest {
                     Some(digest) => format!("{}@{digest}", item.origin.name.split('@').next().unwrap_or_default()),
                     None => item.origin.name.clone(),
@@ -107,7 +108,11 @@ impl MirrorReport {
                         None => format!("{registry}/{}", item.to.repo),
                     },
                 };
-                (source, target, image.entries.iter().map(|&i| pinned[i].name.clone()).collect())
+                let entries = match images.get(index) {
+                    Some(image) => image.entries.iter().map(|&i| pinned[i].name.clone()).collect(),
+                    None => vec!["the Helm chart".to_owned()],
+                };
+                (source, target, entries)
             })
             .collect()
     }

@@ -14,42 +14,61 @@ const GZIP_MAGIC: &[u8] = b"\x1F\x8B";
 /// `--chart PATH` (values.yaml, or the archive `helm pull` writes) and `--values FILE...`.
 pub fn read(chart: &Path, value_files: &[PathBuf], sets: &[(SetKind, String)]) -> Result<Chart, Error> {
     let bytes = read_file(chart)?;
-    let (chart_layer, archive) = if bytes.starts_with(GZIP_MAGIC) {
-        let found = archive::read(bytes.as_slice()).map_err(|why| {
-            Error::usage(
-                format!("{}: {why}", chart.display()),
-                "pass the chart archive as helm pull writes it (matrix-stack-VERSION.tgz), or the chart's values.yaml",
-            )
-        })?;
-        let name = format!("values.yaml of {}", chart.display());
-        let layer = Layer { values: parse(&name, &found.values)?, name };
-        (layer, Some((found.name, found.version)))
-    } else {
+    if !bytes.starts_with(GZIP_MAGIC) {
         let name = chart.display().to_string();
-        (Layer { values: parse(&name, &bytes)?, name }, None)
+        let layer = Layer { values: parse(&name, &bytes)?, name: name.clone() };
+        let origin =
+            Origin::Files { chart: chart.to_owned(), archive: false, version: None, values: value_files.to_vec() };
+        return assemble(name, layer, value_files, sets, origin);
+    }
+    let found = archive::read(bytes.as_slice()).map_err(|why| {
+        Error::usage(
+            format!("{}: {why}", chart.display()),
+            "pass the chart archive as helm pull writes it (matrix-stack-VERSION.tgz), or the chart's values.yaml",
+        )
+    })?;
+    let origin = Origin::Files {
+        chart: chart.to_owned(),
+        archive: true,
+        version: Some(found.version.clone()).filter(|version| !version.is_empty()),
+        values: value_files.to_vec(),
     };
+    from_archive(found, &chart.display().to_string(), value_files, sets, origin)
+}
+
+/// A chart archive's values, found at `place` (a file, an `oci://` reference), with the
+/// admin's files and `--set` lines over them.
+pub fn from_archive(
+    found: archive::ChartArchive,
+    place: &str,
+    value_files: &[PathBuf],
+    sets: &[(SetKind, String)],
+    origin: Origin,
+) -> Result<Chart, Error> {
+    let name = format!("values.yaml of {place}");
+    let layer = Layer { values: parse(&name, &found.values)?, name };
+    let described = format!("{} {} ({place})", printable(&found.name), printable(&found.version));
+    assemble(described, layer, value_files, sets, origin)
+}
+
+/// The chart's values, the `--values` files over them in order, then the `--set` lines.
+fn assemble(
+    described: String,
+    chart_layer: Layer,
+    value_files: &[PathBuf],
+    sets: &[(SetKind, String)],
+    origin: Origin,
+) -> Result<Chart, Error> {
     let mut user = Vec::new();
     for path in value_files {
         let name = path.display().to_string();
         user.push(Layer { values: parse(&name, &read_file(path)?)?, name });
     }
-    let name = match &archive {
-        Some((chart_name, version)) => {
-            format!("{} {} ({})", printable(chart_name), printable(version), chart.display())
-        }
-        None => chart.display().to_string(),
-    };
     let name = match value_files {
-        [] => name,
+        [] => described,
         files => {
-            format!("{name} with {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))
+            format!("{described} with {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))
         }
-    };
-    let origin = Origin::Files {
-        chart: chart.to_owned(),
-        archive: archive.is_some(),
-        version: archive.map(|(_, version)| version).filter(|version| !version.is_empty()),
-        values: value_files.to_vec(),
     };
     let values = Values::new(chart_layer, user).with_sets(sets).map_err(set_refused)?;
     Chart::new(name, values, origin)

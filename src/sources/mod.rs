@@ -12,6 +12,7 @@
 
 mod bundle;
 mod chart_files;
+mod chart_oci;
 mod configmap;
 mod digests_file;
 mod release;
@@ -20,11 +21,12 @@ pub use digests_file::installer_folder;
 pub use release::deployed_of_chart;
 
 use crate::bundle::layout::Layout;
-use crate::cli::{ClusterArgs, InputArgs};
+use crate::cli::{ClusterArgs, InputArgs, RegistryArgs};
 use crate::connect::connect_cluster;
 use crate::digests;
 use crate::error::Error;
 use crate::input::{Content, Input};
+use crate::reference::RegistryHost;
 use std::path::Path;
 
 /// What to read, as the flags and the command name it.
@@ -35,8 +37,15 @@ pub struct Request<'a> {
     pub cluster: Option<&'a ClusterArgs>,
     /// `--registry-password-stdin` reads stdin, so `-f -` cannot.
     pub stdin_taken: bool,
-    /// `mirror --from-bundle`: the bundle's own images_digests, when no other input is named.
+    /// `mirror --from-bundle`: the bundle's own images_digests, when no other input is named,
+    /// and where an `oci://` chart is read from.
     pub bundle: Option<(&'a Path, &'a Layout)>,
+    /// `--version`, of an `oci://` chart.
+    pub version: Option<&'a str>,
+    /// How to reach registries, and the local one (`--registry`): an `oci://` chart there is
+    /// read with its credentials.
+    pub registry: &'a RegistryArgs,
+    pub local: Option<&'a RegistryHost>,
 }
 
 /// The bytes of an images_digests as a reader found them, before parsing.
@@ -55,6 +64,12 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
     let args = request.args;
     check(args)?;
     if let Some(chart) = &args.chart {
+        if let Some(reference) = chart.to_str().filter(|text| text.starts_with("oci://")) {
+            let (chart, notes) = chart_oci::read(reference, request).await?;
+            let mut input = chart_input(chart, args.include_disabled);
+            input.notes.splice(0..0, notes);
+            return Ok(input);
+        }
         return Ok(chart_input(chart_files::read(chart, &args.values, &args.sets())?, args.include_disabled));
     }
     if let Some(name) = &args.release {

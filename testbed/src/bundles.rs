@@ -62,7 +62,7 @@ pub fn truncate(path: &Path) {
 
 /// The flags skopeo needs for `registry`: its CA (or no TLS) and its login, each flag named
 /// with `prefix` (`--` for inspect, `--src-` for the source of a copy).
-fn registry_flags(registry: &Registry, prefix: &str) -> Vec<OsString> {
+pub(crate) fn registry_flags(registry: &Registry, prefix: &str) -> Vec<OsString> {
     let mut flags: Vec<OsString> = Vec::new();
     match registry.ca_file() {
         Some(_) => flags.extend([format!("{prefix}cert-dir").into(), registry.cert_dir().into()]),
@@ -74,7 +74,7 @@ fn registry_flags(registry: &Registry, prefix: &str) -> Vec<OsString> {
     flags
 }
 
-fn run(command: &mut Command) -> Result<Vec<u8>, String> {
+pub(crate) fn run(command: &mut Command) -> Result<Vec<u8>, String> {
     let output = command.output().expect("run skopeo (apt-get install skopeo)");
     if output.status.success() {
         Ok(output.stdout)

@@ -2,6 +2,9 @@
 //! archive as `helm package` writes it (chartutil.Save), and a release Secret as Helm's Secret
 //! storage driver writes it.
 
+use crate::bundles::{registry_flags, run};
+use crate::images::sha256;
+use crate::registry::Registry;
 use flate2::{Compression, GzBuilder};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -32,6 +35,43 @@ pub fn chart_archive(dir: &Path, name: &str, version: &str, files: &[(&str, &[u8
     }
     tar.into_inner().expect("finish the tar").finish().expect("finish the gzip").flush().expect("flush");
     path
+}
+
+/// Pushes `archive` to `registry` as `helm push` publishes a chart (helm's pkg/registry): an
+/// OCI manifest whose config is `application/vnd.cncf.helm.config.v1+json` (the chart's
+/// metadata) and whose one layer is the archive, tagged `tag`. Returns the manifest's digest.
+/// The artifact is laid out on disk and copied with skopeo, which moves it byte for byte.
+pub fn push_chart(registry: &Registry, repo: &str, tag: &str, archive: &Path, config: &Value) -> String {
+    let dir = tempfile::tempdir().expect("chart layout");
+    let blobs = dir.path().join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).expect("blobs dir");
+    let write = |bytes: &[u8]| {
+        let digest = sha256(bytes);
+        std::fs::write(blobs.join(&digest["sha256:".len()..]), bytes).expect("write a blob");
+        digest
+    };
+    let config = config.to_string();
+    let layer = std::fs::read(archive).expect("read the chart archive");
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": write(config.as_bytes()), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": write(&layer), "size": layer.len()}],
+        "annotations": {"org.opencontainers.image.title": "matrix-stack"}
+    })
+    .to_string();
+    let digest = write(manifest.as_bytes());
+    let index = json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": digest, "size": manifest.len(), "annotations": {"org.opencontainers.image.ref.name": "chart"}}]});
+    std::fs::write(dir.path().join("index.json"), index.to_string()).expect("index.json");
+    std::fs::write(dir.path().join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).expect("oci-layout");
+    let mut command = std::process::Command::new("skopeo");
+    command.args(["copy", "--quiet", "--preserve-digests"]).args(registry_flags(registry, "--dest-"));
+    command
+        .arg(format!("oci:{}:chart", dir.path().display()))
+        .arg(format!("docker://{}/{repo}:{tag}", registry.host()));
+    run(&mut command).unwrap_or_else(|e| panic!("skopeo copy of the chart to {repo}:{tag}: {e}"));
+    digest
 }
 
 /// One revision of a release, as Helm records it.
