@@ -131,3 +131,57 @@ fn a_source_that_needs_a_login_is_read_with_the_docker_config_s_credentials() {
     let raw = bundles::registry_raw(target, "ems/pipe:v2").unwrap();
     assert_eq!(&sha256(&raw), member_digest);
 }
+
+/// Docker Hub serves an official image only as `library/NAME`: an images_digests that names it
+/// `postgres` on docker.io is fetched as `library/postgres` (as docker, containerd, skopeo and
+/// kubelet normalise it), named so in the bundle, and lands where the file's path says.
+#[test]
+fn a_one_segment_docker_hub_name_is_fetched_as_library_and_lands_at_its_own_path() {
+    let upstream = Registry::start(RegistryConfig::default());
+    let family = Family::build("postgres", &FamilySpec::small(1));
+    let member = &family.members[0];
+    member.push(&upstream, "docker.io/library/postgres", "17-alpine");
+    let entry = Entry {
+        component: "postgres".into(),
+        sub: "postgres".into(),
+        server: "docker.io".into(),
+        path: "postgres".into(),
+        tag: "17-alpine".into(),
+        digest: member.digest.clone(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let digests = dir.path().join("images_digests.yml");
+    std::fs::write(&digests, images_digests(&[entry])).unwrap();
+    let bundle = dir.path().join("bundle");
+    let mirror = format!("docker.io=http://{}/docker.io", upstream.host());
+    let packed = Plugin::new().run(&strs(&owned(&[
+        "mirror",
+        "-f",
+        digests.to_str().unwrap(),
+        "--to-bundle",
+        bundle.to_str().unwrap(),
+        "--source-mirror",
+        &mirror,
+    ])));
+    assert_eq!(packed.code, 0, "{}\n{}", packed.stdout, packed.stderr);
+    let asked: Vec<String> = upstream.requests().into_iter().map(|r| r.path).collect();
+    assert!(asked.iter().all(|path| !path.starts_with("/v2/docker.io/postgres/")), "{asked:#?}");
+    let named = format!("oci:{}:docker.io/library/postgres:17-alpine", bundle.display());
+    assert_eq!(sha256(&bundles::bundle_raw(&named).unwrap()), member.digest, "skopeo finds it by the normalised name");
+
+    let target = Registry::start(RegistryConfig::default());
+    let host = target.host();
+    let pushed = Plugin::new().run(&strs(&owned(&[
+        "mirror",
+        "--from-bundle",
+        bundle.to_str().unwrap(),
+        "--registry",
+        &host,
+        "--registry-plain-http",
+        "--path-prefix",
+        "ess",
+    ])));
+    assert_eq!(pushed.code, 0, "{}\n{}", pushed.stdout, pushed.stderr);
+    let landed = bundles::registry_raw(&target, "ess/postgres:17-alpine").unwrap();
+    assert_eq!(sha256(&landed), member.digest, "the local path is the file's: ess/postgres");
+}
