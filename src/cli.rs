@@ -147,6 +147,9 @@ pub enum Command {
     /// Copy every image into the local registry or a bundle, digests preserved byte for byte
     #[command(after_help = format!("{MIRROR_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
     Mirror(MirrorArgs),
+    /// List what the local registry holds of the inputs' images, to carry out of the air gap
+    #[command(after_help = format!("{INVENTORY_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
+    Inventory(InventoryArgs),
     /// Print a shell completion script
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
@@ -162,6 +165,12 @@ pub enum Command {
         words: Vec<String>,
     },
 }
+
+const INVENTORY_EXAMPLES: &str = "\
+Examples:
+  # Inside the air gap: what the registry holds of this release and the last one, as a file
+  kubectl essregistry inventory -f images_digests.yml --also previous/images_digests.yml \\
+      --registry localregistry.local --path-prefix elementdeployment -o yaml > inventory.yaml";
 
 const COMPLETION_EXAMPLES: &str = "\
 Examples:
@@ -321,6 +330,17 @@ pub struct MirrorArgs {
     pub version: ChartVersionArgs,
 }
 
+/// `inventory`: the main input, and more.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Another images_digests file or bundle whose images to list too, as -f takes it (repeatable: several releases)
+    #[arg(long, value_name = "FILE", help_heading = "Inventory")]
+    pub also: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub version: ChartVersionArgs,
+}
+
 /// `--dry-run`, as kubectl has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DryRun {
@@ -443,7 +463,7 @@ pub struct ObjectArgs {
     pub no_secret: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Input")]
 pub struct InputArgs {
     /// The installer's images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it ('-' reads stdin)

@@ -32,6 +32,7 @@ pub mod error;
 pub mod exit;
 pub mod helm;
 pub mod input;
+pub mod inventory;
 pub mod mapping;
 pub mod mirror;
 pub mod oci;

@@ -1,6 +1,7 @@
 //! One file per command; each wires the steps (input, mapping, checks, plan, output) together.
 
 mod apply;
+mod inventory;
 mod mirror;
 mod pipeline;
 mod plan;
@@ -39,6 +40,7 @@ pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8,
         Command::Plan(args) => runtime.block_on(plan::run(args, &cli.global, out, err)),
         Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
         Command::Mirror(args) => runtime.block_on(mirror::run(args, &cli.global, out, err)),
+        Command::Inventory(args) => runtime.block_on(inventory::run(args, &cli.global, out, err)),
         Command::Status(args) => match &cli.global.input.release {
             Some(name) => runtime.block_on(release_status::run(&args, name, &cli.global, out, err)),
             None => runtime.block_on(status::run(args, &cli.global, out, err)),

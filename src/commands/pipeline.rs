@@ -3,7 +3,7 @@
 
 use crate::bundle::layout::Layout;
 use crate::check::check_images;
-use crate::cli::{ClusterArgs, GlobalArgs, MappingArgs, ObjectArgs};
+use crate::cli::{ClusterArgs, GlobalArgs, InputArgs, MappingArgs, ObjectArgs};
 use crate::connect::{registry_options, resolve_auth};
 use crate::desired::Names;
 use crate::error::Error;
@@ -90,6 +90,33 @@ pub async fn read_input(
         stdin_taken: global.registry.registry_password_stdin,
         bundle,
         version,
+        registry: &global.registry,
+        local: global.mapping.registry.as_ref(),
+    };
+    let input = sources::read(&request).await?;
+    print_notes(&input, err)?;
+    Ok(input)
+}
+
+/// An images_digests file or a bundle at `path`, read as `-f path` would be, whatever else the
+/// input flags name.
+pub async fn read_file_input(global: &GlobalArgs, path: &Path, err: &mut dyn Write) -> Result<Input, Error> {
+    let args = InputArgs {
+        digests: Some(path.to_owned()),
+        chart: None,
+        release: None,
+        from_configmap: None,
+        set: vec![],
+        set_string: vec![],
+        set_json: vec![],
+        ..global.input.clone()
+    };
+    let request = Request {
+        args: &args,
+        cluster: None,
+        stdin_taken: global.registry.registry_password_stdin,
+        bundle: None,
+        version: None,
         registry: &global.registry,
         local: global.mapping.registry.as_ref(),
     };

@@ -5,13 +5,14 @@
 
 mod apply;
 mod document;
+mod inventory;
 mod mirror;
 mod progress;
 mod status;
 mod table;
 
 pub use apply::{ApplyReport, HelmNext, write_manifests};
-pub use document::{PlanDocument, ReleaseDocument};
+pub use document::{API_VERSION, PlanDocument, ReleaseDocument};
 pub use mirror::{BundleState, MirrorReport, Target};
 pub use progress::MirrorProgress;
 pub use table::summary_line;
