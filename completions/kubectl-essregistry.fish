@@ -82,6 +82,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "mirror" -d 'Copy every image into the local registry or a bundle, digests preserved byte for byte'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "inventory" -d 'List what the local registry holds of the inputs\' images, to carry out of the air gap'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "prune" -d 'Remove from the local registry what no kept release and no pod uses (a dry run unless --yes)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -372,6 +373,63 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand inventory" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand inventory" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand inventory" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l keep -d 'Another release to keep (for rollback): an images_digests file or bundle, as -f takes it (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l old -d 'An older release whose repositories are searched too (what it pins is not kept) (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l version -d 'The chart\'s version, as helm --version takes it: of --chart oci://... (or :VERSION on the reference), or of a bare values.yaml for the printed helm command (an archive or a release carries its own)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l chart -d 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it), its archive (as helm pull writes it), or oci://HOST/PATH/NAME (with --version, or :VERSION)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l values -d 'Your own values file, laid over the chart\'s as helm -f lays it (repeatable: later files win)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l release -d 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart\'s values with its user values over them' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l source-mirror -d 'Read UPSTREAM\'s images (and an oci:// chart there) from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l set -d 'Set a value over the --values files, as helm --set does: a.b=c, a[0]=c, a={x,y}; several separated by commas (repeatable)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l set-string -d 'As --set, every value a string (helm --set-string)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l set-json -d 'As --set, every value JSON (helm --set-json)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry -d 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l path-prefix -d 'A path put in front of every image in the local registry (a Harbor project, say)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l layout -d 'How upstream paths are laid out in the local registry' -r -f -a "preserve\t'Keep the upstream path: docker.io/vectorim/element-web -> vectorim/element-web'
+source-host\t'Put the upstream host first: docker.io/library/haproxy -> docker.io/library/haproxy'
+flat\t'Keep only the last segment, for registries that refuse nested paths: -> element-web'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l map -d 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l digest-mismatch -d 'What the ConfigMap carries for an image whose local tag has another digest' -r -f -a "fail\t'Nothing yet: the image is not ready and keeps pulling from upstream'
+use-local\t'The digest the local registry holds'
+drop\t'No digest: the Operator pulls by tag'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-username -d 'The registry user; the password is read from stdin with --registry-password-stdin' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-ca-file -d 'A PEM file with a CA for the registry\'s certificate, trusted besides the system\'s and certs.d\'s (repeatable)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-cert-dir -d 'The registry\'s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo\'s --cert-dir)' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-client-cert -d 'A client certificate (PEM) for registries that require mutual TLS' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-client-key -d 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-timeout -d 'How long one registry request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l concurrency -d 'How many images are checked at once' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l context -d 'The kubeconfig context [default: the current context]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -s n -l namespace -d 'The ESS namespace [default: the context\'s namespace, else element-onprem, or default for a chart or release as helm has it]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l request-timeout -d 'How long one Kubernetes API request may take' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l cluster -d 'The kubeconfig cluster to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l user -d 'The kubeconfig user to use [default: the context\'s]' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -s s -l server -d 'The API server\'s address, instead of the kubeconfig\'s' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l token -d 'A bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l as -d 'Act as this user (impersonation; needs the impersonate verb)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l as-group -d 'Act as a member of this group (repeatable; with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l as-uid -d 'Act as the user with this UID (with --as)' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l certificate-authority -d 'A CA file for the API server\'s certificate, instead of the kubeconfig\'s' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l client-certificate -d 'A client certificate file for the API server' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l client-key -d 'The key file of --client-certificate' -r -F
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l tls-server-name -d 'The name the API server\'s certificate is checked against, instead of the server\'s host' -r
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t'A table for a person, coloured on a terminal'
+json\t'The versioned report (apiVersion essregistry/v1) as JSON'
+yaml\t'The same report as YAML'
+values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l yes -d 'Delete what is unused; without it, only list it'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l offline -d 'Do not read the cluster\'s pods (what a pod runs is then not known, and not kept for that)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l registry-plain-http -d 'Talk to the registry over plain HTTP'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -s f -l digests -d 'The installer\'s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (\'-\' reads stdin)' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l installer-dir -d 'The ESS installer\'s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]' -r -F
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand completion" -l from-configmap -d 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context' -r
@@ -476,11 +534,12 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -l no-color -d 'No colours (also when NO_COLOR is set, or stdout is not a terminal)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand __complete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "mirror" -d 'Copy every image into the local registry or a bundle, digests preserved byte for byte'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "inventory" -d 'List what the local registry holds of the inputs\' images, to carry out of the air gap'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "completion" -d 'Print a shell completion script'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "plan" -d 'Check every image in the local registry and show what would be written'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "apply" -d 'Write the images_digests ConfigMap and the pull secret (server-side apply)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "status" -d 'Verify the live state end to end: ConfigMap, registry, secret, installer, pods'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "mirror" -d 'Copy every image into the local registry or a bundle, digests preserved byte for byte'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "inventory" -d 'List what the local registry holds of the inputs\' images, to carry out of the air gap'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "prune" -d 'Remove from the local registry what no kept release and no pod uses (a dry run unless --yes)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "__complete" -d 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl\'s plugin protocol'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand help; and not __fish_seen_subcommand_from plan apply status mirror inventory prune completion __complete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

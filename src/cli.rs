@@ -150,6 +150,9 @@ pub enum Command {
     /// List what the local registry holds of the inputs' images, to carry out of the air gap
     #[command(after_help = format!("{INVENTORY_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
     Inventory(InventoryArgs),
+    /// Remove from the local registry what no kept release and no pod uses (a dry run unless --yes)
+    #[command(after_help = format!("{PRUNE_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
+    Prune(PruneArgs),
     /// Print a shell completion script
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
@@ -171,6 +174,15 @@ Examples:
   # Inside the air gap: what the registry holds of this release and the last one, as a file
   kubectl essregistry inventory -f images_digests.yml --also previous/images_digests.yml \\
       --registry localregistry.local --path-prefix elementdeployment -o yaml > inventory.yaml";
+
+const PRUNE_EXAMPLES: &str = "\
+Examples:
+  # What the current release and the one kept for rollback do not use, in their repositories
+  kubectl essregistry prune -f images_digests.yml --keep previous/images_digests.yml \\
+      --old older/images_digests.yml --registry localregistry.local --path-prefix elementdeployment
+
+  # Delete it (then run the registry's garbage collection, which prune prints)
+  kubectl essregistry prune -f images_digests.yml --registry localregistry.local --yes";
 
 const COMPLETION_EXAMPLES: &str = "\
 Examples:
@@ -336,6 +348,29 @@ pub struct InventoryArgs {
     /// Another images_digests file or bundle whose images to list too, as -f takes it (repeatable: several releases)
     #[arg(long, value_name = "FILE", help_heading = "Inventory")]
     pub also: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub version: ChartVersionArgs,
+}
+
+/// `prune`: what to keep, where else to look, and whether to delete.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Another release to keep (for rollback): an images_digests file or bundle, as -f takes it (repeatable)
+    #[arg(long, value_name = "FILE", help_heading = "Prune")]
+    pub keep: Vec<PathBuf>,
+
+    /// An older release whose repositories are searched too (what it pins is not kept) (repeatable)
+    #[arg(long, value_name = "FILE", help_heading = "Prune")]
+    pub old: Vec<PathBuf>,
+
+    /// Delete what is unused; without it, only list it
+    #[arg(long, help_heading = "Prune")]
+    pub yes: bool,
+
+    /// Do not read the cluster's pods (what a pod runs is then not known, and not kept for that)
+    #[arg(long, help_heading = "Prune")]
+    pub offline: bool,
 
     #[command(flatten)]
     pub version: ChartVersionArgs,

@@ -40,6 +40,7 @@ mod output;
 pub mod plan;
 pub mod problem;
 pub mod proxy;
+pub mod prune;
 pub mod reference;
 pub mod registry;
 pub mod report;

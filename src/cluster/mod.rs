@@ -154,6 +154,13 @@ impl Cluster {
         self.list(selector, "pods").await
     }
 
+    /// Every pod of the cluster, in every namespace: what no pod runs is what `prune` may delete.
+    pub async fn list_all_pods(&self) -> Result<Vec<Pod>, Error> {
+        let api: Api<Pod> = Api::all(self.client.clone());
+        let list = api.list(&ListParams::default()).await.map_err(|e| self.failure(&e, "list", "pods", None))?;
+        Ok(list.items)
+    }
+
     /// The namespace's Secrets that `selector` selects (Helm's releases, by their labels).
     pub async fn list_secrets(&self, selector: &str) -> Result<Vec<Secret>, Error> {
         self.list(Some(selector), "secrets").await

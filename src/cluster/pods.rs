@@ -53,6 +53,41 @@ pub fn pod_problems(pods: &[Pod], registry: &str) -> Vec<PodProblem> {
     problems
 }
 
+/// The images pods run from `registry`, as (repository, tag or digest): each container's image
+/// (init containers too) and the digest its status says was pulled (`imageID`).
+pub fn images_run(pods: &[Pod], registry: &str) -> Vec<(String, String)> {
+    let prefix = format!("{registry}/");
+    let mut found = Vec::new();
+    let mut add = |image: &str| {
+        let image = image.rsplit_once("://").map_or(image, |(_, rest)| rest);
+        let Some(rest) = image.strip_prefix(&prefix) else { return };
+        let (repository, reference) = match rest.split_once('@') {
+            Some((named, digest)) => {
+                (named.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(named, |(r, _)| r), digest)
+            }
+            None => match rest.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')) {
+                Some(split) => split,
+                None => (rest, "latest"),
+            },
+        };
+        found.push((repository.to_owned(), reference.to_owned()));
+    };
+    for pod in pods {
+        let spec = pod.spec.as_ref();
+        for container in spec.iter().flat_map(|s| s.init_containers.iter().flatten().chain(&s.containers)) {
+            add(container.image.as_deref().unwrap_or_default());
+        }
+        let status = pod.status.as_ref();
+        let statuses = status
+            .iter()
+            .flat_map(|s| s.init_container_statuses.iter().flatten().chain(s.container_statuses.iter().flatten()));
+        for container in statuses {
+            add(&container.image_id);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

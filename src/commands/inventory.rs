@@ -45,7 +45,7 @@ pub async fn run(
     let store = HttpRegistry::connect(&mapping.registry, auth, &options).await?;
     let recorded = serde_json::from_str(&mapping.recorded()).unwrap_or_default();
     let mut found = Inventory::new(mapping.registry.to_string(), recorded);
-    inventory::walk(&store, &images, options.concurrency, &mut found).await?;
+    inventory::walk(&store, &mapping.registry, &images, options.concurrency, &mut found).await?;
     report::write(&found, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     Ok(if found.missing.is_empty() { exit::READY } else { exit::NOT_READY })
 }

@@ -5,6 +5,7 @@ mod inventory;
 mod mirror;
 mod pipeline;
 mod plan;
+mod prune;
 mod release_status;
 mod status;
 
@@ -41,6 +42,7 @@ pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8,
         Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
         Command::Mirror(args) => runtime.block_on(mirror::run(args, &cli.global, out, err)),
         Command::Inventory(args) => runtime.block_on(inventory::run(args, &cli.global, out, err)),
+        Command::Prune(args) => runtime.block_on(prune::run(args, &cli.global, out, err)),
         Command::Status(args) => match &cli.global.input.release {
             Some(name) => runtime.block_on(release_status::run(&args, name, &cli.global, out, err)),
             None => runtime.block_on(status::run(args, &cli.global, out, err)),

@@ -8,7 +8,7 @@ use super::{Inventory, ManifestHeld};
 use crate::error::Error;
 use crate::mapping::Image;
 use crate::oci::Manifest;
-use crate::reference::{Digest, RepoPath};
+use crate::reference::{Digest, RegistryHost, RepoPath};
 use crate::registry::{HttpRegistry, LookupError, RawManifest};
 use futures::StreamExt;
 
@@ -24,6 +24,7 @@ type Held = (String, String, ManifestHeld, Option<String>);
 /// Errors: the registry refused the credentials (exit 3) or kept failing (exit 4), as for `plan`.
 pub async fn walk(
     store: &HttpRegistry,
+    registry: &RegistryHost,
     images: &[Image],
     concurrency: usize,
     inventory: &mut Inventory,
@@ -31,19 +32,8 @@ pub async fn walk(
     let found: Vec<Found> =
         futures::stream::iter(images).map(|image| one(store, image)).buffered(concurrency.max(1)).collect().await;
     for result in found {
-        let registry = inventory.registry.clone();
-        let (manifests, blobs, missing) = result.map_err(|error| match error {
-            LookupError::Unauthorized(why) => Error::RegistryAuth {
-                registry,
-                credentials: why,
-                hint: "give the registry's credentials as for plan".to_owned(),
-            },
-            LookupError::Failed(reason) | LookupError::Rejected(reason) => Error::RegistryUnreachable {
-                registry,
-                reason,
-                hint: "check the registry, then run again: the walk only reads".to_owned(),
-            },
-        })?;
+        let (manifests, blobs, missing) =
+            result.map_err(|error| error.stops(registry, "check the registry and the credentials, then run again"))?;
         for (repository, digest, held, tag) in manifests {
             inventory.manifest(&repository, &digest, held, tag.as_deref());
         }

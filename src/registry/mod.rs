@@ -6,6 +6,7 @@ mod auth;
 mod challenge;
 mod content;
 mod docker_config;
+mod housekeeping;
 mod http;
 mod manifests;
 mod options;
@@ -18,6 +19,7 @@ mod transport;
 pub use auth::{CredentialSource, RegistryAuth};
 pub use content::RawManifest;
 pub use docker_config::DOCKER_HUB;
+pub use housekeeping::Deleted;
 pub use http::HttpRegistry;
 pub use options::RegistryOptions;
 
@@ -43,6 +45,25 @@ pub enum LookupError {
     /// 413, 416; with or without an error code): sending it again unchanged cannot help, so it
     /// is not retried.
     Rejected(String),
+}
+
+impl LookupError {
+    /// For a command that cannot go on without the answer (a walk, a listing): refused
+    /// credentials exit 3, anything else 4, each with `hint`.
+    pub fn stops(self, registry: &crate::reference::RegistryHost, hint: &str) -> crate::error::Error {
+        match self {
+            LookupError::Unauthorized(why) => crate::error::Error::RegistryAuth {
+                registry: registry.to_string(),
+                credentials: why,
+                hint: hint.to_owned(),
+            },
+            LookupError::Failed(reason) | LookupError::Rejected(reason) => crate::error::Error::RegistryUnreachable {
+                registry: registry.to_string(),
+                reason,
+                hint: hint.to_owned(),
+            },
+        }
+    }
 }
 
 /// Reads manifests from the local registry. `Ok(None)` means the registry has no such manifest.

@@ -8,6 +8,7 @@ mod document;
 mod inventory;
 mod mirror;
 mod progress;
+mod prune;
 mod status;
 mod table;
 
@@ -15,6 +16,7 @@ pub use apply::{ApplyReport, HelmNext, write_manifests};
 pub use document::{API_VERSION, PlanDocument, ReleaseDocument};
 pub use mirror::{BundleState, MirrorReport, Target};
 pub use progress::MirrorProgress;
+pub use prune::PruneReport;
 pub use table::summary_line;
 
 use crate::cluster::objects::Change;
