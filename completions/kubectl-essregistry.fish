@@ -312,6 +312,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l no-signatures -d 'Leave out what is attached to each image by tag: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and the OCI referrers index (sha256-HEX)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'

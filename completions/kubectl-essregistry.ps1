@@ -309,6 +309,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'The name the API server''s certificate is checked against, instead of the server''s host')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--no-signatures', '--no-signatures', [CompletionResultType]::ParameterName, 'Leave out what is attached to each image by tag: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and the OCI referrers index (sha256-HEX)')
             [CompletionResult]::new('--include-disabled', '--include-disabled', [CompletionResultType]::ParameterName, 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later')
             [CompletionResult]::new('--registry-password-stdin', '--registry-password-stdin', [CompletionResultType]::ParameterName, 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)')
             [CompletionResult]::new('--registry-insecure-skip-tls-verify', '--registry-insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the registry''s TLS certificate (for tests only)')

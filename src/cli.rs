@@ -338,6 +338,10 @@ pub struct MirrorArgs {
     #[arg(long = "platform", value_name = "OS/ARCH", value_parser = Platform::parse, help_heading = "Mirror")]
     pub platforms: Vec<Platform>,
 
+    /// Leave out what is attached to each image by tag: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and the OCI referrers index (sha256-HEX)
+    #[arg(long, help_heading = "Mirror")]
+    pub no_signatures: bool,
+
     #[command(flatten)]
     pub version: ChartVersionArgs,
 }

@@ -124,6 +124,16 @@ impl Manifest {
     }
 }
 
+/// The suffixes of the tags that attach artifacts to a manifest: cosign's (before v3) signature,
+/// attestation and SBOM, and none for the referrers fallback tag (distribution-spec, "Referrers
+/// Tag Schema"), each after `sha256-HEX`, HEX being the manifest's digest.
+pub const ATTACHED_SUFFIXES: [&str; 4] = [".sig", ".att", ".sbom", ""];
+
+/// The tag that attaches an artifact with `suffix` (one of `ATTACHED_SUFFIXES`) to `digest`.
+pub fn attached_tag(digest: &Digest, suffix: &str) -> String {
+    format!("sha256-{}{suffix}", &digest.as_str()["sha256:".len()..])
+}
+
 /// The media type a manifest declares about itself, for the `Content-Type` of a push when
 /// the source did not say.
 pub fn declared_media_type(bytes: &[u8]) -> Option<String> {

@@ -8,6 +8,7 @@
 //! referrers fallback `sha256-HEX`) goes with the manifest `HEX` names. Everything else is
 //! unused: deleting it by digest removes every tag that points at it.
 
+use crate::oci::{ATTACHED_SUFFIXES, attached_tag};
 use crate::reference::Digest;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,9 +71,10 @@ pub fn unused(repositories: &BTreeMap<String, Repository>, keep: &Keep) -> (Vec<
                     pending.push(child);
                 }
             }
-            let hex = &digest.as_str()["sha256:".len()..];
+            let attached_tags: Vec<String> =
+                ATTACHED_SUFFIXES.iter().map(|suffix| attached_tag(&digest, suffix)).collect();
             for (tag, attached) in &repository.tags {
-                if attaches(tag, hex) && kept.insert((name.clone(), attached.clone())) {
+                if attached_tags.contains(tag) && kept.insert((name.clone(), attached.clone())) {
                     pending.push(attached.clone());
                 }
             }
@@ -98,13 +100,6 @@ pub fn unused(repositories: &BTreeMap<String, Repository>, keep: &Keep) -> (Vec<
         }
     }
     (found.clone(), freed(repositories, &kept, &found))
-}
-
-/// Whether `tag` is one cosign or the referrers fallback attaches to the manifest `hex`.
-fn attaches(tag: &str, hex: &str) -> bool {
-    tag.strip_prefix("sha256-")
-        .and_then(|rest| rest.strip_prefix(hex))
-        .is_some_and(|suffix| ["", ".sig", ".att", ".sbom"].contains(&suffix))
 }
 
 fn freed(repositories: &BTreeMap<String, Repository>, kept: &BTreeSet<(String, Digest)>, unused: &[Unused]) -> u64 {

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::exit::{self, Outcome};
 use crate::input::Content;
 use crate::mapping::{Image, Mapping, map_images};
+use crate::mirror::attached::discover;
 use crate::mirror::{CopyOptions, Item, Outcome as Copied, Sink, Source, Upstreams, copy_all};
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
@@ -86,8 +87,25 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
 
     let progress = MirrorProgress::new(items.len());
     let copy_options = CopyOptions { platforms: args.platforms.clone(), concurrency: options.concurrency };
-    let outcomes = copy_all(&items, &source, &sink, &copy_options, &progress).await;
+    let mut outcomes = copy_all(&items, &source, &sink, &copy_options, &progress).await;
     progress.finish();
+    // What is attached to each image (signatures, attestations, SBOMs) travels with it.
+    let attached = match args.no_signatures {
+        true => Vec::new(),
+        false => discover(&source, &items, &outcomes).await.or_else(|failure| {
+            writeln!(err, "warning: signatures and other attached artifacts were not looked for: {failure}")
+                .map(|()| Vec::new())
+                .map_err(io_error)
+        })?,
+    };
+    let first_attached = items.len();
+    if !attached.is_empty() {
+        let extra: Vec<Item> = attached.iter().map(|found| found.item.clone()).collect();
+        let progress = MirrorProgress::new(extra.len());
+        outcomes.extend(copy_all(&extra, &source, &sink, &copy_options, &progress).await);
+        progress.finish();
+        items.extend(extra);
+    }
 
     // The report is printed whatever finishing the bundle does; a bundle that could not be
     // finished is said after it, and counts as an image not ready.
@@ -107,6 +125,8 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         None => Target::Registry(&mapping.registry),
     };
     let mut report = MirrorReport::new(MirrorReport::labels(&items, &pinned, &images, to), &outcomes);
+    let kinds: Vec<_> = attached.iter().map(|found| (found.kind, found.image)).collect();
+    report.mark_attached(first_attached, &kinds);
     report.bundle = bundle_out.as_ref().map(|output| BundleState {
         path: output.path().display().to_string(),
         complete: unfinished.is_none(),

@@ -12,9 +12,6 @@ use crate::reference::{Digest, RegistryHost, RepoPath};
 use crate::registry::{HttpRegistry, LookupError, RawManifest};
 use futures::StreamExt;
 
-/// The suffixes of the tags cosign attaches to an image (before v3).
-const ATTACHED: [&str; 4] = [".sig", ".att", ".sbom", ""];
-
 /// What one image contributes: manifests (repository, digest, held, tag) and blobs.
 type Found = Result<(Vec<Held>, Vec<(String, String, u64)>, Option<String>), LookupError>;
 /// A manifest found: its repository, digest, what it is, and the tag that found it.
@@ -73,9 +70,8 @@ async fn one(store: &HttpRegistry, image: &Image) -> Found {
         other => other.clone(),
     };
     record(store, repo, top, tagged, &mut manifests, &mut blobs).await?;
-    let hex = &top_digest.as_str()["sha256:".len()..];
-    for suffix in ATTACHED {
-        let tag = format!("sha256-{hex}{suffix}");
+    for suffix in crate::oci::ATTACHED_SUFFIXES {
+        let tag = crate::oci::attached_tag(&top_digest, suffix);
         if let Some(attached) = fetch(store, repo, &tag).await? {
             record(store, repo, attached, Some(tag), &mut manifests, &mut blobs).await?;
         }

@@ -3,6 +3,7 @@
 //! transport; what moves is decided here, how bytes move is the registry adapter's and the
 //! bundle's.
 
+pub mod attached;
 pub mod copy;
 pub mod sink;
 pub mod source;

@@ -243,6 +243,20 @@ impl Source {
         }
     }
 
+    /// The digest `origin`'s tag holds at the source, if it has that tag: upstream, what the tag
+    /// holds now; a bundle, what it names so.
+    pub async fn find_tag(&self, origin: &Origin) -> Result<Option<Digest>, Failure> {
+        match self {
+            Source::Upstream(upstreams) => {
+                let Some(tag) = origin.tag.as_deref() else { return Ok(None) };
+                let (host, plain, path) = endpoint(&upstreams.mirrors, &origin.server, &origin.path);
+                let registry = upstreams.registry(&host, plain).await?;
+                Ok(registry.fetch_manifest(&path, tag).await?.map(|manifest| Digest::of(&manifest.bytes)))
+            }
+            Source::Bundle(_) => Ok(self.named(origin)),
+        }
+    }
+
     /// The manifest a bundle names `origin.name` (a bundle trimmed to some platforms holds
     /// another digest than the pinned one). Upstream sources name nothing.
     pub fn named(&self, origin: &Origin) -> Option<Digest> {

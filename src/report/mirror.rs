@@ -4,6 +4,7 @@
 use super::Report;
 use super::document::API_VERSION;
 use crate::mapping::{Image, Pinned};
+use crate::mirror::attached::Attachment;
 use crate::mirror::{Item, Outcome};
 use crate::reference::RegistryHost;
 use owo_colors::OwoColorize;
@@ -64,6 +65,17 @@ pub struct MirroredImage {
     /// Bytes of blobs sent for this image (blobs already there or mounted count 0).
     pub bytes: u64,
     pub reason: Option<String>,
+    /// Set for an artifact attached to an image (a signature, ...): what it is, and the image's
+    /// source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attached: Option<AttachedTo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachedTo {
+    pub kind: Attachment,
+    pub image: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -76,6 +88,8 @@ pub struct MirrorSummary {
     /// Bytes of blobs sent, each distinct blob once per destination repository at most.
     pub bytes: u64,
     pub trimmed: usize,
+    /// Of `images`, the artifacts attached to images (signatures, attestations, SBOMs, referrers).
+    pub attached: usize,
 }
 
 /// Where `mirror` copied to, as the report names targets.
@@ -117,6 +131,19 @@ impl MirrorReport {
             .collect()
     }
 
+    /// Marks the rows from `first` on as the artifacts `attached` (in order) to the rows they name.
+    pub fn mark_attached(&mut self, first: usize, attached: &[(Attachment, usize)]) {
+        for (offset, (kind, image)) in attached.iter().enumerate() {
+            let (source, entries) =
+                self.images.get(*image).map(|row| (row.source.clone(), row.entries.join(", "))).unwrap_or_default();
+            if let Some(row) = self.images.get_mut(first + offset) {
+                row.attached = Some(AttachedTo { kind: *kind, image: source });
+                row.entries = vec![format!("{} of {entries}", kind.noun())];
+                self.summary.attached += 1;
+            }
+        }
+    }
+
     /// `labels` are each image's (source, target, entries), in the outcomes' order.
     pub fn new(labels: Vec<(String, String, Vec<String>)>, outcomes: &[Outcome]) -> Self {
         let mut summary = MirrorSummary { images: outcomes.len(), ..MirrorSummary::default() };
@@ -153,6 +180,7 @@ impl MirrorReport {
                     replaced,
                     bytes,
                     reason,
+                    attached: None,
                 }
             })
             .collect();
@@ -210,8 +238,12 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
 }
 
 fn summary_line(summary: &MirrorSummary) -> String {
+    let attached = match summary.attached {
+        0 => String::new(),
+        n => format!(" ({n} of them signatures or other artifacts attached to an image)"),
+    };
     format!(
-        "{} images: {} copied, {} already there, {} failed; {} moved",
+        "{} images{attached}: {} copied, {} already there, {} failed; {} moved",
         summary.images,
         summary.copied,
         summary.present,
