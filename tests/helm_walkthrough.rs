@@ -144,9 +144,17 @@ impl World {
         self.api.kubeconfig(Role::Admin).display().to_string()
     }
 
+    /// `status --release ess -n ess`, trusting the local registry's CA and no mapping flag,
+    /// run by `plugin` (whose credentials, if any, are the ones given), then `extra`.
+    fn release_status(&self, plugin: &Plugin, extra: &[&str]) -> Run {
+        let (kubeconfig, ca) = (self.kubeconfig(), self.local.ca_file().unwrap());
+        let args = ["status", "--release", "ess", "--kubeconfig", &kubeconfig, "-n", NAMESPACE, "--registry-ca-file"];
+        plugin.run(&[&args[..], &[ca.to_str().unwrap()], extra].concat())
+    }
+
     /// The connected side: the chart's images into the bundle folder `bundle`, through the
     /// stand-in upstreams.
-    fn to_bundle(&self, bundle: &Path, extra: &[&str]) -> Run {
+    fn pack_bundle(&self, bundle: &Path, extra: &[&str]) -> Run {
         let mut args = vec!["mirror".to_owned()];
         args.extend(self.chart_args());
         args.extend(["--to-bundle".to_owned(), bundle.display().to_string()]);
@@ -156,7 +164,7 @@ impl World {
     }
 
     /// The air-gapped side: the bundle into the local registry under `ess/`.
-    fn from_bundle(&self, bundle: &Path, extra: &[&str]) -> Run {
+    fn push_bundle(&self, bundle: &Path, extra: &[&str]) -> Run {
         let bundle = bundle.display().to_string();
         self.chart_run("mirror", &[&["--from-bundle", &bundle], extra].concat())
     }
@@ -281,7 +289,7 @@ fn the_readme_helm_walkthrough_runs_whole_from_upstream_to_a_healthy_release() {
 
     // 2. Every image that runs into a bundle, through the internal upstream mirror.
     let bundle = world.path("bundle");
-    let packed = world.to_bundle(&bundle, &["-o", "json"]);
+    let packed = world.pack_bundle(&bundle, &["-o", "json"]);
     assert_eq!(packed.code, 0, "{}\n{}", packed.stdout, packed.stderr);
     let packed = packed.json();
     let carried: Vec<&str> =
@@ -295,7 +303,7 @@ fn the_readme_helm_walkthrough_runs_whole_from_upstream_to_a_healthy_release() {
     }
 
     // 3. Air-gapped side: into the local registry, then the pull Secret and the overlay.
-    let pushed = world.from_bundle(&bundle, &["-o", "json"]);
+    let pushed = world.push_bundle(&bundle, &["-o", "json"]);
     assert_eq!(pushed.code, 0, "{}\n{}", pushed.stdout, pushed.stderr);
     let kubeconfig = world.kubeconfig();
     let overlay_file = world.path("overlay.yaml");
@@ -342,18 +350,7 @@ fn the_readme_helm_walkthrough_runs_whole_from_upstream_to_a_healthy_release() {
     // pull from the local registry; status of the release without any mapping flag holds.
     world.release("ess", 1, "deployed", admin_then(&overlay_file));
     world.pods("ess", |path| world.local_image(path), None);
-    let ca = world.local.ca_file().unwrap();
-    let status = Plugin::new().run(&[
-        "status",
-        "--release",
-        "ess",
-        "--kubeconfig",
-        &kubeconfig,
-        "-n",
-        NAMESPACE,
-        "--registry-ca-file",
-        ca.to_str().unwrap(),
-    ]);
+    let status = world.release_status(&Plugin::new(), &[]);
     assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
     assert!(status.stdout.contains("Everything holds"), "{}", status.stdout);
     assert!(
@@ -361,15 +358,35 @@ fn the_readme_helm_walkthrough_runs_whole_from_upstream_to_a_healthy_release() {
         "the pull Secret's own login: {}",
         status.stdout
     );
+    // The same check fails once a pod of the release pulls from upstream.
+    world.pods(
+        "ess",
+        |path| {
+            if path == "synapse.image" { "oci.element.io/synapse:v1.159.0".to_owned() } else { world.local_image(path) }
+        },
+        None,
+    );
+    let status = world.release_status(&Plugin::new(), &[]);
+    assert_eq!(status.code, 1, "{}\n{}", status.stdout, status.stderr);
+    assert!(
+        status.stdout.contains("image oci.element.io/synapse:v1.159.0 does not come from the local registry"),
+        "{}",
+        status.stdout
+    );
 }
 
 #[test]
 fn postgres_is_fetched_as_library_postgres_named_so_in_the_bundle_and_kept_as_ess_postgres() {
     let world = World::new();
+    // As on Docker Hub, the stand-in upstream has no one-segment `postgres`: only library/postgres.
+    let upstream = &world.upstreams.registry;
+    assert!(bundles::registry_raw(upstream, "docker.io/postgres:17-alpine").is_err());
+    assert!(bundles::registry_raw(upstream, "docker.io/library/postgres:17-alpine").is_ok());
+    upstream.clear_requests();
     let bundle = world.path("bundle");
-    let packed = world.to_bundle(&bundle, &["-o", "json"]);
+    let packed = world.pack_bundle(&bundle, &["-o", "json"]);
     assert_eq!(packed.code, 0, "{}\n{}", packed.stdout, packed.stderr);
-    // Upstream was asked for library/postgres only: `postgres` alone is not found on Docker Hub.
+    // Upstream was asked for library/postgres only.
     let asked = world.upstreams.manifest_requests("docker.io", "library/postgres");
     assert!(asked.iter().any(|(status, tag)| *status == 200 && tag == "17-alpine"), "{asked:?}");
     assert_eq!(world.upstreams.manifest_requests("docker.io", "postgres"), vec![], "never the one-segment name");
@@ -388,7 +405,7 @@ fn postgres_is_fetched_as_library_postgres_named_so_in_the_bundle_and_kept_as_es
     assert!(skopeo_finds(&bundle, "docker.io/postgres:17-alpine").is_err(), "not under the short name");
 
     // Inside the gap it lands where the chart's path says, under the prefix: ess/postgres.
-    let pushed = world.from_bundle(&bundle, &["-o", "json"]);
+    let pushed = world.push_bundle(&bundle, &["-o", "json"]);
     assert_eq!(pushed.code, 0, "{}\n{}", pushed.stdout, pushed.stderr);
     assert_eq!(world.served("ess/postgres:17-alpine").as_ref(), Some(digest));
     assert_eq!(world.served("ess/library/postgres:17-alpine"), None);
@@ -428,7 +445,7 @@ fn mirror_carries_disabled_components_only_when_asked_and_says_replaced_where_it
     let world = World::new();
     let debug = "ghcr.io/element-hq/matrix-authentication-service:1.23.0-debug";
     let bundle = world.path("bundle");
-    let packed = world.to_bundle(&bundle, &[]);
+    let packed = world.pack_bundle(&bundle, &[]);
     assert_eq!(packed.code, 0, "{}\n{}", packed.stdout, packed.stderr);
     assert!(
         packed.stderr.contains(&format!(
@@ -443,7 +460,7 @@ fn mirror_carries_disabled_components_only_when_asked_and_says_replaced_where_it
     assert!(!asked.iter().any(|(_, tag)| tag == "1.23.0-debug"), "not even asked for upstream: {asked:?}");
 
     // For components the admin may enable later: --include-disabled carries them too.
-    let all = world.to_bundle(&bundle, &["--include-disabled", "-o", "json"]);
+    let all = world.pack_bundle(&bundle, &["--include-disabled", "-o", "json"]);
     assert_eq!(all.code, 0, "{}\n{}", all.stdout, all.stderr);
     let report = all.json();
     assert_eq!(image_of(&report, SYN2MAS)["state"], "copied", "{report:#}");
@@ -454,7 +471,7 @@ fn mirror_carries_disabled_components_only_when_asked_and_says_replaced_where_it
     let stale = Image::build("a postgres copied by hand");
     stale.push(&world.local, "ess/postgres", "17-alpine", Copy::All);
     let pinned = world.upstream("postgres.image").digest.clone();
-    let pushed = world.from_bundle(&bundle, &["-o", "json"]);
+    let pushed = world.push_bundle(&bundle, &["-o", "json"]);
     assert_eq!(pushed.code, 0, "{}\n{}", pushed.stdout, pushed.stderr);
     let report = pushed.json();
     let postgres = image_of(&report, "postgres.image");
@@ -467,7 +484,7 @@ fn mirror_carries_disabled_components_only_when_asked_and_says_replaced_where_it
 
     // The table says so too: someone moves the tag back, and the next run moves it again.
     stale.push(&world.local, "ess/postgres", "17-alpine", Copy::All);
-    let table = world.from_bundle(&bundle, &[]);
+    let table = world.push_bundle(&bundle, &[]);
     assert_eq!(table.code, 0, "{}\n{}", table.stdout, table.stderr);
     let lines: Vec<&str> = table.stdout.lines().collect();
     let index = lines
@@ -555,20 +572,7 @@ fn disabled_blocks_are_listed_not_counted_and_reports_name_the_chart_and_count_i
     assert!(report["helm"]["command"].as_str().unwrap().contains(&format!("--version {VERSION}")), "{report:#}");
     world.release("ess", 1, "deployed", admin_then(&out));
     world.pods("ess", |path| world.local_image(path), None);
-    let ca = world.local.ca_file().unwrap();
-    let status = world.run(&[
-        "status",
-        "--release",
-        "ess",
-        "--kubeconfig",
-        &kubeconfig,
-        "-n",
-        NAMESPACE,
-        "--registry-ca-file",
-        ca.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
+    let status = world.release_status(&world.plugin, &["-o", "json"]);
     assert!(status.json().get("installer").is_none(), "{}", status.stdout);
     assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
 }
@@ -765,20 +769,10 @@ fn a_release_gets_a_reuse_values_overlay_and_status_reports_what_it_can_when_the
     let kubectl = Kubectl::new(&world.api, Role::Admin);
     let (code, _, stderr) = kubectl.run(&["delete", "secret", SECRET, "-n", NAMESPACE], "");
     assert_eq!(code, 0, "{stderr}");
-    let ca = world.local.ca_file().unwrap();
-    let refused = Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", "wrong").run(&[
-        "status",
-        "--release",
-        "ess",
-        "--kubeconfig",
-        &kubeconfig,
-        "-n",
-        NAMESPACE,
-        "--registry-ca-file",
-        ca.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
+    let refused = world.release_status(
+        &Plugin::new().env("ESSREGISTRY_USERNAME", USER).env("ESSREGISTRY_PASSWORD", "wrong"),
+        &["-o", "json"],
+    );
     assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
     let report = refused.json();
     let problems: Vec<&str> = report["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
