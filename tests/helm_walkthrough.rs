@@ -280,6 +280,7 @@ fn the_readme_helm_walkthrough_runs_whole_from_upstream_to_a_healthy_release() {
 
     // 1. Connected side: what would it take? The chart and its version named, image blocks counted.
     let plan = world.chart_run("plan", &["--offline", "-o", "json"]);
+    assert_eq!(plan.code, 1, "nothing is in the local registry yet: {}", plan.stderr);
     let report = plan.json();
     assert_chart(&report, VERSION);
     let paths: Vec<&str> =
@@ -760,6 +761,12 @@ fn a_release_gets_a_reuse_values_overlay_and_status_reports_what_it_can_when_the
     let header: Vec<&str> = written.lines().take_while(|l| l.starts_with('#')).collect();
     assert!(header.iter().any(|l| l.contains("--reuse-values -f this-file.yaml")), "{header:#?}");
     assert!(!header.iter().any(|l| l.contains("-f yours.yaml")), "{header:#?}");
+    // Without --chart-ref the command names Element's chart, and says it cannot be pulled here.
+    args.truncate(args.len() - 2);
+    args.extend(["-o", "json"].map(str::to_owned));
+    let run = world.run(&strs(&args));
+    let note = run.json()["helm"]["note"].as_str().unwrap_or_default().to_owned();
+    assert!(note.contains("cannot be pulled inside the air gap: pass --chart-ref"), "{}", run.stdout);
 
     // Helm's revision 2 of that command; then the pull Secret goes, the pods back off, and the
     // registry refuses the credentials given: every other problem is still reported, exit 3.
