@@ -8,7 +8,7 @@ mod support;
 
 use essregistry_testbed::apiserver::{ApiServer, Role};
 use essregistry_testbed::bundles;
-use essregistry_testbed::helm::{Revision, chart_archive, release_secret};
+use essregistry_testbed::helm::{Revision, chart_archive, push_chart, release_secret};
 use essregistry_testbed::images::{Copy, Family, FamilySpec, Image, sha256};
 use essregistry_testbed::kubectl::Kubectl;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
@@ -768,4 +768,70 @@ fn a_release_gets_a_reuse_values_overlay_and_status_reports_what_it_can_when_the
         world.local_image("postgres.postgresExporter.image")
     ));
     assert!(report.get("installer").is_none(), "{report:#}");
+}
+
+#[test]
+fn the_chart_itself_crosses_the_gap_and_the_helm_command_installs_it_from_the_local_registry() {
+    let world = World::new();
+    let metadata = json!({"apiVersion": "v2", "name": "matrix-stack", "version": VERSION});
+    let published = push_chart(
+        &world.upstreams.registry,
+        "ghcr.io/element-hq/ess-helm/matrix-stack",
+        VERSION,
+        &world.archive,
+        &metadata,
+    );
+    let admin = fixture("admin.yaml");
+    let chart = |reference: &str| -> Vec<String> {
+        ["--chart", reference, "--version", VERSION, "--values", admin.to_str().unwrap()].map(str::to_owned).into()
+    };
+    let upstream_chart = "oci://ghcr.io/element-hq/ess-helm/matrix-stack";
+
+    // Connected side: the chart as Element publishes it, read through the internal mirror, and
+    // carried in the bundle with the images its values run.
+    let bundle = world.path("bundle");
+    let mut args = vec!["mirror".to_owned()];
+    args.extend(chart(upstream_chart));
+    args.extend(["--to-bundle".to_owned(), bundle.display().to_string(), "-o".to_owned(), "json".to_owned()]);
+    args.extend(world.upstreams.source_mirror_args());
+    let packed = world.run(&strs(&args));
+    assert_eq!(packed.code, 0, "{}\n{}", packed.stdout, packed.stderr);
+    let report = packed.json();
+    let carried = report["images"].as_array().unwrap();
+    let the_chart = carried.iter().find(|i| i["entries"] == json!(["the Helm chart"])).expect("the chart is carried");
+    assert_eq!(the_chart["digest"], published.as_str(), "{report:#}");
+    assert_eq!(carried.len(), BLOCKS.len(), "13 images that run, and the chart: {report:#}");
+
+    // Air-gapped side: images and chart into the local registry, read from the bundle alone.
+    let mut args = vec!["mirror".to_owned()];
+    args.extend(chart(upstream_chart));
+    args.extend(["--from-bundle".to_owned(), bundle.display().to_string()]);
+    args.extend(world.local_args());
+    args.extend(["--path-prefix", "ess"].map(str::to_owned));
+    let landed = world.run(&strs(&args));
+    assert_eq!(landed.code, 0, "{}\n{}", landed.stdout, landed.stderr);
+    assert_eq!(world.served(&format!("ess/element-hq/ess-helm/matrix-stack:{VERSION}")), Some(published.clone()));
+
+    // apply reads the chart from the local registry, and the command installs that copy.
+    let local_chart = format!("oci://{}/ess/element-hq/ess-helm/matrix-stack", world.local.host());
+    let out = world.path("overlay.yaml");
+    let kubeconfig = world.kubeconfig();
+    let mut args = vec!["apply".to_owned()];
+    args.extend(chart(&local_chart));
+    args.extend(world.local_args());
+    args.extend(
+        ["--path-prefix", "ess", "--kubeconfig", &kubeconfig, "-n", NAMESPACE, "--values-out", out.to_str().unwrap()]
+            .map(str::to_owned),
+    );
+    let applied = world.run(&strs(&args));
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    let command = format!(
+        "helm upgrade --install ess {local_chart} --version {VERSION} --namespace {NAMESPACE} -f {} -f {}",
+        admin.display(),
+        out.display()
+    );
+    assert!(applied.stdout.contains(&command), "{}", applied.stdout);
+    assert!(!applied.stdout.contains("ghcr.io"), "nothing the gap cannot reach: {}", applied.stdout);
+    let values = merged(&fixture("values.yaml"), &[yaml_file(&admin), yaml_file(&out)]);
+    assert!(schema_errors(&fixture("values.schema.json"), &serde_json::to_value(&values).unwrap()).is_empty());
 }
