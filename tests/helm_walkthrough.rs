@@ -835,3 +835,35 @@ fn the_chart_itself_crosses_the_gap_and_the_helm_command_installs_it_from_the_lo
     let values = merged(&fixture("values.yaml"), &[yaml_file(&admin), yaml_file(&out)]);
     assert!(schema_errors(&fixture("values.schema.json"), &serde_json::to_value(&values).unwrap()).is_empty());
 }
+
+/// Product bug, found by these tests: a client dry run names release `ess` even where the one
+/// release of matrix-stack in the namespace is another, while the real apply (and a server dry
+/// run) name that one; an admin pasting the dry run's line installs a second release.
+#[test]
+#[ignore = "product bug: apply --chart --dry-run=client ignores the release deployed in the namespace"]
+fn a_client_dry_run_names_the_release_the_real_apply_would() {
+    let world = World::new();
+    world.mirror_all();
+    world.release("matrix", 1, "deployed", json!({}));
+    let (kubeconfig, out) = (world.kubeconfig(), world.path("overlay.yaml"));
+    let apply = |extra: &[&str]| {
+        let base = ["--kubeconfig", &kubeconfig, "-n", NAMESPACE, "--values-out", out.to_str().unwrap()];
+        world.chart_run("apply", &[&base[..], extra].concat())
+    };
+    let real = apply(&["--dry-run=server"]);
+    assert!(real.stdout.contains("helm upgrade --install matrix "), "{}", real.stdout);
+    let client = apply(&["--dry-run=client"]);
+    let named_matrix = client.stdout.contains("helm upgrade --install matrix ");
+    let asks_for_the_name = !client.stdout.contains("helm upgrade") && client.stdout.contains("--release-name");
+    assert!(named_matrix || asks_for_the_name, "{}", client.stdout);
+}
+
+/// Product bug, found by these tests: the report's `chart.name` is the input's description
+/// (`matrix-stack 26.8.2-dev (PATH) with FILES`), not the chart's name.
+#[test]
+#[ignore = "product bug: plan -o json chart.name is the input's description, not the chart's name"]
+fn the_report_names_the_chart_by_its_name() {
+    let world = World::new();
+    let plan = world.chart_run("plan", &["--offline", "-o", "json"]);
+    assert_eq!(plan.json()["chart"], json!({"name": "matrix-stack", "version": VERSION}), "{}", plan.stdout);
+}
