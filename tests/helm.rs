@@ -10,10 +10,10 @@ use essregistry_testbed::helm::{Revision, chart_archive, release_secret};
 use essregistry_testbed::images::{Copy, Image};
 use essregistry_testbed::kubectl::Kubectl;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
-use kubectl_essregistry::helm::{Layer, Values};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::helm_values::{at, merged, release_pod, schema_errors, stored_user_values, yaml_file};
 use support::{Plugin, Run};
 
 const USER: &str = "ess-admin";
@@ -109,24 +109,6 @@ fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
-fn yaml_file(path: &Path) -> serde_yaml::Mapping {
-    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The chart's values with `user` files over them, as Helm merges them (the plugin's own merge,
-/// whose rules are unit-tested against Helm's).
-fn merged(user: &[serde_yaml::Mapping]) -> serde_yaml::Mapping {
-    let chart = Layer { name: "values.yaml".into(), values: yaml_file(Path::new(&fixture("values.yaml"))) };
-    let user = user.iter().enumerate().map(|(i, values)| Layer { name: i.to_string(), values: values.clone() });
-    Values::new(chart, user.collect()).merged
-}
-
-fn at<'a>(values: &'a serde_yaml::Mapping, path: &str) -> &'a serde_yaml::Value {
-    let mut keys = path.split('.');
-    let first = &values[keys.next().unwrap()];
-    keys.fold(first, |value, key| &value[key])
-}
-
 #[test]
 fn plan_finds_every_block_and_its_overlay_passes_the_charts_schema_and_pulls_what_the_registry_holds() {
     let world = World::new(&[HOOKSHOT]);
@@ -185,11 +167,10 @@ fn plan_finds_every_block_and_its_overlay_passes_the_charts_schema_and_pulls_wha
     assert_eq!(serde_json::to_value(&overlay).unwrap(), *helm_values, "-o values is the report's helmValues");
 
     // Merged as Helm merges chart, yours.yaml and the overlay, the values pass the chart's rules.
-    let values = merged(&[yaml_file(Path::new(&fixture("yours.yaml"))), overlay]);
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(fixture("values.schema.json")).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    let values = merged(Path::new(&fixture("values.yaml")), &[yaml_file(Path::new(&fixture("yours.yaml"))), overlay]);
+    let schema = PathBuf::from(fixture("values.schema.json"));
     let instance = serde_json::to_value(&values).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    let errors = schema_errors(&schema, &instance);
     assert!(errors.is_empty(), "{errors:#?}");
 
     // Each block as the chart's _pods.tpl renders it: registry/repository@digest, served as is.
@@ -209,7 +190,7 @@ fn plan_finds_every_block_and_its_overlay_passes_the_charts_schema_and_pulls_wha
     let mut broken = instance.clone();
     broken["synapse"]["image"].as_object_mut().unwrap().remove("tag");
     broken["synapse"]["image"].as_object_mut().unwrap().remove("digest");
-    assert!(!validator.is_valid(&broken));
+    assert!(!schema_errors(&schema, &broken).is_empty());
 }
 
 #[test]
@@ -414,15 +395,9 @@ fn a_release_that_is_not_deployed_or_not_there_is_exit_5_with_advice() {
     assert!(run.stderr.contains("the namespace nowhere does not exist"), "{}", run.stderr);
 }
 
+/// A pod of the release in element-onprem: its init container and its main container.
 fn pod(name: &str, instance: &str, init: &str, main: &str, waiting: Option<&str>) -> Value {
-    let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": name, "namespace": "element-onprem", "labels": {"app.kubernetes.io/instance": instance}},
-        "spec": {"initContainers": [{"name": "render-config", "image": init}], "containers": [{"name": "main", "image": main}]}});
-    if let Some(reason) = waiting {
-        pod["status"] = json!({"containerStatuses": [{"name": "main", "image": main, "imageID": "", "ready": false,
-            "restartCount": 0, "state": {"waiting": {"reason": reason, "message": "Back-off pulling image"}}}]});
-    }
-    pod
+    release_pod("element-onprem", name, instance, &[("render-config", init), ("main", main)], waiting)
 }
 
 #[test]
@@ -456,7 +431,7 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
 
     // `helm upgrade ess ... --reuse-values -f overlay.yaml`, as Helm stores it: revision 2.
     let overlay = yaml_file(&out);
-    let config = merged_user(&[yaml_file(Path::new(&fixture("yours.yaml"))), overlay]);
+    let config = stored_user_values(&[yaml_file(Path::new(&fixture("yours.yaml"))), overlay]);
     api.put(revision(1, "superseded", yours()));
     api.put(revision(2, "deployed", config));
     let host = world.registry.host();
@@ -536,13 +511,6 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
         "{}",
         status.stdout
     );
-}
-
-/// The user's values of a `helm upgrade -f a -f b`: the files merged, as Helm stores them.
-fn merged_user(files: &[serde_yaml::Mapping]) -> Value {
-    let empty = Layer { name: "none".into(), values: serde_yaml::Mapping::new() };
-    let user = files.iter().map(|values| Layer { name: "file".into(), values: values.clone() }).collect();
-    serde_json::to_value(Values::new(empty, user).merged).unwrap()
 }
 
 fn data_encoding_base64(text: &str) -> String {

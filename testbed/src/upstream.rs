@@ -51,6 +51,28 @@ impl Entry {
     }
 }
 
+/// One image block of a chart's values, as the chart writes it (`registry: docker.io`,
+/// `repository: postgres`).
+#[derive(Debug, Clone, Copy)]
+pub struct ChartBlock<'a> {
+    /// The block's values path: `postgres.image`.
+    pub path: &'a str,
+    pub registry: &'a str,
+    pub repository: &'a str,
+    pub tag: &'a str,
+}
+
+/// `repository` as `registry` serves it: Docker Hub serves an official image only as
+/// `library/NAME` (what docker, containerd, skopeo and kubelet ask for when a name has one
+/// segment), every other registry the path as written.
+pub fn served_repository(registry: &str, repository: &str) -> String {
+    if registry == "docker.io" && !repository.contains('/') {
+        format!("library/{repository}")
+    } else {
+        repository.to_owned()
+    }
+}
+
 /// One image to publish upstream, and the entry that pins it.
 pub struct Publish<'a> {
     pub component: &'a str,
@@ -76,17 +98,42 @@ impl Upstreams {
     /// The ESS set of `ESS`, from a family built by `spec` (five members at least): images that
     /// share base layers, so that mounting and sending each blob once matter.
     pub fn ess(spec: &FamilySpec) -> (Upstreams, Family) {
-        assert!(spec.members >= 5, "ESS has five distinct images");
-        let family = Family::build("ess", spec);
-        let mut upstreams = Upstreams::start();
+        Upstreams::family("ess", &ESS, spec)
+    }
+
+    /// The images of a chart's `blocks`, each published where its registry serves it (see
+    /// `served_repository`): Docker Hub's official images only as `library/NAME`, so that a
+    /// request for the chart's one-segment `postgres` is not found, as on Docker Hub. Entries are
+    /// named by the block's values path (component) and `image` (sub-component).
+    pub fn chart(blocks: &[ChartBlock], spec: &FamilySpec) -> (Upstreams, Family) {
+        let published: Vec<(String, String)> = blocks
+            .iter()
+            .map(|block| {
+                let served = served_repository(block.registry, block.repository);
+                (block.path.to_owned(), format!("{}/{served}:{}", block.registry, block.tag))
+            })
+            .collect();
+        let images: Vec<(&str, &str, &str)> =
+            published.iter().map(|(path, reference)| (path.as_str(), "image", reference.as_str())).collect();
+        Upstreams::family("chart", &images, spec)
+    }
+
+    /// `images` as (component, sub-component, `server/path:tag`), each distinct reference a member
+    /// of a family named `name` built by `spec` (as many members at least).
+    fn family(name: &str, images: &[(&str, &str, &str)], spec: &FamilySpec) -> (Upstreams, Family) {
         let mut distinct: Vec<&str> = Vec::new();
-        let publish: Vec<Publish> = ESS
+        for (_, _, reference) in images {
+            if !distinct.contains(reference) {
+                distinct.push(reference);
+            }
+        }
+        assert!(spec.members >= distinct.len(), "{name} has {} distinct images", distinct.len());
+        let family = Family::build(name, spec);
+        let mut upstreams = Upstreams::start();
+        let publish: Vec<Publish> = images
             .iter()
             .map(|(component, sub, reference)| {
-                let index = distinct.iter().position(|r| r == reference).unwrap_or_else(|| {
-                    distinct.push(reference);
-                    distinct.len() - 1
-                });
+                let index = distinct.iter().position(|r| r == reference).expect("listed above");
                 Publish { component, sub, reference, member: &family.members[index] }
             })
             .collect();
@@ -157,7 +204,31 @@ impl Upstreams {
     /// As `source_mirror_args`, through what stands in front of the upstream registry at
     /// `front` (a fault proxy).
     pub fn source_mirror_args_via(&self, front: &str) -> Vec<String> {
-        HOSTS.iter().flat_map(|host| ["--source-mirror".to_owned(), format!("{host}=http://{front}/{host}")]).collect()
+        self.hosts()
+            .iter()
+            .flat_map(|host| ["--source-mirror".to_owned(), format!("{host}=http://{front}/{host}")])
+            .collect()
+    }
+
+    /// Every host stood in for: ESS's `HOSTS`, then any other host an entry names (a chart's
+    /// `oci.element.io`), in the order first named.
+    pub fn hosts(&self) -> Vec<&str> {
+        let mut hosts: Vec<&str> = HOSTS.to_vec();
+        for entry in &self.entries {
+            if !hosts.contains(&entry.server.as_str()) {
+                hosts.push(&entry.server);
+            }
+        }
+        hosts
+    }
+
+    /// The manifest requests (`GET` or `HEAD`) the stand-in upstream answered for `server/path`,
+    /// as (status, tag or digest): what a mirror asked upstream for.
+    pub fn manifest_requests(&self, server: &str, path: &str) -> Vec<(u16, String)> {
+        let prefix = format!("/v2/{server}/{path}/manifests/");
+        let requests = self.registry.requests();
+        let reads = requests.iter().filter(|r| r.method == "GET" || r.method == "HEAD");
+        reads.filter_map(|r| Some((r.status, r.path.strip_prefix(&prefix)?.to_owned()))).collect()
     }
 
     /// `mirror -f FILE --registry TARGET --registry-plain-http --path-prefix ess`, the

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod cluster_world;
+pub mod helm_values;
 pub mod mirror_world;
 
 use std::io::Write;
