@@ -88,7 +88,15 @@ fn a_chart_published_as_an_oci_artifact_is_read_carried_across_and_installed_fro
     // apply reads the chart from the local registry and prints the command that installs it.
     let local_chart = format!("oci://{host}/ess/{CHART_REPO}");
     let mut apply = owned(&["apply", "--chart", &local_chart, "--version", "26.1.0", "--registry", &host]);
-    apply.extend(owned(&["--registry-plain-http", "--path-prefix", "ess", "--dry-run", "client"]));
+    apply.extend(owned(&[
+        "--registry-plain-http",
+        "--path-prefix",
+        "ess",
+        "--dry-run",
+        "client",
+        "--release-name",
+        "ess",
+    ]));
     apply.extend(owned(&["--values-out", dir.path().join("overlay.yaml").to_str().unwrap()]));
     let applied = run(&apply);
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);

@@ -61,7 +61,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         // No API call either for the releases deployed: the release is the one named, else ess.
         let helm = planned.input.chart().map(|chart| {
             let path = args.values_out.as_deref().expect("checked before planning");
-            helm_next(chart, &namespace, path, &args.helm, args.version.chart_version.as_deref(), &[], false)
+            helm_next(chart, &namespace, path, &args.helm, args.version.chart_version.as_deref(), None, false)
         });
         write_manifests(
             &planned.written,
@@ -129,7 +129,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
                     path,
                     &args.helm,
                     args.version.chart_version.as_deref(),
-                    &deployed,
+                    Some(&deployed),
                     !mode.server_dry_run,
                 )),
             )
@@ -159,7 +159,7 @@ fn helm_next(
     path: &Path,
     args: &HelmArgs,
     version: Option<&str>,
-    deployed: &[String],
+    deployed: Option<&[String]>,
     written: bool,
 ) -> HelmNext {
     let install = helm::Install {

@@ -9,8 +9,10 @@ use crate::sanitize::printable;
 
 /// The chart input: its values, the image blocks in them, and where it came from.
 pub struct Chart {
-    /// How messages name it.
+    /// How messages name it: the input it was read from (`matrix-stack 26.1.0 (FILE) with ...`).
     pub name: String,
+    /// The chart's own name, as its Chart.yaml says (`matrix-stack`); None for a bare values.yaml.
+    pub chart_name: Option<String>,
     pub values: Values,
     pub blocks: Vec<ImageBlock>,
     pub origin: Origin,
@@ -38,7 +40,7 @@ impl Chart {
                 "pass the matrix-stack chart's values.yaml or archive with --chart, or its deployed release with --release",
             ));
         }
-        Ok(Chart { name, values, blocks, origin })
+        Ok(Chart { name, chart_name: None, values, blocks, origin })
     }
 
     /// A release's values: the chart's, with the release's user values over them, and `sets`
@@ -53,7 +55,9 @@ impl Chart {
         let title =
             format!("{revision}, chart {} {}", printable(&release.chart_name), printable(&release.chart_version));
         let values = Values::new(chart, vec![user]).with_sets(sets).map_err(Err)?;
-        Chart::new(title, values, Origin::Release(Box::new(release))).map_err(Ok)
+        let chart_name = Some(release.chart_name.clone()).filter(|name| !name.is_empty());
+        let chart = Chart::new(title, values, Origin::Release(Box::new(release))).map_err(Ok)?;
+        Ok(Chart { chart_name, ..chart })
     }
 
     /// The images the blocks name upstream, in the blocks' order. A block an earlier overlay

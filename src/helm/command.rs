@@ -26,8 +26,9 @@ pub struct Install<'a> {
     pub chart_ref: Option<&'a str>,
     /// The chart's version, for values that do not carry it (a bare values.yaml).
     pub version: Option<&'a str>,
-    /// Names of the deployed releases of the chart in the namespace.
-    pub deployed: &'a [String],
+    /// Names of the deployed releases of the chart in the namespace; None when they were not
+    /// read (a client dry run calls no API).
+    pub deployed: Option<&'a [String]>,
 }
 
 /// The line to run, or why there is none; and a note on what it assumes.
@@ -80,12 +81,24 @@ pub fn command(origin: &Origin, namespace: &str, overlay: &Path, install: &Insta
             (Some((version.clone(), format!("the chart {}", reference.bundle_name()))), chart, values)
         }
     };
-    let Some(release) = release_name(install) else {
-        return refused(format!(
-            "several releases of the chart are deployed in namespace {namespace} ({}): pass --release-name NAME for \
-             the one these values are for",
-            install.deployed.join(", ")
-        ));
+    let release = match (install.release_name, install.deployed) {
+        (Some(name), _) => name.to_owned(),
+        (None, None) => {
+            return refused(
+                "a client dry run reads nothing from the cluster, so the release these values are for is not known: \
+                 pass --release-name NAME, or use --dry-run=server"
+                    .to_owned(),
+            );
+        }
+        (None, Some([])) => DOCUMENTED_RELEASE.to_owned(),
+        (None, Some([one])) => one.clone(),
+        (None, Some(several)) => {
+            return refused(format!(
+                "several releases of the chart are deployed in namespace {namespace} ({}): pass --release-name NAME \
+                 for the one these values are for",
+                several.join(", ")
+            ));
+        }
     };
     let version = match (carried, install.version) {
         (Some((carried, from)), Some(given)) if carried != given => {
@@ -130,22 +143,16 @@ fn joined(notes: Vec<String>) -> Option<String> {
     (!notes.is_empty()).then(|| notes.join("; "))
 }
 
-/// The release the values are for: the one named, else the one of the chart deployed in the
-/// namespace, else ESS's documented name for a first install. None: several are deployed.
-fn release_name(install: &Install) -> Option<String> {
-    match (install.release_name, install.deployed) {
-        (Some(name), _) => Some(name.to_owned()),
-        (None, []) => Some(DOCUMENTED_RELEASE.to_owned()),
-        (None, [one]) => Some(one.clone()),
-        (None, _) => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::helm::Release;
     use std::path::PathBuf;
+
+    /// What the admin says of nothing, with no release of the chart deployed.
+    fn install() -> Install<'static> {
+        Install { deployed: Some(&[]), ..Install::default() }
+    }
 
     fn archive() -> Origin {
         Origin::Files {
@@ -158,7 +165,7 @@ mod tests {
 
     #[test]
     fn the_archive_is_installed_at_its_version_with_the_overlay_last() {
-        let command = command(&archive(), "ess", Path::new("overlay.yaml"), &Install::default());
+        let command = command(&archive(), "ess", Path::new("overlay.yaml"), &install());
         assert_eq!(
             command.line.as_deref(),
             Some(
@@ -169,7 +176,7 @@ mod tests {
         assert_eq!(command.note, None);
         let deployed = ["matrix".to_owned()];
         let install =
-            Install { chart_ref: Some("oci://reg.local/ess/matrix-stack"), deployed: &deployed, ..Install::default() };
+            Install { chart_ref: Some("oci://reg.local/ess/matrix-stack"), deployed: Some(&deployed), ..install() };
         let line = super::command(&archive(), "ess", Path::new("o.yaml"), &install).line.unwrap();
         assert!(
             line.starts_with("helm upgrade --install matrix oci://reg.local/ess/matrix-stack --version 26.1.0"),
@@ -181,11 +188,10 @@ mod tests {
     fn bare_values_need_a_version_and_several_releases_a_name() {
         let values =
             Origin::Files { chart: PathBuf::from("values.yaml"), archive: false, version: None, values: vec![] };
-        let none = command(&values, "ess", Path::new("o.yaml"), &Install::default());
+        let none = command(&values, "ess", Path::new("o.yaml"), &install());
         assert_eq!(none.line, None);
         assert!(none.note.unwrap().contains("pass --version VERSION"));
-        let given =
-            command(&values, "ess", Path::new("o.yaml"), &Install { version: Some("26.8.2"), ..Install::default() });
+        let given = command(&values, "ess", Path::new("o.yaml"), &Install { version: Some("26.8.2"), ..install() });
         assert_eq!(
             given.line.as_deref(),
             Some(
@@ -195,11 +201,10 @@ mod tests {
         assert!(given.note.unwrap().contains("cannot be pulled inside the air gap: pass --chart-ref"));
         let deployed = ["a".to_owned(), "b".to_owned()];
         let several =
-            command(&archive(), "ess", Path::new("o.yaml"), &Install { deployed: &deployed, ..Install::default() });
+            command(&archive(), "ess", Path::new("o.yaml"), &Install { deployed: Some(&deployed), ..install() });
         assert_eq!(several.line, None);
         assert!(several.note.unwrap().contains("(a, b): pass --release-name NAME"));
-        let wrong =
-            command(&archive(), "ess", Path::new("o.yaml"), &Install { version: Some("26.2.0"), ..Install::default() });
+        let wrong = command(&archive(), "ess", Path::new("o.yaml"), &Install { version: Some("26.2.0"), ..install() });
         assert!(wrong.note.unwrap().starts_with("--version 26.2.0 but the chart archive"));
     }
 
@@ -215,7 +220,7 @@ mod tests {
             config: Default::default(),
             pod_instances: vec![],
         };
-        let install = Install { chart_ref: Some("oci://reg.local/ess/matrix-stack"), ..Install::default() };
+        let install = Install { chart_ref: Some("oci://reg.local/ess/matrix-stack"), ..install() };
         assert_eq!(
             command(&Origin::Release(Box::new(release)), "other", Path::new("/tmp/it's.yaml"), &install)
                 .line

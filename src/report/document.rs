@@ -52,7 +52,8 @@ pub struct PlanDocument<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChartDocument<'a> {
-    pub name: &'a str,
+    /// As its Chart.yaml says; None for a bare values.yaml, which does not say.
+    pub name: Option<&'a str>,
     pub version: Option<&'a str>,
 }
 
@@ -142,7 +143,7 @@ impl<'a> PlanDocument<'a> {
             images,
             still_upstream: plan.still_upstream(),
             disabled: plan.disabled(),
-            chart: chart.map(|chart| ChartDocument { name: &chart.name, version: chart.version() }),
+            chart: chart.map(|chart| ChartDocument { name: chart.chart_name.as_deref(), version: chart.version() }),
             config_map: written.configmap(),
             helm_values: written.overlay().map(|overlay| &overlay.values),
             resources,

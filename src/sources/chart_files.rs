@@ -19,7 +19,7 @@ pub fn read(chart: &Path, value_files: &[PathBuf], sets: &[(SetKind, String)]) -
         let layer = Layer { values: parse(&name, &bytes)?, name: name.clone() };
         let origin =
             Origin::Files { chart: chart.to_owned(), archive: false, version: None, values: value_files.to_vec() };
-        return assemble(name, layer, value_files, sets, origin);
+        return assemble(name, None, layer, value_files, sets, origin);
     }
     let found = archive::read(bytes.as_slice()).map_err(|why| {
         Error::usage(
@@ -48,12 +48,13 @@ pub fn from_archive(
     let name = format!("values.yaml of {place}");
     let layer = Layer { values: parse(&name, &found.values)?, name };
     let described = format!("{} {} ({place})", printable(&found.name), printable(&found.version));
-    assemble(described, layer, value_files, sets, origin)
+    assemble(described, Some(found.name).filter(|name| !name.is_empty()), layer, value_files, sets, origin)
 }
 
 /// The chart's values, the `--values` files over them in order, then the `--set` lines.
 fn assemble(
     described: String,
+    chart_name: Option<String>,
     chart_layer: Layer,
     value_files: &[PathBuf],
     sets: &[(SetKind, String)],
@@ -71,7 +72,7 @@ fn assemble(
         }
     };
     let values = Values::new(chart_layer, user).with_sets(sets).map_err(set_refused)?;
-    Chart::new(name, values, origin)
+    Ok(Chart { chart_name, ..Chart::new(name, values, origin)? })
 }
 
 /// A `--set` line Helm would refuse (exit 2).
