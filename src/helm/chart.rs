@@ -90,8 +90,10 @@ impl Chart {
 
     /// How an overlay made from these values is laid over them.
     pub fn overlay_usage(&self) -> Usage {
-        match self.origin {
-            Origin::Files { .. } | Origin::Oci { .. } => Usage::Layered,
+        match &self.origin {
+            Origin::Files { values, .. } | Origin::Oci { values, .. } => {
+                Usage::Layered(values.iter().map(|file| file.display().to_string()).collect())
+            }
             Origin::Release(_) => Usage::ReuseValues,
         }
     }

@@ -6,27 +6,33 @@
 
 use super::ImageBlock;
 use crate::mapping::TargetRef;
+use crate::sanitize::command_line;
 use serde_yaml::{Mapping, Value};
 
 const HEADER: &str = "# Written by kubectl-essregistry: the chart's image blocks pulled from the local registry.\n";
 
 /// How the overlay is laid over the values it was made from: what its header says, so that it
 /// matches the helm command printed with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Usage {
-    /// Over the chart's values and the admin's own files (`--chart`): `-f yours.yaml -f this`.
-    Layered,
+    /// Over the chart's values and the admin's own files (`--chart`, the files in their order):
+    /// `-f yours.yaml -f this`.
+    Layered(Vec<String>),
     /// Over a release's values (`--release`): `--reuse-values -f this`, which keeps what the
     /// release has, so the overlay leaves out the pull secret the release already names.
     ReuseValues,
 }
 
 impl Usage {
-    fn header(self) -> &'static str {
+    fn header(&self) -> String {
         match self {
-            Usage::Layered => "# Lay it over your own values, last: helm upgrade ... -f yours.yaml -f this-file.yaml\n",
+            Usage::Layered(files) => {
+                let yours: String = files.iter().map(|file| format!(" -f {}", command_line(&[file.clone()]))).collect();
+                format!("# Lay it over your own values, last: helm upgrade ...{yours} -f this-file.yaml\n")
+            }
             Usage::ReuseValues => {
                 "# Lay it over the release's values: helm upgrade RELEASE ... --reuse-values -f this-file.yaml\n"
+                    .to_owned()
             }
         }
     }
@@ -153,7 +159,7 @@ mod tests {
             digest,
         };
         let targets = [Some(target(&blocks[0], Some(Digest::of(b"local")))), Some(target(&blocks[1], second)), None];
-        Overlay::new(&blocks, &targets, &[true; 3], secrets, Usage::Layered)
+        Overlay::new(&blocks, &targets, &[true; 3], secrets, Usage::Layered(vec!["yours.yaml".to_owned()]))
     }
 
     #[test]
