@@ -27,7 +27,8 @@ impl Usage {
     fn header(&self) -> String {
         match self {
             Usage::Layered(files) => {
-                let yours: String = files.iter().map(|file| format!(" -f {}", command_line(&[file.clone()]))).collect();
+                let yours: String =
+                    files.iter().map(|file| format!(" -f {}", command_line(std::slice::from_ref(file)))).collect();
                 format!("# Lay it over your own values, last: helm upgrade ...{yours} -f this-file.yaml\n")
             }
             Usage::ReuseValues => {
