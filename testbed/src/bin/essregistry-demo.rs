@@ -8,7 +8,7 @@
 //! `mirror`, the values overlay (`-o values`), `apply --values-out`, and `status --release` once
 //! the release is stored as Helm would store it. Everything stops at the end.
 
-use essregistry_testbed::apiserver::{ApiServer, Role};
+use essregistry_testbed::apiserver::{ApiServer, ELEMENT_GROUP, ELEMENT_VERSION, Role};
 use essregistry_testbed::helm::{Revision, chart_archive, release_secret};
 use essregistry_testbed::images::{Copy, Image};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
@@ -76,7 +76,7 @@ fn main() {
     step("3. Apply: the ConfigMap and the pull secret, by server-side apply");
     run(&[&["apply"], &common[..]].concat());
 
-    step("4. Enter both names in the installer (Cluster > Advanced), then check everything");
+    step("4. Enter both names in the installer (Cluster > Advanced), deploy, then check everything");
     let config = installer.join("config");
     std::fs::create_dir_all(&config).expect("installer config");
     std::fs::write(
@@ -84,6 +84,11 @@ fn main() {
         "spec:\n  global:\n    k8s:\n      common:\n        dockerSecrets:\n        - name: ess-local-registry\n        imagesDigestsConfigMap: ess-images-digests\n",
     )
     .expect("deployment.yml");
+    // Deploying from the installer puts its ElementDeployment in the cluster: what the Operator reads.
+    api.put(json!({"apiVersion": format!("{ELEMENT_GROUP}/{ELEMENT_VERSION}"), "kind": "ElementDeployment",
+        "metadata": {"name": "ess", "namespace": "element-onprem"},
+        "spec": {"global": {"k8s": {"common": {"dockerSecrets": [{"name": "ess-local-registry"}],
+            "imagesDigestsConfigMap": "ess-images-digests"}}}}}));
     run(&[
         "status",
         "--registry-ca-file",
@@ -136,7 +141,11 @@ fn helm(world: &Helm, run: &dyn Fn(&[&str])) {
                 scope.spawn(move || {
                     let image = Image::build(&format!("{}/{}:{}", block.server, block.repository, block.tag));
                     let repo = format!("ess/{}", block.repository);
-                    image.push(world.upstream, &repo, &block.tag, Copy::All);
+                    // Docker Hub serves an official image only as library/NAME.
+                    let official = block.server == "docker.io" && !block.repository.contains('/');
+                    let upstream_repo =
+                        if official { format!("ess/library/{}", block.repository) } else { repo.clone() };
+                    image.push(world.upstream, &upstream_repo, &block.tag, Copy::All);
                     if shipped {
                         image.push(world.registry, &repo, &block.tag, Copy::All);
                     }
