@@ -228,6 +228,9 @@ Examples:
   kubectl essregistry mirror -f images_digests.yml \\
       --to-bundle ess-images.tar.zst
 
+  # Either side, offline: is every image in the bundle, every blob whole?
+  kubectl essregistry mirror --verify-bundle ess-images.tar.zst
+
   # Air-gapped side: push the bundle where `plan` looks for the images
   kubectl essregistry mirror --from-bundle ess-images.tar.zst \\
       --registry localregistry.local --path-prefix elementdeployment
@@ -333,6 +336,10 @@ pub struct MirrorArgs {
     /// Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none
     #[arg(long, value_name = "PATH", help_heading = "Mirror")]
     pub from_bundle: Option<PathBuf>,
+
+    /// Copy nothing: check offline that this bundle (folder or archive) holds every image of its images_digests, every manifest and blob matching its digest; exit 0 when complete, 1 when not
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["to_bundle", "from_bundle", "source_mirrors", "platforms"], help_heading = "Mirror")]
+    pub verify_bundle: Option<PathBuf>,
 
     /// Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest
     #[arg(long = "platform", value_name = "OS/ARCH", value_parser = Platform::parse, help_heading = "Mirror")]

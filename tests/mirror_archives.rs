@@ -19,10 +19,8 @@ use support::{Plugin, Run, strs};
 /// `mirror -f DIGESTS --to-bundle BUNDLE -o json`, upstream read through `front` (the upstream
 /// registry itself, or a fault proxy before it).
 fn to_bundle(world: &World, digests: &Path, bundle: &Path, front: &str) -> Run {
-    let mut args: Vec<String> = ["mirror", "-f", &digests.display().to_string(), "--to-bundle"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> =
+        ["mirror", "-f", &digests.display().to_string(), "--to-bundle"].iter().map(|s| s.to_string()).collect();
     args.extend([bundle.display().to_string(), "-o".into(), "json".into()]);
     args.extend(world.upstreams.source_mirror_args_via(front));
     Plugin::new().run(&strs(&args))
@@ -32,7 +30,9 @@ fn to_bundle(world: &World, digests: &Path, bundle: &Path, front: &str) -> Run {
 fn served(requests: &[Request]) -> Vec<String> {
     let mut paths: Vec<String> = requests
         .iter()
-        .filter(|r| r.method == "GET" && r.status == 200 && (r.path.contains("/blobs/") || r.path.contains("/manifests/")))
+        .filter(|r| {
+            r.method == "GET" && r.status == 200 && (r.path.contains("/blobs/") || r.path.contains("/manifests/"))
+        })
         .map(|r| r.path.clone())
         .collect();
     paths.sort();

@@ -70,6 +70,28 @@ impl Layout {
         std::fs::metadata(self.blob_path(&descriptor.digest)).is_ok_and(|m| m.len() == descriptor.size)
     }
 
+    /// Every blob file of the layout, by the digest its name claims and its size on disk (not
+    /// yet checked: a name is only a claim). Temporary files are not blobs.
+    pub fn blobs(&self) -> io::Result<Vec<Descriptor>> {
+        let mut blobs = Vec::new();
+        for entry in std::fs::read_dir(self.root.join("blobs/sha256"))? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Ok(digest) = Digest::parse(&format!("sha256:{}", name.to_string_lossy())) else { continue };
+            let metadata = entry.metadata()?;
+            if metadata.is_file() {
+                blobs.push(Descriptor { media_type: String::new(), digest, size: metadata.len(), platform: None });
+            }
+        }
+        Ok(blobs)
+    }
+
+    /// Moves the blob `digest` of `from` into this layout (both on the same file system, as a
+    /// bundle and the folder an archive is unpacked into beside it are); its bytes were checked.
+    pub fn adopt_blob(&self, from: &Layout, digest: &Digest) -> io::Result<()> {
+        std::fs::rename(from.blob_path(digest), self.blob_path(digest))
+    }
+
     /// A small blob (a manifest) read whole and checked against its digest.
     pub fn read_manifest(&self, digest: &Digest) -> Result<Option<Vec<u8>>, String> {
         let path = self.blob_path(digest);
@@ -242,6 +264,17 @@ mod tests {
         let whole = futures::stream::iter(vec![Ok(bytes::Bytes::from_static(b"abc"))]);
         assert_eq!(layout.write_blob(&digest, whole).await.unwrap(), 3);
         assert_eq!(layout.read_manifest(&digest).unwrap().unwrap(), b"abc");
+    }
+
+    #[test]
+    fn blobs_are_listed_by_the_digest_their_name_claims_and_temporary_files_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::create(dir.path()).unwrap();
+        let digest = Digest::of(b"abc");
+        std::fs::write(layout.blob_path(&digest), b"abd").unwrap();
+        std::fs::write(layout.blob_path(&digest).with_extension("partial"), b"ab").unwrap();
+        let listed = layout.blobs().unwrap();
+        assert_eq!(listed.iter().map(|b| (&b.digest, b.size)).collect::<Vec<_>>(), [(&digest, 3)]);
     }
 
     #[test]

@@ -19,20 +19,26 @@ pub struct OpenBundle {
     _unpacked: Option<tempfile::TempDir>,
 }
 
-/// Opens `--from-bundle PATH`. Errors (exit 2): no such path, a docker-archive, not a layout.
-pub fn open(path: &Path) -> Result<OpenBundle, Error> {
-    let refused = |why: String| {
+/// Opens the bundle a flag names (`--from-bundle`, `--verify-bundle`). Errors (exit 2): no
+/// such path, a docker-archive, not a layout, an archive damaged or cut off.
+pub fn open(path: &Path, flag: &str) -> Result<OpenBundle, Error> {
+    open_with(path, |why| {
         Error::usage(
-            format!("--from-bundle {}: {why}", path.display()),
-            "give the folder or archive written by `kubectl essregistry mirror --to-bundle`",
+            format!("{flag} {}: {why}", path.display()),
+            "give the folder or archive written by `kubectl essregistry mirror --to-bundle`; an archive damaged on \
+             its way is carried across again (`sha256sum` on both sides tells whether the copy is whole)",
         )
-    };
+    })
+}
+
+/// Opens the bundle at `path`, `refused` saying why it cannot be read.
+fn open_with(path: &Path, refused: impl Fn(String) -> Error) -> Result<OpenBundle, Error> {
     if !path.exists() {
         return Err(refused("no such file or folder".into()));
     }
     let packing = if path.is_dir() { Packing::Folder } else { archive_packing(path) };
     if packing == Packing::Folder {
-        return Ok(OpenBundle { layout: Layout::open(path).map_err(refused)?, _unpacked: None });
+        return Ok(OpenBundle { layout: Layout::open(path).map_err(&refused)?, _unpacked: None });
     }
     let near = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let unpacked = tempfile::Builder::new()
@@ -44,12 +50,9 @@ pub fn open(path: &Path) -> Result<OpenBundle, Error> {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::PermissionDenied => {
             refused(format!("cannot unpack it: {}", crate::output::describe_io(&e)))
         }
-        _ => refused(format!(
-            "the archive is damaged or cut off ({e}): nothing was pushed; carry it across again (`sha256sum` \
-                 on both sides tells whether the copy is whole)"
-        )),
+        _ => refused(format!("the archive is damaged or cut off ({e}); nothing was changed")),
     })?;
-    let layout = Layout::open(unpacked.path()).map_err(refused)?;
+    let layout = Layout::open(unpacked.path()).map_err(&refused)?;
     Ok(OpenBundle { layout, _unpacked: Some(unpacked) })
 }
 

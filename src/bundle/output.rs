@@ -1,9 +1,13 @@
 //! A bundle being written (`mirror --to-bundle PATH`): assembled in a folder (PATH itself, or
 //! `PATH.d` beside an archive, which a rerun resumes from), then named and, for an archive,
-//! packed once every image is in, so that nobody carries an incomplete archive across.
+//! packed once every image is in, so that nobody carries an incomplete archive across. An
+//! archive already under the name (an earlier run's) is opened for its blobs and then removed,
+//! so that a run that fails part way leaves no archive passing for the one it was asked for.
 
 use super::archive::{self, Packing};
 use super::layout::{DIGESTS_FILE, Layout, Named};
+use super::{OpenBundle, open_with};
+use crate::error::Error;
 use crate::output::describe_io;
 use std::path::{Path, PathBuf};
 
@@ -14,15 +18,43 @@ pub struct Output {
 }
 
 impl Output {
-    /// The bundle at `path` and the layout it is assembled in, made if need be.
-    pub fn create(path: &Path) -> std::io::Result<(Output, Layout)> {
+    /// The bundle at `path`, the layout it is assembled in (made if need be), and the archive an
+    /// earlier run left under its name, opened (unpacked beside it) for its blobs. Errors (exit
+    /// 2, nothing made): a file under the name that is not a readable bundle, a folder that
+    /// cannot be made.
+    pub fn create(path: &Path) -> Result<(Output, Layout, Option<OpenBundle>), Error> {
         let packing = Packing::of(path);
+        let previous = match packing {
+            Packing::Folder => None,
+            _ if !path.is_file() => None,
+            _ => Some(open_with(path, |why| {
+                Error::usage(
+                    format!("--to-bundle {}: a file is already there, and {why}", path.display()),
+                    "move it away or name another archive: a rerun reuses only an archive this command wrote",
+                )
+            })?),
+        };
         let staging = match packing {
             Packing::Folder => path.to_owned(),
             _ => PathBuf::from(format!("{}.d", path.display())),
         };
-        let layout = Layout::create(&staging)?;
-        Ok((Output { path: path.to_owned(), staging, packing }, layout))
+        let layout = Layout::create(&staging).map_err(|e| {
+            Error::usage(
+                format!("--to-bundle {}: {}", path.display(), describe_io(&e)),
+                "choose a folder this user can write to",
+            )
+        })?;
+        Ok((Output { path: path.to_owned(), staging, packing }, layout, previous))
+    }
+
+    /// Removes the earlier archive once its blobs were taken: from here on, the name holds an
+    /// archive only once this run's is complete.
+    pub fn remove_previous(&self, previous: OpenBundle) -> Result<(), Error> {
+        drop(previous);
+        std::fs::remove_file(&self.path).map_err(|e| Error::NotWritten {
+            message: format!("cannot replace the archive {} already there: {}", self.path.display(), describe_io(&e)),
+            hint: format!("make its folder writable and run again: its blobs are kept in {}", self.staging.display()),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -30,15 +62,15 @@ impl Output {
     }
 
     /// Names the images in `index.json` and keeps `digests` (the images_digests the bundle was
-    /// made from, if any) beside them; an archive is packed when no image is `missing` (of
-    /// `images`), and its staging folder then removed. Errors: why the bundle is not finished,
-    /// and what a rerun does.
+    /// made from, if any) beside them; an archive is packed when no image is `missing` (their
+    /// names), and its staging folder then removed. Errors: why the bundle is not complete for
+    /// its images, which are missing, and what a rerun does.
     pub fn finish(
         &self,
         layout: &Layout,
         named: &[Named],
         digests: Option<&[u8]>,
-        missing: usize,
+        missing: &[String],
         images: usize,
     ) -> Result<(), String> {
         let path = self.path.display();
@@ -57,15 +89,21 @@ impl Output {
             let partial = file.with_extension("yml.partial");
             std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, &file)).map_err(failed)?;
         }
+        if !missing.is_empty() {
+            let lacking = format!("{} of {images} images are not in it: {}", missing.len(), missing.join(", "));
+            return Err(match self.packing {
+                Packing::Folder => {
+                    format!("the bundle {path} is not complete: {lacking}; a rerun fetches only what is missing")
+                }
+                _ => format!(
+                    "the archive {path} was not written: {lacking}; what was copied is kept in {}, and a rerun \
+                     fetches only what is missing, then writes the archive",
+                    self.staging.display()
+                ),
+            });
+        }
         if self.packing == Packing::Folder {
             return Ok(());
-        }
-        if missing > 0 {
-            return Err(format!(
-                "the archive {path} was not written: {missing} of {images} images are not in the bundle; what was \
-                 copied is kept in {}, and a rerun fetches only what is missing, then writes the archive",
-                self.staging.display()
-            ));
         }
         archive::pack(&self.staging, &self.path, self.packing).map_err(|e| {
             format!(

@@ -3,29 +3,28 @@
 
 use super::pipeline::read_input;
 use crate::bundle;
+use crate::bundle::layout::Layout;
 use crate::cli::{GlobalArgs, MirrorArgs};
 use crate::connect::{registry_options, resolve_auth};
 use crate::error::Error;
 use crate::exit::{self, Outcome};
-use crate::input::Content;
-use crate::mapping::{Image, Mapping, map_images};
+use crate::input::{Content, Input};
+use crate::mapping::{Image, Mapping, Pinned, map_images};
 use crate::mirror::attached::discover;
+use crate::mirror::reuse::take_blobs;
 use crate::mirror::{CopyOptions, Item, Outcome as Copied, Sink, Source, Upstreams, copy_all};
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
 use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target};
 use std::io::Write;
+use std::path::Path;
 use std::sync::Mutex;
 
 pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     check_args(&args, global)?;
-    let opened = args.from_bundle.as_deref().map(bundle::open).transpose()?;
-    // A bundle keeps the upstream names; its targets are not used.
-    let mapping = global
-        .mapping
-        .mapping(None)
-        .unwrap_or_else(|| Mapping::identity(RegistryHost::parse("bundle").expect("valid")));
+    let opened = args.from_bundle.as_deref().map(|path| bundle::open(path, "--from-bundle")).transpose()?;
+    let mapping = mapping_or_bundle(global);
     let bundle = opened.as_ref().zip(args.from_bundle.as_deref()).map(|(opened, given)| (given, &opened.layout));
     let input = read_input(global, Some(&global.cluster), bundle, args.version.chart_version.as_deref(), err).await?;
     // A chart pins tags: each is resolved once at the source, and the report records the digest
@@ -34,23 +33,9 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     // the overlay set.
     let local = args.to_bundle.is_none().then_some(&mapping.registry);
     let pinned = input.pinned(local, global.input.include_disabled);
-    let mut images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
-    // What does not run is not carried, unless asked (`--include-disabled`).
-    let disabled: Vec<String> = images.iter().filter(|image| !image.enabled(&pinned)).map(Image::source).collect();
-    images.retain(|image| image.enabled(&pinned));
-    if !disabled.is_empty() {
-        writeln!(
-            err,
-            "not carried, as their components are disabled in the values (--include-disabled carries them): {}",
-            disabled.join(", ")
-        )
-        .map_err(io_error)?;
-    }
-    let mut items = Item::for_images(&pinned, &images);
-    // A chart read as an OCI artifact travels with its images: helm needs it inside the gap.
-    if let Some(crate::helm::Origin::Oci { reference, digest, .. }) = input.chart().map(|chart| &chart.origin) {
-        items.push(Item::for_chart(reference, digest, mapping.target_path(&reference.host, &reference.path)));
-    }
+    let images = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
+    let images = carried(images, &pinned, err)?;
+    let mut items = items_of(&input, &pinned, &images, &mapping);
 
     let options = registry_options(&global.registry);
     let source = match opened {
@@ -66,13 +51,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     };
     let (sink, bundle_out) = match &args.to_bundle {
         Some(path) => {
-            // Nothing was contacted yet but to read the input: the path given is wrong.
-            let (output, layout) = bundle::Output::create(path).map_err(|e| {
-                Error::usage(
-                    format!("--to-bundle {}: {}", path.display(), describe_io(&e)),
-                    "choose a folder this user can write to",
-                )
-            })?;
+            let (output, layout) = open_output(path, err).await?;
             (Sink::Bundle { layout, named: Mutex::new(vec![]) }, Some(output))
         }
         None => {
@@ -109,14 +88,19 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
 
     // The report is printed whatever finishing the bundle does; a bundle that could not be
     // finished is said after it, and counts as an image not ready.
+    let missing: Vec<String> = items
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, outcome)| matches!(outcome, Copied::Failed { .. }))
+        .map(|(item, _)| item.to.name.clone())
+        .collect();
     let unfinished = match (&sink, &bundle_out) {
         (Sink::Bundle { layout, named }, Some(output)) => {
             let digests = match &input.content {
                 Content::Digests { bytes, .. } => Some(bytes.as_slice()),
                 Content::Chart(_) => None,
             };
-            let missing = outcomes.iter().filter(|o| matches!(o, Copied::Failed { .. })).count();
-            output.finish(layout, &named.lock().expect("names"), digests, missing, outcomes.len()).err()
+            output.finish(layout, &named.lock().expect("names"), digests, &missing, outcomes.len()).err()
         }
         _ => None,
     };
@@ -129,7 +113,10 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     report.mark_attached(first_attached, &kinds);
     report.bundle = bundle_out.as_ref().map(|output| BundleState {
         path: output.path().display().to_string(),
+        made_from: input.name.clone(),
+        images: first_attached,
         complete: unfinished.is_none(),
+        missing,
         problem: unfinished.clone(),
     });
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
@@ -148,6 +135,64 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     }
     let outcomes = outcomes.iter().map(Copied::exit_outcome);
     Ok(exit::fold(outcomes.chain(unfinished.map(|_| Outcome::NotReady))))
+}
+
+/// The mapping the flags give; without `--registry`, one for a bundle, which keeps the upstream
+/// names (its targets are not used).
+pub(super) fn mapping_or_bundle(global: &GlobalArgs) -> Mapping {
+    global.mapping.mapping(None).unwrap_or_else(|| Mapping::identity(RegistryHost::parse("bundle").expect("valid")))
+}
+
+/// What a copy carries: the images, and a chart read as an OCI artifact, which travels with
+/// them (helm needs it inside the gap), last.
+pub(super) fn items_of(input: &Input, pinned: &[Pinned], images: &[Image], mapping: &Mapping) -> Vec<Item> {
+    let mut items = Item::for_images(pinned, images);
+    if let Some(crate::helm::Origin::Oci { reference, digest, .. }) = input.chart().map(|chart| &chart.origin) {
+        items.push(Item::for_chart(reference, digest, mapping.target_path(&reference.host, &reference.path)));
+    }
+    items
+}
+
+/// The images a copy carries: what does not run is not, unless asked (`--include-disabled`);
+/// those left out are named on `err`.
+pub(super) fn carried(mut images: Vec<Image>, pinned: &[Pinned], err: &mut dyn Write) -> Result<Vec<Image>, Error> {
+    let disabled: Vec<String> = images.iter().filter(|image| !image.enabled(pinned)).map(Image::source).collect();
+    images.retain(|image| image.enabled(pinned));
+    if !disabled.is_empty() {
+        writeln!(
+            err,
+            "not carried, as their components are disabled in the values (--include-disabled carries them): {}",
+            disabled.join(", ")
+        )
+        .map_err(io_error)?;
+    }
+    Ok(images)
+}
+
+/// The bundle `--to-bundle` writes and the layout it is assembled in; the blobs of an archive
+/// an earlier run left under its name are taken into that layout, each checked against its
+/// digest, and the archive removed, so that only this run's complete archive takes the name.
+async fn open_output(path: &Path, err: &mut dyn Write) -> Result<(bundle::Output, Layout), Error> {
+    let (output, layout, previous) = bundle::Output::create(path)?;
+    let Some(previous) = previous else { return Ok((output, layout)) };
+    let reused = take_blobs(&previous.layout, &layout).await.map_err(|e| Error::NotWritten {
+        message: format!("cannot take the blobs of the archive {} already there: {}", path.display(), describe_io(&e)),
+        hint: "free space beside it, or name another archive, and run again".into(),
+    })?;
+    output.remove_previous(previous)?;
+    writeln!(
+        err,
+        "reusing {} blobs of the archive already at {}, each checked against its digest",
+        reused.blobs,
+        path.display()
+    )
+    .map_err(io_error)?;
+    if !reused.damaged.is_empty() {
+        let damaged: Vec<String> = reused.damaged.iter().map(ToString::to_string).collect();
+        writeln!(err, "fetching again {} blobs it held damaged: {}", damaged.len(), damaged.join(", "))
+            .map_err(io_error)?;
+    }
+    Ok((output, layout))
 }
 
 /// What the flags cannot say together, refused before anything is read or contacted.

@@ -1,6 +1,7 @@
 //! One file per command; each wires the steps (input, mapping, checks, plan, output) together.
 
 mod apply;
+mod bundle_check;
 mod inventory;
 mod mirror;
 mod pipeline;
@@ -40,7 +41,13 @@ pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8,
     match cli.command {
         Command::Plan(args) => runtime.block_on(plan::run(args, &cli.global, out, err)),
         Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
-        Command::Mirror(args) => runtime.block_on(mirror::run(args, &cli.global, out, err)),
+        Command::Mirror(args) => match &args.verify_bundle {
+            Some(path) => {
+                let version = args.version.chart_version.as_deref();
+                runtime.block_on(bundle_check::run(path, version, &cli.global, out, err))
+            }
+            None => runtime.block_on(mirror::run(args, &cli.global, out, err)),
+        },
         Command::Inventory(args) => runtime.block_on(inventory::run(args, &cli.global, out, err)),
         Command::Prune(args) => runtime.block_on(prune::run(args, &cli.global, out, err)),
         Command::Status(args) => match &cli.global.input.release {

@@ -4,11 +4,14 @@
 //! bundle's.
 
 pub mod attached;
+mod bundle_check;
 pub mod copy;
+pub mod reuse;
 pub mod sink;
 pub mod source;
 mod verify;
 
+pub use bundle_check::{Held, check_bundle};
 pub use copy::{CopyOptions, FailureKind, Item, Outcome, Progress, copy_all};
 pub use sink::{Destination, Sink};
 pub use source::{Origin, Source, SourceMirror, Upstreams};

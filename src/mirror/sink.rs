@@ -1,5 +1,7 @@
 //! Where images are copied to: the local registry (blobs mounted across repositories where it
-//! allows, manifests pushed byte for byte) or a bundle being written.
+//! allows, manifests pushed byte for byte), a bundle being written, or nowhere: a bundle checked
+//! offline is "copied" into a sink that reads every byte through the digest check and keeps
+//! none, so that the check walks an image exactly as a copy out of the bundle would.
 
 use super::source::Failure;
 use super::verify::{ByteStream, Verdict};
@@ -16,6 +18,8 @@ pub enum Sink {
     Registry { store: Box<HttpRegistry>, registry: RegistryHost },
     /// The layout, and the images named so far (written to `index.json` at the end).
     Bundle { layout: Layout, named: Mutex<Vec<Named>> },
+    /// Nowhere: every blob read through the digest check (`mirror --verify-bundle`).
+    Check,
 }
 
 /// Where one image goes.
@@ -65,7 +69,7 @@ impl Sink {
                 }
             }
             Sink::Bundle { layout, .. } if layout_holds(layout, digest, 0) => Ok(Held::Whole),
-            Sink::Bundle { .. } => Ok(Held::Not { tagged: None }),
+            Sink::Bundle { .. } | Sink::Check => Ok(Held::Not { tagged: None }),
         }
     }
 
@@ -96,6 +100,9 @@ impl Sink {
     ) -> Result<u64, Failure> {
         let verdict = Verdict::default();
         match self {
+            // Read once: an image placing it after another did was checked by that one.
+            Sink::Check if placed.is_some() => Ok(0),
+            Sink::Check => super::verify::read_through(bytes().await?, blob).await,
             Sink::Bundle { layout, .. } => {
                 if layout.has_blob(blob) {
                     return Ok(0);
@@ -162,6 +169,8 @@ impl Sink {
                 }
                 Ok(())
             }
+            // The source checked its bytes against its digest as it read them.
+            Sink::Check => Ok(()),
         }
     }
 }

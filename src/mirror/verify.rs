@@ -1,8 +1,9 @@
 //! Every byte checked against its digest as it arrives: a stream that hashes what passes and
 //! fails at its end (or as soon as it runs past the size) when the bytes are not the blob.
 
+use super::source::Failure;
 use crate::oci::Descriptor;
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use sha2::{Digest as _, Sha256};
 use std::io;
 use std::pin::Pin;
@@ -74,6 +75,18 @@ pub fn verified(stream: ByteStream, blob: &Descriptor, verdict: &Verdict) -> Byt
             }
         }
     }))
+}
+
+/// Reads `stream` to its end through the digest check, keeping nothing (a bundle checked, a
+/// blob of an earlier archive weighed before it is reused): the bytes read, or why they are not
+/// the blob (`Corrupt`) or could not be read.
+pub async fn read_through(stream: ByteStream, blob: &Descriptor) -> Result<u64, Failure> {
+    let verdict = Verdict::default();
+    let read = verified(stream, blob, &verdict).try_fold(0, |sum, chunk| async move { Ok(sum + chunk.len() as u64) });
+    read.await.map_err(|e| match verdict.mismatch() {
+        Some(why) => Failure::Corrupt(why.to_owned()),
+        None => Failure::Image(format!("cannot read blob {}: {e}", blob.digest)),
+    })
 }
 
 #[cfg(test)]

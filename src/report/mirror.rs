@@ -29,8 +29,14 @@ pub struct MirrorReport {
 #[serde(rename_all = "camelCase")]
 pub struct BundleState {
     pub path: String,
+    /// What its images come from: the images_digests (or chart) it was made for.
+    pub made_from: String,
+    /// How many images that names.
+    pub images: usize,
     /// Every image is in, named, and an archive is packed under its name.
     pub complete: bool,
+    /// The images not in it (upstream references with their tags).
+    pub missing: Vec<String>,
     /// Why it is not complete, and what a rerun does.
     pub problem: Option<String>,
 }
@@ -229,9 +235,13 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
     }
     writeln!(out, "{}", summary_line(&report.summary))?;
     match &report.bundle {
-        Some(BundleState { path, complete: true, .. }) => writeln!(out, "bundle {path}: complete"),
-        Some(BundleState { path, complete: false, problem }) => {
-            writeln!(out, "bundle {path}: not complete: {}", problem.as_deref().unwrap_or("unknown"))
+        Some(BundleState { path, made_from, images, complete: true, .. }) => writeln!(
+            out,
+            "bundle {path}: complete for {made_from}: all {images} images in it; check it anywhere, offline, with \
+             `kubectl essregistry mirror --verify-bundle {path}`"
+        ),
+        Some(BundleState { path, made_from, complete: false, problem, .. }) => {
+            writeln!(out, "bundle {path}: not complete for {made_from}: {}", problem.as_deref().unwrap_or("unknown"))
         }
         None => Ok(()),
     }

@@ -4,6 +4,7 @@
 //! alone, for the reports that have it.
 
 mod apply;
+mod bundle_check;
 mod document;
 mod inventory;
 mod mirror;
@@ -13,6 +14,7 @@ mod status;
 mod table;
 
 pub use apply::{ApplyReport, HelmNext, write_manifests};
+pub use bundle_check::BundleCheckReport;
 pub use document::{API_VERSION, PlanDocument, ReleaseDocument};
 pub use mirror::{BundleState, MirrorReport, Target};
 pub use progress::MirrorProgress;

@@ -1,0 +1,45 @@
+//! `mirror --verify-bundle`: what a bundle holds of each image, checked offline on either side
+//! of the gap. Each image is copied out of the bundle into `Sink::Check`, so the walk (indexes,
+//! platform manifests, a bundle trimmed to some platforms) and the digest check are the copy's
+//! own; only the verdict is made here: an image whose top manifest the bundle lacks is missing,
+//! one that fails below it is damaged, and the reason names what.
+
+use super::copy::{CopyOptions, Item, Outcome, Progress, copy_all};
+use super::sink::Sink;
+use super::source::Source;
+use crate::bundle::layout::Layout;
+use crate::reference::Digest;
+
+/// What a bundle holds of one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    /// Every manifest and blob there, each matching its digest and size: `digest` is the top
+    /// manifest's, `trimmed_from` the pinned one it replaced (a bundle made with `--platform`),
+    /// `bytes` those of the blobs read.
+    Whole { digest: Digest, trimmed_from: Option<Digest>, bytes: u64 },
+    /// The bundle holds no top manifest for the image.
+    Missing,
+    /// The top manifest is there, and something below it is missing or not what its digest
+    /// says: which, and why.
+    Damaged { reason: String },
+}
+
+/// Checks every item in `layout`, `concurrency` images at once, in the items' order.
+pub async fn check_bundle(items: &[Item], layout: &Layout, concurrency: usize, progress: &dyn Progress) -> Vec<Held> {
+    let source = Source::Bundle(layout.clone());
+    let options = CopyOptions { platforms: vec![], concurrency };
+    let outcomes = copy_all(items, &source, &Sink::Check, &options, progress).await;
+    items
+        .iter()
+        .zip(outcomes)
+        .map(|(item, outcome)| match outcome {
+            Outcome::Copied { digest, bytes, trimmed_from, .. } => Held::Whole { digest, trimmed_from, bytes },
+            Outcome::Present { digest, trimmed_from } => Held::Whole { digest, trimmed_from, bytes: 0 },
+            Outcome::Failed { reason, .. } => {
+                let named = source.named(&item.origin);
+                let top = item.digest.iter().chain(&named).any(|digest| layout.blob_path(digest).is_file());
+                if top { Held::Damaged { reason } } else { Held::Missing }
+            }
+        })
+        .collect()
+}
