@@ -13,6 +13,7 @@ use essregistry_testbed::registry::Request;
 use essregistry_testbed::upstream::{Entry, images_digests};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use support::archives::edit_archive;
 use support::mirror_world::{World, reported};
 use support::{Plugin, Run, strs};
 
@@ -81,18 +82,6 @@ fn a_rerun_into_the_same_archive_fetches_nothing_it_holds() {
     assert_eq!(bundle_state(&rerun)["complete"], true, "{report:#}");
     assert!(!staging(&archive).exists(), "the staging folder is removed once the archive is packed");
     assert_skopeo_reads(&archive, &world.images());
-}
-
-/// Rewrites the archive (a tar, zstd-compressed) with `edit` applied to its unpacked folder.
-fn edit_archive(archive: &Path, edit: impl FnOnce(&Path)) {
-    let unpacked = tempfile::tempdir().unwrap();
-    let reader = zstd::Decoder::new(std::fs::File::open(archive).unwrap()).unwrap();
-    tar::Archive::new(reader).unpack(unpacked.path()).unwrap();
-    edit(unpacked.path());
-    let writer = zstd::Encoder::new(std::fs::File::create(archive).unwrap(), 3).unwrap();
-    let mut tar = tar::Builder::new(writer);
-    tar.append_dir_all(".", unpacked.path()).unwrap();
-    tar.into_inner().unwrap().finish().unwrap();
 }
 
 #[test]

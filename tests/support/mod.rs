@@ -1,6 +1,7 @@
 //! Shared by the integration tests: run the built plugin in a clean environment.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod archives;
 pub mod cluster_world;
 pub mod helm_values;
 pub mod mirror_world;
