@@ -57,16 +57,22 @@ fn bundle_state(run: &Run) -> Value {
     run.json()["bundle"].clone()
 }
 
-#[test]
-fn a_rerun_into_the_same_archive_fetches_nothing_it_holds() {
+/// The ESS world, its images_digests, and `ess-images.tar.zst` in `dir` holding every image of
+/// it, written by a first run straight from upstream.
+fn archived(dir: &Path) -> (World, PathBuf, PathBuf) {
     let world = World::new();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("ess-images.tar.zst");
+    let archive = dir.join("ess-images.tar.zst");
     let digests = world.upstreams.digests_file();
     let first = to_bundle(&world, &digests, &archive, &world.upstreams.registry.host());
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(archive.is_file());
+    (world, digests, archive)
+}
 
+#[test]
+fn a_rerun_into_the_same_archive_fetches_nothing_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (world, digests, archive) = archived(dir.path());
     world.upstreams.registry.clear_requests();
     let rerun = to_bundle(&world, &digests, &archive, &world.upstreams.registry.host());
     assert_eq!(rerun.code, 0, "{}\n{}", rerun.stdout, rerun.stderr);
@@ -79,19 +85,17 @@ fn a_rerun_into_the_same_archive_fetches_nothing_it_holds() {
         (Some(5), Some(0)),
         "every image found in the archive: {report:#}"
     );
-    assert_eq!(bundle_state(&rerun)["complete"], true, "{report:#}");
+    let state = bundle_state(&rerun);
+    assert_eq!((state["complete"].as_bool(), state["images"].as_u64()), (Some(true), Some(5)), "{state:#}");
+    assert!(state["madeFrom"].as_str().unwrap().ends_with("images_digests.yml"), "{state:#}");
     assert!(!staging(&archive).exists(), "the staging folder is removed once the archive is packed");
     assert_skopeo_reads(&archive, &world.images());
 }
 
 #[test]
 fn a_blob_the_archive_holds_damaged_is_fetched_again_not_trusted_by_its_name() {
-    let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("ess-images.tar.zst");
-    let digests = world.upstreams.digests_file();
-    let first = to_bundle(&world, &digests, &archive, &world.upstreams.registry.host());
-    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let (world, digests, archive) = archived(dir.path());
     let images = world.images();
     let damaged = world.member(&images[1]).own_layers[0].digest.clone();
     edit_archive(&archive, |folder| bundles::corrupt(&bundles::blob_path(folder, &damaged)));
@@ -156,11 +160,8 @@ fn a_partly_failed_archive_run_leaves_no_file_under_the_archive_s_name_and_the_r
 
 #[test]
 fn an_archive_of_an_earlier_release_does_not_pass_for_a_newer_one_that_failed() {
-    let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("ess-images.tar.zst");
-    let first = to_bundle(&world, &world.upstreams.digests_file(), &archive, &world.upstreams.registry.host());
-    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let (world, _, archive) = archived(dir.path());
 
     // The next release pins an element-web that upstream does not have (yet, or for this login).
     let mut entries = world.upstreams.entries().to_vec();

@@ -235,11 +235,15 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
     }
     writeln!(out, "{}", summary_line(&report.summary))?;
     match &report.bundle {
-        Some(BundleState { path, made_from, images, complete: true, .. }) => writeln!(
-            out,
-            "bundle {path}: complete for {made_from}: all {images} images in it; check it anywhere, offline, with \
-             `kubectl essregistry mirror --verify-bundle {path}`"
-        ),
+        Some(BundleState { path, made_from, images, complete: true, .. }) => {
+            let check = ["kubectl", "essregistry", "mirror", "--verify-bundle", path].map(str::to_owned);
+            writeln!(
+                out,
+                "bundle {path}: complete for {made_from}: all {images} images in it; check it anywhere, offline, \
+                 with `{}`",
+                crate::sanitize::command_line(&check)
+            )
+        }
         Some(BundleState { path, made_from, complete: false, problem, .. }) => {
             writeln!(out, "bundle {path}: not complete for {made_from}: {}", problem.as_deref().unwrap_or("unknown"))
         }
@@ -296,5 +300,27 @@ mod tests {
         let table = String::from_utf8(table).unwrap();
         assert!(table.contains("failed   s2  ->  t2  (c2/s)\n         blob sha256:x is truncated"), "{table}");
         assert_eq!(human_bytes(512), "512 B");
+    }
+
+    #[test]
+    fn the_last_line_says_for_what_the_bundle_is_complete_and_how_to_check_it() {
+        let outcomes = vec![Outcome::Present { digest: Digest::of(b"a"), trimmed_from: None }];
+        let mut report = MirrorReport::new(vec![("s".into(), "t".into(), vec![])], &outcomes);
+        report.bundle = Some(BundleState {
+            path: "my ess.tar.zst".into(),
+            made_from: "images_digests.yml".into(),
+            images: 1,
+            complete: true,
+            missing: vec![],
+            problem: None,
+        });
+        let mut table = Vec::new();
+        write_mirror_table(&report, false, &mut table).unwrap();
+        let last = String::from_utf8(table).unwrap().lines().last().unwrap().to_owned();
+        assert_eq!(
+            last,
+            "bundle my ess.tar.zst: complete for images_digests.yml: all 1 images in it; check it anywhere, offline, \
+             with `kubectl essregistry mirror --verify-bundle 'my ess.tar.zst'`"
+        );
     }
 }
