@@ -33,7 +33,7 @@ pub async fn run(
     let images = carried(images, &pinned, err)?;
     let items = items_of(&input, &pinned, &images, &mapping);
 
-    let progress = MirrorProgress::new(items.len());
+    let progress = MirrorProgress::new(items.len(), "checked");
     let held = check_bundle(&items, &opened.layout, usize::from(global.registry.concurrency), &progress).await;
     progress.finish();
 

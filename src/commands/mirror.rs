@@ -64,7 +64,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         }
     };
 
-    let progress = MirrorProgress::new(items.len());
+    let progress = MirrorProgress::new(items.len(), "sent");
     let copy_options = CopyOptions { platforms: args.platforms.clone(), concurrency: options.concurrency };
     let mut outcomes = copy_all(&items, &source, &sink, &copy_options, &progress).await;
     progress.finish();
@@ -80,7 +80,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     let first_attached = items.len();
     if !attached.is_empty() {
         let extra: Vec<Item> = attached.iter().map(|found| found.item.clone()).collect();
-        let progress = MirrorProgress::new(extra.len());
+        let progress = MirrorProgress::new(extra.len(), "sent");
         outcomes.extend(copy_all(&extra, &source, &sink, &copy_options, &progress).await);
         progress.finish();
         items.extend(extra);

@@ -17,8 +17,9 @@ pub enum Held {
     /// manifest's, `trimmed_from` the pinned one it replaced (a bundle made with `--platform`),
     /// `bytes` those of the blobs read.
     Whole { digest: Digest, trimmed_from: Option<Digest>, bytes: u64 },
-    /// The bundle holds no top manifest for the image.
-    Missing,
+    /// The bundle holds no top manifest for the image: neither the pinned one (`pinned`, None for
+    /// an image pinned by its tag alone) nor one its index names it by.
+    Missing { pinned: Option<Digest> },
     /// The top manifest is there, and something below it is missing or not what its digest
     /// says: which, and why.
     Damaged { reason: String },
@@ -38,7 +39,7 @@ pub async fn check_bundle(items: &[Item], layout: &Layout, concurrency: usize, p
             Outcome::Failed { reason, .. } => {
                 let named = source.named(&item.origin);
                 let top = item.digest.iter().chain(&named).any(|digest| layout.blob_path(digest).is_file());
-                if top { Held::Damaged { reason } } else { Held::Missing }
+                if top { Held::Damaged { reason } } else { Held::Missing { pinned: item.digest.clone() } }
             }
         })
         .collect()

@@ -81,9 +81,12 @@ impl BundleCheckReport {
                             None,
                         )
                     }
-                    Held::Missing => {
+                    Held::Missing { pinned } => {
                         summary.missing += 1;
-                        let why = "not in the bundle: it holds no manifest for it".to_owned();
+                        let why = match pinned {
+                            Some(digest) => format!("not in the bundle: it holds no manifest {digest}, and names none"),
+                            None => "not in the bundle: its index.json names no such image".to_owned(),
+                        };
                         (CheckedState::Missing, None, None, Some(why))
                     }
                     Held::Damaged { reason } => {
@@ -141,8 +144,9 @@ fn verdict(report: &BundleCheckReport) -> String {
     }
     format!(
         "bundle {bundle}: not complete for {from}: {ok} of {images} images whole, {missing} missing, {damaged} \
-         damaged; write it again with `kubectl essregistry mirror --to-bundle` (a rerun fetches only what it lacks) \
-         and carry it across again"
+         damaged; on the connected side, `kubectl essregistry mirror --to-bundle` into it again fetches what it \
+         lacks (in a folder, delete the damaged blobs named above, blobs/sha256/HEX, first; an archive's are found \
+         by the rerun), then carry it across again"
     )
 }
 
@@ -155,7 +159,7 @@ mod tests {
     fn the_verdict_counts_each_state_and_names_the_damaged_blob() {
         let held = vec![
             Held::Whole { digest: Digest::of(b"a"), trimmed_from: None, bytes: 2048 },
-            Held::Missing,
+            Held::Missing { pinned: Some(Digest::of(b"m")) },
             Held::Damaged { reason: "the bundle's blob sha256:x does not match its digest".into() },
         ];
         let labels = (0..3).map(|i| (format!("s{i}"), format!("oci:b:n{i}"), vec![format!("c{i}/s")])).collect();
@@ -164,7 +168,10 @@ mod tests {
         let mut table = Vec::new();
         report.write_table(false, &mut table).unwrap();
         let table = String::from_utf8(table).unwrap();
-        assert!(table.contains("missing  s1  (c1/s)\n         not in the bundle"), "{table}");
+        let pinned = Digest::of(b"m");
+        assert!(
+            table.contains(&format!("missing  s1  (c1/s)\n         not in the bundle: it holds no manifest {pinned}"))
+        );
         assert!(table.contains("damaged  s2  (c2/s)\n         the bundle's blob sha256:x"), "{table}");
         assert!(table.contains("not complete for images_digests.yml in b: 1 of 3 images whole, 1 missing, 1 damaged"));
     }

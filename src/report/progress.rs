@@ -1,5 +1,5 @@
-//! Progress on stderr while `mirror` copies, on a terminal only (hidden otherwise): images done
-//! of all, and bytes sent.
+//! Progress on stderr while `mirror` copies (or checks a bundle), on a terminal only (hidden
+//! otherwise): images done of all, and bytes sent (or checked).
 
 use super::mirror::human_bytes;
 use crate::mirror::Progress;
@@ -12,9 +12,11 @@ pub struct MirrorProgress {
 }
 
 impl MirrorProgress {
-    pub fn new(images: usize) -> Self {
+    /// `done` says what happens to the bytes: `sent` by a copy, `checked` by `--verify-bundle`.
+    pub fn new(images: usize, done: &str) -> Self {
         let bar = ProgressBar::new(images as u64).with_message("0 B");
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} images, {msg} sent, {elapsed}") {
+        let template = format!("{{bar:30}} {{pos}}/{{len}} images, {{msg}} {done}, {{elapsed}}");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }
         Self { bar, sent: AtomicU64::new(0) }
