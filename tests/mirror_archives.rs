@@ -13,7 +13,7 @@ use essregistry_testbed::registry::Request;
 use essregistry_testbed::upstream::{Entry, images_digests};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use support::archives::edit_archive;
+use support::archives::{edit_archive, unpacked};
 use support::mirror_world::{World, reported};
 use support::{Plugin, Run, strs};
 
@@ -181,4 +181,32 @@ fn an_archive_of_an_earlier_release_does_not_pass_for_a_newer_one_that_failed() 
     assert_eq!(state["missing"], serde_json::json!([newer]), "{state:#}");
     let blobs = served(&world.upstreams.registry.requests());
     assert!(blobs.iter().all(|p| !p.contains("/blobs/")), "the unchanged images come from the old archive: {blobs:#?}");
+}
+
+#[test]
+fn an_archive_written_again_for_a_smaller_release_holds_only_its_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let (world, _, archive) = archived(dir.path());
+    let images = world.images();
+    let dropped = images.iter().find(|i| i.sub == "pipe").unwrap();
+    let entries: Vec<Entry> = world.upstreams.entries().iter().filter(|e| e.sub != "pipe").cloned().collect();
+    let digests = dir.path().join("images_digests.yml");
+    std::fs::write(&digests, images_digests(&entries)).unwrap();
+
+    world.upstreams.registry.clear_requests();
+    let run = to_bundle(&world, &digests, &archive, &world.upstreams.registry.host());
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(served(&world.upstreams.registry.requests()).is_empty(), "every image came from the archive");
+    let folder = unpacked(&archive);
+    let mut named: Vec<String> = bundles::index(folder.path()).into_iter().filter_map(|n| n.ref_name).collect();
+    named.sort();
+    let mut kept: Vec<String> = images.iter().filter(|i| *i != dropped).map(|i| i.reference()).collect();
+    kept.sort();
+    assert_eq!(named, kept, "index.json names this release's images alone");
+    for layer in &world.member(dropped).own_layers {
+        assert!(!bundles::blob_path(folder.path(), &layer.digest).exists(), "{} is carried along", layer.digest);
+    }
+    let check = Plugin::new().run(&["mirror", "--verify-bundle", archive.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(check.json()["summary"]["ok"], 4);
 }

@@ -3,10 +3,11 @@
 //! bytes match their digest, so a layout never holds a wrong blob under a right name, and a
 //! run cut short leaves only what a rerun can reuse.
 
-use crate::oci::Descriptor;
+use crate::oci::{Descriptor, MAX_DEPTH, Manifest};
 use crate::reference::Digest;
 use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -90,6 +91,49 @@ impl Layout {
     /// bundle and the folder an archive is unpacked into beside it are); its bytes were checked.
     pub fn adopt_blob(&self, from: &Layout, digest: &Digest) -> io::Result<()> {
         std::fs::rename(from.blob_path(digest), self.blob_path(digest))
+    }
+
+    /// Whether the layout holds the manifest `digest` and, below it, every manifest and blob at
+    /// its size (blobs' bytes are checked when read).
+    pub fn holds(&self, digest: &Digest) -> bool {
+        self.walk(digest, 0, &mut HashSet::new())
+    }
+
+    /// `holds`, recording in `seen` every manifest and blob it finds on the way.
+    fn walk(&self, digest: &Digest, depth: usize, seen: &mut HashSet<Digest>) -> bool {
+        let Ok(Some(bytes)) = self.read_manifest(digest) else { return false };
+        seen.insert(digest.clone());
+        match Manifest::parse(&bytes) {
+            Ok(Manifest::Index(children)) => {
+                depth < MAX_DEPTH && children.iter().all(|child| self.walk(&child.digest, depth + 1, seen))
+            }
+            Ok(Manifest::Image(blobs)) => blobs.iter().all(|blob| {
+                seen.insert(blob.digest.clone());
+                self.has_blob(blob)
+            }),
+            Err(_) => false,
+        }
+    }
+
+    /// Keeps `images` alone: `index.json` names only them, and every blob none of them refers
+    /// to is removed. For an archive written again for another release, which would otherwise
+    /// carry every earlier release's blobs along.
+    pub fn keep_only(&self, images: &[Named]) -> io::Result<()> {
+        let mut referenced = HashSet::new();
+        for image in images {
+            self.walk(&image.digest, 0, &mut referenced);
+        }
+        match std::fs::remove_file(self.root.join(INDEX_FILE)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        self.name_images(images)?;
+        for blob in self.blobs()? {
+            if !referenced.contains(&blob.digest) {
+                std::fs::remove_file(self.blob_path(&blob.digest))?;
+            }
+        }
+        Ok(())
     }
 
     /// A small blob (a manifest) read whole and checked against its digest.

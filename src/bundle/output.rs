@@ -63,7 +63,8 @@ impl Output {
 
     /// Names the images in `index.json` and keeps `digests` (the images_digests the bundle was
     /// made from, if any) beside them; an archive is packed when no image is `missing` (their
-    /// names), and its staging folder then removed. Errors: why the bundle is not complete for
+    /// names), holding `named` alone (an earlier release's blobs are dropped), and its staging
+    /// folder then removed. Errors: why the bundle is not complete for
     /// its images, which are missing, and what a rerun does.
     pub fn finish(
         &self,
@@ -105,6 +106,7 @@ impl Output {
         if self.packing == Packing::Folder {
             return Ok(());
         }
+        layout.keep_only(named).map_err(failed)?;
         archive::pack(&self.staging, &self.path, self.packing).map_err(|e| {
             format!(
                 "{} (the archive is written beside {}, so packing needs about as much free space again as the \

@@ -8,7 +8,7 @@ use super::verify::{ByteStream, Verdict};
 use crate::bundle::layout::{Layout, Named};
 use crate::check::{ImageState, check_image};
 use crate::mapping::Image;
-use crate::oci::{Descriptor, Manifest};
+use crate::oci::Descriptor;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
 use crate::registry::{HttpRegistry, ManifestStore, RawManifest};
 use std::sync::Mutex;
@@ -68,7 +68,7 @@ impl Sink {
                     ImageState::Error => Err(Failure::Image(finding.reason.unwrap_or_default())),
                 }
             }
-            Sink::Bundle { layout, .. } if layout_holds(layout, digest, 0) => Ok(Held::Whole),
+            Sink::Bundle { layout, .. } if layout.holds(digest) => Ok(Held::Whole),
             Sink::Bundle { .. } | Sink::Check => Ok(Held::Not { tagged: None }),
         }
     }
@@ -180,16 +180,4 @@ fn media_type_of(bytes: &[u8], sent: Option<&str>) -> String {
     sent.map(str::to_owned)
         .or_else(|| crate::oci::declared_media_type(bytes))
         .unwrap_or_else(|| crate::registry::MANIFEST_MEDIA_TYPES[2].into())
-}
-
-/// Whether the layout holds the manifest and, below it, every manifest and blob at its size.
-fn layout_holds(layout: &Layout, digest: &Digest, depth: usize) -> bool {
-    let Ok(Some(bytes)) = layout.read_manifest(digest) else { return false };
-    match Manifest::parse(&bytes) {
-        Ok(Manifest::Index(children)) => {
-            depth < crate::oci::MAX_DEPTH && children.iter().all(|child| layout_holds(layout, &child.digest, depth + 1))
-        }
-        Ok(Manifest::Image(blobs)) => blobs.iter().all(|blob| layout.has_blob(blob)),
-        Err(_) => false,
-    }
 }
