@@ -9,7 +9,7 @@ use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::exit::{self, Outcome};
 use crate::mapping::map_images;
-use crate::mirror::{Held, check_bundle};
+use crate::mirror::{Checked, check_bundle};
 use crate::output::{color_enabled, io_error};
 use crate::report::{self, BundleCheckReport, MirrorProgress, MirrorReport, OutputFormat, Target};
 use std::io::Write;
@@ -40,7 +40,7 @@ pub async fn run(
     let labels = MirrorReport::labels(&items, &pinned, &images, Target::Bundle(path));
     let report = BundleCheckReport::new(path.display().to_string(), input.name.clone(), labels, &held);
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
-    let whole = |held: &Held| if matches!(held, Held::Whole { .. }) { Outcome::Ready } else { Outcome::NotReady };
+    let whole = |held: &Checked| if matches!(held, Checked::Whole { .. }) { Outcome::Ready } else { Outcome::NotReady };
     Ok(exit::fold(held.iter().map(whole)))
 }
 

@@ -12,7 +12,7 @@ use crate::reference::Digest;
 
 /// What a bundle holds of one image.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Held {
+pub enum Checked {
     /// Every manifest and blob there, each matching its digest and size: `digest` is the top
     /// manifest's, `trimmed_from` the pinned one it replaced (a bundle made with `--platform`),
     /// `bytes` those of the blobs read.
@@ -26,7 +26,12 @@ pub enum Held {
 }
 
 /// Checks every item in `layout`, `concurrency` images at once, in the items' order.
-pub async fn check_bundle(items: &[Item], layout: &Layout, concurrency: usize, progress: &dyn Progress) -> Vec<Held> {
+pub async fn check_bundle(
+    items: &[Item],
+    layout: &Layout,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> Vec<Checked> {
     let source = Source::Bundle(layout.clone());
     let options = CopyOptions { platforms: vec![], concurrency };
     let outcomes = copy_all(items, &source, &Sink::Check, &options, progress).await;
@@ -34,12 +39,12 @@ pub async fn check_bundle(items: &[Item], layout: &Layout, concurrency: usize, p
         .iter()
         .zip(outcomes)
         .map(|(item, outcome)| match outcome {
-            Outcome::Copied { digest, bytes, trimmed_from, .. } => Held::Whole { digest, trimmed_from, bytes },
-            Outcome::Present { digest, trimmed_from } => Held::Whole { digest, trimmed_from, bytes: 0 },
+            Outcome::Copied { digest, bytes, trimmed_from, .. } => Checked::Whole { digest, trimmed_from, bytes },
+            Outcome::Present { digest, trimmed_from } => Checked::Whole { digest, trimmed_from, bytes: 0 },
             Outcome::Failed { reason, .. } => {
                 let named = source.named(&item.origin);
                 let top = item.digest.iter().chain(&named).any(|digest| layout.blob_path(digest).is_file());
-                if top { Held::Damaged { reason } } else { Held::Missing { pinned: item.digest.clone() } }
+                if top { Checked::Damaged { reason } } else { Checked::Missing { pinned: item.digest.clone() } }
             }
         })
         .collect()

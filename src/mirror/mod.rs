@@ -11,7 +11,7 @@ pub mod sink;
 pub mod source;
 mod verify;
 
-pub use bundle_check::{Held, check_bundle};
+pub use bundle_check::{Checked, check_bundle};
 pub use copy::{CopyOptions, FailureKind, Item, Outcome, Progress, copy_all};
 pub use sink::{Destination, Sink};
 pub use source::{Origin, Source, SourceMirror, Upstreams};

@@ -5,7 +5,7 @@
 use super::Report;
 use super::document::API_VERSION;
 use super::mirror::human_bytes;
-use crate::mirror::Held;
+use crate::mirror::Checked;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -64,14 +64,19 @@ pub struct CheckedImage {
 
 impl BundleCheckReport {
     /// `labels` are each image's (source, name in the bundle, entries), in the verdicts' order.
-    pub fn new(bundle: String, made_from: String, labels: Vec<(String, String, Vec<String>)>, held: &[Held]) -> Self {
+    pub fn new(
+        bundle: String,
+        made_from: String,
+        labels: Vec<(String, String, Vec<String>)>,
+        held: &[Checked],
+    ) -> Self {
         let mut summary = BundleCheckSummary { images: held.len(), ..BundleCheckSummary::default() };
         let images: Vec<CheckedImage> = labels
             .into_iter()
             .zip(held)
             .map(|((source, name, entries), held)| {
                 let (state, digest, trimmed_from, reason) = match held {
-                    Held::Whole { digest, trimmed_from, bytes } => {
+                    Checked::Whole { digest, trimmed_from, bytes } => {
                         summary.ok += 1;
                         summary.bytes += bytes;
                         (
@@ -81,7 +86,7 @@ impl BundleCheckReport {
                             None,
                         )
                     }
-                    Held::Missing { pinned } => {
+                    Checked::Missing { pinned } => {
                         summary.missing += 1;
                         let why = match pinned {
                             Some(digest) => format!("not in the bundle: it holds no manifest {digest}, and names none"),
@@ -89,7 +94,7 @@ impl BundleCheckReport {
                         };
                         (CheckedState::Missing, None, None, Some(why))
                     }
-                    Held::Damaged { reason } => {
+                    Checked::Damaged { reason } => {
                         summary.damaged += 1;
                         (CheckedState::Damaged, None, None, Some(reason.clone()))
                     }
@@ -158,9 +163,9 @@ mod tests {
     #[test]
     fn the_verdict_counts_each_state_and_names_the_damaged_blob() {
         let held = vec![
-            Held::Whole { digest: Digest::of(b"a"), trimmed_from: None, bytes: 2048 },
-            Held::Missing { pinned: Some(Digest::of(b"m")) },
-            Held::Damaged { reason: "the bundle's blob sha256:x does not match its digest".into() },
+            Checked::Whole { digest: Digest::of(b"a"), trimmed_from: None, bytes: 2048 },
+            Checked::Missing { pinned: Some(Digest::of(b"m")) },
+            Checked::Damaged { reason: "the bundle's blob sha256:x does not match its digest".into() },
         ];
         let labels = (0..3).map(|i| (format!("s{i}"), format!("oci:b:n{i}"), vec![format!("c{i}/s")])).collect();
         let report = BundleCheckReport::new("b".into(), "images_digests.yml in b".into(), labels, &held);
