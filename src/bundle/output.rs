@@ -30,7 +30,8 @@ impl Output {
             _ => Some(open_with(path, |why| {
                 Error::usage(
                     format!("--to-bundle {}: a file is already there, and {why}", path.display()),
-                    "move it away or name another archive: a rerun reuses only an archive this command wrote",
+                    "nothing was changed: move it away or name another archive (a rerun reuses only an archive \
+                     this command wrote), or free space beside it to unpack it in",
                 )
             })?),
         };
@@ -64,8 +65,8 @@ impl Output {
     /// Names the images in `index.json` and keeps `digests` (the images_digests the bundle was
     /// made from, if any) beside them; an archive is packed when no image is `missing` (their
     /// names), holding `named` alone (an earlier release's blobs are dropped), and its staging
-    /// folder then removed. Errors: why the bundle is not complete for
-    /// its images, which are missing, and what a rerun does.
+    /// folder then removed. Errors: why the bundle is not complete for its images, which are
+    /// missing, and what a rerun does.
     pub fn finish(
         &self,
         layout: &Layout,
