@@ -123,3 +123,44 @@ fn what_is_not_a_bundle_is_refused_with_the_reason_and_exit_2() {
     assert_eq!(with_registry.code, 2, "{}", with_registry.stderr);
     assert!(with_registry.stderr.contains("offline"), "{}", with_registry.stderr);
 }
+
+#[test]
+fn a_layout_skopeo_wrote_and_a_bundle_trimmed_to_one_platform_are_checked_too() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("skopeo-layout");
+    for image in world.images() {
+        let registry = &world.upstreams.registry;
+        bundles::skopeo_layout(registry, &image.upstream_repo(), &image.digest, &layout, &image.reference());
+    }
+    let digests = dir.path().join("images_digests.yml");
+    std::fs::copy(world.upstreams.digests_file(), &digests).unwrap();
+    let trimmed = dir.path().join("amd64");
+    let args = world.upstreams.to_bundle_args(&trimmed, &["--platform", "linux/amd64"]);
+    let made = Plugin::new().run(&support::strs(&args));
+    assert_eq!(made.code, 0, "{}\n{}", made.stdout, made.stderr);
+    let images = world.images();
+    drop(world);
+
+    // skopeo keeps no images_digests: it is given, as to --from-bundle.
+    let run = Plugin::new().run(&[
+        "mirror",
+        "--verify-bundle",
+        layout.to_str().unwrap(),
+        "-f",
+        digests.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["summary"]["ok"], 5);
+
+    let run = verify(&trimmed, "json");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    for image in &images {
+        let entry = checked(&report, image);
+        assert_eq!(entry["trimmedFrom"].as_str(), Some(image.digest.as_str()), "{entry:#}");
+        assert_ne!(entry["digest"].as_str(), Some(image.digest.as_str()), "{entry:#}");
+    }
+}
