@@ -213,10 +213,7 @@ fn the_plugin_reads_a_layout_skopeo_wrote_given_the_images_digests() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("skopeo-layout");
-    for image in world.images() {
-        let registry = &world.upstreams.registry;
-        bundles::skopeo_layout(registry, &image.upstream_repo(), &image.digest, &layout, &image.reference());
-    }
+    world.skopeo_layout(&layout);
     assert!(!layout.join("images_digests.yml").exists());
     let digests = world.upstreams.digests_file();
     let run = from_bundle(&layout, &world.target, &["-f", digests.to_str().unwrap()]);

@@ -129,10 +129,7 @@ fn a_layout_skopeo_wrote_and_a_bundle_trimmed_to_one_platform_are_checked_too() 
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("skopeo-layout");
-    for image in world.images() {
-        let registry = &world.upstreams.registry;
-        bundles::skopeo_layout(registry, &image.upstream_repo(), &image.digest, &layout, &image.reference());
-    }
+    world.skopeo_layout(&layout);
     let digests = dir.path().join("images_digests.yml");
     std::fs::copy(world.upstreams.digests_file(), &digests).unwrap();
     let trimmed = dir.path().join("amd64");

@@ -2,6 +2,7 @@
 //! the three upstream hosts, sharing base layers) and an empty registry to mirror them into.
 
 use super::{Plugin, Run, strs};
+use essregistry_testbed::bundles;
 use essregistry_testbed::images::{Family, FamilySpec, Member};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::upstream::{Entry, Upstreams};
@@ -39,6 +40,15 @@ impl World {
         let run = Plugin::new().run(&strs(&self.upstreams.to_bundle_args(bundle, &["-o", "json"])));
         assert_eq!(run.code, 0, "to-bundle: {}\n{}", run.stdout, run.stderr);
         run
+    }
+
+    /// Every image copied into the layout `dir` by skopeo, as administrators make one today
+    /// (no images_digests kept beside it).
+    pub fn skopeo_layout(&self, dir: &Path) {
+        for image in self.images() {
+            let registry = &self.upstreams.registry;
+            bundles::skopeo_layout(registry, &image.upstream_repo(), &image.digest, dir, &image.reference());
+        }
     }
 
     /// A bundle folder of every image, in `dir`.
