@@ -34,14 +34,15 @@ pub async fn run(
     let items = items_of(&input, &pinned, &images, &mapping);
 
     let progress = MirrorProgress::new(items.len(), "checked");
-    let held = check_bundle(&items, &opened.layout, usize::from(global.registry.concurrency), &progress).await;
+    let checked = check_bundle(&items, &opened.layout, usize::from(global.registry.concurrency), &progress).await;
     progress.finish();
 
     let labels = MirrorReport::labels(&items, &pinned, &images, Target::Bundle(path));
-    let report = BundleCheckReport::new(path.display().to_string(), input.name.clone(), labels, &held);
+    let report = BundleCheckReport::new(path.display().to_string(), input.name.clone(), labels, &checked);
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
-    let whole = |held: &Checked| if matches!(held, Checked::Whole { .. }) { Outcome::Ready } else { Outcome::NotReady };
-    Ok(exit::fold(held.iter().map(whole)))
+    let whole =
+        |checked: &Checked| if matches!(checked, Checked::Whole { .. }) { Outcome::Ready } else { Outcome::NotReady };
+    Ok(exit::fold(checked.iter().map(whole)))
 }
 
 /// What `--verify-bundle` cannot be given, refused before anything is read.

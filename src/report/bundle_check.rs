@@ -68,14 +68,14 @@ impl BundleCheckReport {
         bundle: String,
         made_from: String,
         labels: Vec<(String, String, Vec<String>)>,
-        held: &[Checked],
+        checked: &[Checked],
     ) -> Self {
-        let mut summary = BundleCheckSummary { images: held.len(), ..BundleCheckSummary::default() };
+        let mut summary = BundleCheckSummary { images: checked.len(), ..BundleCheckSummary::default() };
         let images: Vec<CheckedImage> = labels
             .into_iter()
-            .zip(held)
-            .map(|((source, name, entries), held)| {
-                let (state, digest, trimmed_from, reason) = match held {
+            .zip(checked)
+            .map(|((source, name, entries), checked)| {
+                let (state, digest, trimmed_from, reason) = match checked {
                     Checked::Whole { digest, trimmed_from, bytes } => {
                         summary.ok += 1;
                         summary.bytes += bytes;
@@ -162,13 +162,13 @@ mod tests {
 
     #[test]
     fn the_verdict_counts_each_state_and_names_the_damaged_blob() {
-        let held = vec![
+        let checked = vec![
             Checked::Whole { digest: Digest::of(b"a"), trimmed_from: None, bytes: 2048 },
             Checked::Missing { pinned: Some(Digest::of(b"m")) },
             Checked::Damaged { reason: "the bundle's blob sha256:x does not match its digest".into() },
         ];
         let labels = (0..3).map(|i| (format!("s{i}"), format!("oci:b:n{i}"), vec![format!("c{i}/s")])).collect();
-        let report = BundleCheckReport::new("b".into(), "images_digests.yml in b".into(), labels, &held);
+        let report = BundleCheckReport::new("b".into(), "images_digests.yml in b".into(), labels, &checked);
         assert!(!report.complete);
         let mut table = Vec::new();
         report.write_table(false, &mut table).unwrap();
