@@ -76,6 +76,15 @@ fn a_chart_published_as_an_oci_artifact_is_read_carried_across_and_installed_fro
     let chart = carried["images"].as_array().unwrap().iter().find(|i| i["entries"] == json!(["the Helm chart"]));
     assert_eq!(chart.expect("the chart is carried")["digest"], pushed.as_str(), "{carried}");
 
+    // Either side, offline: the bundle checked for the chart's images and the chart itself.
+    let mut check = owned(&["mirror", "--chart", UPSTREAM_CHART, "--version", "26.1.0"]);
+    check.extend(owned(&["--verify-bundle", bundle.to_str().unwrap(), "-o", "json"]));
+    let checked = run(&check);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    let checked = checked.json();
+    let chart = checked["images"].as_array().unwrap().iter().find(|i| i["entries"] == json!(["the Helm chart"]));
+    assert_eq!(chart.expect("the chart is checked")["state"], "ok", "{checked}");
+
     // Inside the gap: from the bundle into the empty local registry, the chart read from the bundle.
     let mut from_bundle = owned(&["mirror", "--chart", UPSTREAM_CHART, "--version", "26.1.0"]);
     from_bundle.extend(owned(&["--from-bundle", bundle.to_str().unwrap(), "--registry", &host]));
