@@ -4,9 +4,8 @@
 
 use super::Report;
 use super::document::API_VERSION;
-use super::mirror::human_bytes;
+use super::mirror::{human_bytes, state_column};
 use crate::mirror::Checked;
-use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -119,11 +118,7 @@ impl Report for BundleCheckReport {
                 CheckedState::Missing => "missing",
                 CheckedState::Damaged => "damaged",
             };
-            let state = match (color, image.state) {
-                (false, _) => format!("{state:<8}"),
-                (true, CheckedState::Ok) => format!("{:<8}", state.green()),
-                (true, _) => format!("{:<8}", state.red()),
-            };
+            let state = state_column(state, image.state == CheckedState::Ok, color);
             writeln!(out, "{state} {}  ({})", image.source, image.entries.join(", "))?;
             if let Some(reason) = &image.reason {
                 writeln!(out, "         {reason}")?;

@@ -213,11 +213,7 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
             MirrorState::Present => "present",
             MirrorState::Failed => "failed",
         };
-        let state = match (color, image.state) {
-            (false, _) => format!("{state:<8}"),
-            (true, MirrorState::Failed) => format!("{:<8}", state.red()),
-            (true, _) => format!("{:<8}", state.green()),
-        };
+        let state = state_column(state, image.state != MirrorState::Failed, color);
         let bytes = if image.bytes > 0 { format!("  {}", human_bytes(image.bytes)) } else { String::new() };
         writeln!(out, "{state} {}  ->  {}{bytes}  ({})", image.source, image.target, image.entries.join(", "))?;
         if let Some(reason) = &image.reason {
@@ -248,6 +244,15 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
             writeln!(out, "bundle {path}: not complete for {made_from}: {}", problem.as_deref().unwrap_or("unknown"))
         }
         None => Ok(()),
+    }
+}
+
+/// An image's state as its table's first column: padded, green when `good`, else red.
+pub(super) fn state_column(state: &str, good: bool, color: bool) -> String {
+    match (color, good) {
+        (false, _) => format!("{state:<8}"),
+        (true, true) => format!("{:<8}", state.green()),
+        (true, false) => format!("{:<8}", state.red()),
     }
 }
 
