@@ -12,7 +12,7 @@ use essregistry_testbed::bundles;
 use essregistry_testbed::images::{Family, FamilySpec};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::upstream::{self, Entry, HOSTS, Publish, Upstreams};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,14 +28,23 @@ struct Options {
     rss_mib: Option<u64>,
     /// Flags given to every `mirror` run (`--concurrency 8`, say).
     extra: Vec<String>,
+    /// linux/amd64 alone instead of linux/amd64 and linux/arm64.
+    single_platform: bool,
 }
 
 fn main() {
-    // `essregistry-bench-mirror [--images N] [--base-mib A,B,..] [--own-kib K] [--rss [MIB]] [-- mirror flags]`
+    // `essregistry-bench-mirror [--images N] [--base-mib A,B,..] [--own-kib K] [--single-platform] [--rss [MIB]] [-- mirror flags]`
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let extra: Vec<String> = args.drain(split..).skip(1).collect();
-    let mut options = Options { images: 30, base_mib: vec![8.0, 4.0, 1.0], own_kib: 1024, rss_mib: None, extra };
+    let mut options = Options {
+        images: 30,
+        base_mib: vec![8.0, 4.0, 1.0],
+        own_kib: 1024,
+        rss_mib: None,
+        extra,
+        single_platform: false,
+    };
     let mut args = args.into_iter().peekable();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} takes a value"));
@@ -45,6 +54,7 @@ fn main() {
                 let sizes = value("--base-mib");
                 options.base_mib = sizes.split(',').map(|s| s.parse().expect("--base-mib A,B,..")).collect();
             }
+            "--single-platform" => options.single_platform = true,
             "--own-kib" => options.own_kib = value("--own-kib").parse().expect("--own-kib K"),
             "--rss" => {
                 let mib = args.next_if(|a| a.parse::<u64>().is_ok()).map(|a| a.parse().expect("MiB"));
@@ -79,7 +89,7 @@ fn speed(options: &Options) {
         members: options.images,
         base_layers: options.base_mib.iter().map(|mib| (mib * 1048576.0) as u64).collect(),
         own_layer: options.own_kib * 1024,
-        architectures: vec!["amd64", "arm64"],
+        architectures: if options.single_platform { vec!["amd64"] } else { vec!["amd64", "arm64"] },
         gzip: true,
     };
     let family = Family::build("bench", &spec);
@@ -122,8 +132,9 @@ fn speed(options: &Options) {
     let (sync_out, sync_in) = skopeo_sync_round_trip(&upstreams, dir.path());
 
     let (base, own) = (options.base_mib.iter().sum::<f64>(), options.own_kib);
+    let platforms = if options.single_platform { "linux/amd64" } else { "linux/amd64 and linux/arm64" };
     println!(
-        "{n} images for linux/amd64 and linux/arm64: {} base layers ({base} MiB per platform) shared, {own} KiB each of their own",
+        "{n} images for {platforms}: {} base layers ({base} MiB per platform) shared, {own} KiB each of their own",
         options.base_mib.len()
     );
     println!("distinct blobs (layers, configs, manifests): {}\n", mb(family.layout.blob_bytes()));
@@ -151,6 +162,12 @@ fn speed(options: &Options) {
         "requests per image, second run",
         format!("{second_requests:.2}"),
         format!("{second_loop_requests:.2}"),
+        String::new(),
+    );
+    row(
+        "requests into the registry, cold",
+        direct_traffic.1.against_minimum(n),
+        loop_traffic.1.against_minimum(n),
         String::new(),
     );
     row("bytes from upstream, direct", mb(direct_traffic.0.pulled), mb(loop_traffic.0.pulled), String::new());
@@ -279,6 +296,10 @@ struct Traffic {
     pushed: u64,
     /// Blobs mounted from another repository instead of uploaded.
     mounts: usize,
+    /// The distinct blobs whose upload completed (a PUT naming its digest).
+    uploaded: HashSet<String>,
+    /// Manifests stored.
+    manifests_put: usize,
 }
 
 impl Traffic {
@@ -296,12 +317,34 @@ impl Traffic {
             traffic.requests += 1;
             match method {
                 "GET" => traffic.pulled += bytes,
-                "PUT" if status == 201 => traffic.pushed += pushed_size(path, sizes, tags),
+                "PUT" if status == 201 => {
+                    traffic.pushed += pushed_size(path, sizes, tags);
+                    match path.split_once("digest=") {
+                        Some((_, digest)) => drop(traffic.uploaded.insert(digest.to_owned())),
+                        None => traffic.manifests_put += 1,
+                    }
+                }
                 "POST" if status == 201 && path.contains("mount=") => traffic.mounts += 1,
                 _ => {}
             }
         }
         traffic
+    }
+}
+
+impl Traffic {
+    /// What the distribution protocol needs for what this traffic stored into a registry that
+    /// held none of it: one manifest check per image, `POST` and `PUT` per distinct blob, one
+    /// mount per further repository sharing it, one `PUT` per manifest. The `GET /v2/` that
+    /// learns how to log in is not counted.
+    fn minimum(&self, images: usize) -> usize {
+        images + 2 * self.uploaded.len() + self.mounts + self.manifests_put
+    }
+
+    /// `requests (minimum M, R.RRx)`.
+    fn against_minimum(&self, images: usize) -> String {
+        let minimum = self.minimum(images);
+        format!("{} (minimum {minimum}, {:.2}x)", self.requests, self.requests as f64 / minimum as f64)
     }
 }
 

@@ -7,6 +7,7 @@
 mod elsewhere;
 mod profile;
 mod quirks;
+mod uploads;
 
 pub use elsewhere::{Arrival, Listener};
 pub use profile::Profile;
@@ -21,7 +22,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use quirks::Quirks;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -113,6 +114,10 @@ pub struct Seen {
     pub at: Instant,
     /// Requests the proxy was serving when this one arrived, itself included.
     pub in_flight: usize,
+    /// The request's `Content-Range` (an upload chunk's bytes), as sent.
+    pub content_range: Option<String>,
+    /// The answer's `Range` (how much of an upload the registry holds), as forwarded.
+    pub range: Option<String>,
 }
 
 #[derive(Default)]
@@ -125,6 +130,12 @@ struct State {
     rate_limited: usize,
     /// How often each Bearer token was presented.
     token_uses: HashMap<String, usize>,
+    /// Each upload's newest `_state=` parameter, by upload id.
+    upload_states: HashMap<String, String>,
+    /// Uploads that had a chunk shorter than the announced minimum.
+    short_chunks: HashSet<String>,
+    /// Whether the one chunk to cut was cut.
+    cut_done: bool,
 }
 
 /// What every listener of one proxy shares.
@@ -257,10 +268,13 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     if let Some(latency) = shared.quirks.latency.filter(|_| path.contains("/manifests/")) {
         tokio::time::sleep(latency).await;
     }
-    let log = |status: u16| {
-        let seen = Seen { method: method.clone(), path: path.clone(), status, at, in_flight };
+    let content_range = request.headers().get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let log_range = |status: u16, range: Option<String>| {
+        let content_range = content_range.clone();
+        let seen = Seen { method: method.clone(), path: path.clone(), status, at, in_flight, content_range, range };
         shared.state.lock().expect("state").log.push(seen);
     };
+    let log = |status: u16| log_range(status, None);
     let answer = |code: u16, retry_after: Option<u64>, challenge: bool| {
         let mut response = Response::builder().status(code);
         if let Some(seconds) = retry_after {
@@ -308,9 +322,18 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
         log(early.status().as_u16());
         return Ok(early.map(whole));
     }
-    let (parts, body) = request.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let mut forward = Request::builder().method(parts.method).uri(format!("{}{path}", shared.upstream));
+    let (mut parts, body) = request.into_parts();
+    let mut body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    if let Some(refused) = uploads::refuse(&shared, &method, &path, &body) {
+        log(refused.status().as_u16());
+        return Ok(refused.map(whole));
+    }
+    let cut_off = uploads::cuts(&shared, &method, &body);
+    if cut_off {
+        body = uploads::first_half(&mut parts.headers, body);
+    }
+    let forwarded = uploads::rewrite(&shared, &method, &path);
+    let mut forward = Request::builder().method(parts.method).uri(format!("{}{forwarded}", shared.upstream));
     for (name, value) in &parts.headers {
         forward = forward.header(name, value);
     }
@@ -321,12 +344,14 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
         parts.headers.remove("docker-content-digest");
     }
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let (parts, body) = quirks::after_forwarding(&shared, &method, &path, parts, body);
-    if fault == Some(Fault::LoseAnswer) {
+    let (mut parts, body) = quirks::after_forwarding(&shared, &method, &path, parts, body);
+    uploads::answered(&shared, &method, &path, &mut parts);
+    if fault == Some(Fault::LoseAnswer) || cut_off {
         log(0);
         return Err(std::io::Error::other("answer lost by the fault proxy"));
     }
-    log(parts.status.as_u16());
+    let range = parts.headers.get("range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    log_range(parts.status.as_u16(), range);
     let body = if fault == Some(Fault::Truncate) { cut(body) } else { whole(body) };
     Ok(Response::from_parts(parts, body))
 }

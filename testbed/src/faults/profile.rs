@@ -4,9 +4,12 @@
 //! which it reproduces.
 
 use super::quirks::{Head, Quirks, RateLimit, Realm, RetryAfter};
+use super::uploads::{BodyLimit, UploadQuirks};
 use crate::registry::RegistryConfig;
 use crate::token::{TokenPolicy, TokenQuirks};
 use std::time::Duration;
+
+const MIB: u64 = 1024 * 1024;
 
 /// A registry product, as the fault proxy plays it in front of the real distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +60,34 @@ pub enum Profile {
     /// (`http.ratelimit`): the first three manifest requests answer 429, here with
     /// `Retry-After` in its other legal form, an HTTP date two seconds ahead.
     Zot,
+    /// JFrog Artifactory's uploads alone (anonymous, answering 404 for what it lacks): it takes
+    /// blob data only by `PATCH`, and a `PUT` carrying the blob with no `PATCH` before it answers
+    /// 416 `BLOB_UPLOAD_INVALID` (containerd#3533).
+    PatchOnly,
+    /// distribution behind nginx with its default `client_max_body_size 1m` (many ingress and
+    /// reverse-proxy set-ups: pulp-operator#330, goharbor/harbor#3270): a request body over
+    /// 1 MiB answers nginx's 413 page, and the registry never sees it.
+    NginxBodyLimit,
+    /// GitHub's container registry: one request carries at most 4 MiB, a larger body answers 413.
+    Ghcr,
+    /// A registry announcing the smallest chunk it takes (`OCI-Chunk-Min-Length`, distribution
+    /// spec 1.1) on the answer that opens an upload: here 1 MiB; a chunk shorter than that which
+    /// is not the last is refused with 416.
+    MinChunkLength,
+    /// A slow link that drops: the first upload chunk over 256 KiB is cut off half way, the
+    /// registry keeping the half that arrived and saying so (`GET` on the upload location,
+    /// `Range: 0-N`), its upload location still valid.
+    CutUpload,
+    /// SAP Keppel (and Nexus) answer a cross-repository mount with 202 and a plain upload
+    /// session, as the spec allows a registry that cannot mount: the bytes must then be sent.
+    Keppel,
 }
 
 impl Profile {
     pub(super) fn quirks(self) -> Quirks {
         let throttled = |retry_after| Some(RateLimit { requests: 3, retry_after });
+        let uploads = |uploads| Quirks { uploads, ..Quirks::default() };
+        let none = UploadQuirks::default();
         match self {
             Profile::Distribution => Quirks::default(),
             Profile::Harbor => {
@@ -80,6 +106,12 @@ impl Profile {
             Profile::Zot => {
                 Quirks { rate_limit: throttled(RetryAfter::Date(Duration::from_secs(2))), ..Quirks::default() }
             }
+            Profile::PatchOnly => uploads(UploadQuirks { patch_only: true, ..none }),
+            Profile::NginxBodyLimit => uploads(UploadQuirks { body_limit: Some(BodyLimit::Nginx(MIB)), ..none }),
+            Profile::Ghcr => uploads(UploadQuirks { body_limit: Some(BodyLimit::Ghcr(4 * MIB)), ..none }),
+            Profile::MinChunkLength => uploads(UploadQuirks { min_chunk: Some(MIB), ..none }),
+            Profile::CutUpload => uploads(UploadQuirks { cut_chunk: Some(256 * 1024), ..none }),
+            Profile::Keppel => uploads(UploadQuirks { no_mount: true, ..none }),
         }
     }
 
@@ -93,7 +125,13 @@ impl Profile {
             ..RegistryConfig::default()
         };
         match self {
-            Profile::Distribution => RegistryConfig::default(),
+            Profile::Distribution
+            | Profile::PatchOnly
+            | Profile::NginxBodyLimit
+            | Profile::Ghcr
+            | Profile::MinChunkLength
+            | Profile::CutUpload
+            | Profile::Keppel => RegistryConfig::default(),
             Profile::Nexus | Profile::Ecr => {
                 RegistryConfig { basic_auth: Some(credentials), ..RegistryConfig::default() }
             }

@@ -3,6 +3,7 @@
 //! answer after (a header dropped, 404 turned 403, the token realm moved, manifests redirected).
 
 use super::Shared;
+use super::uploads::UploadQuirks;
 use crate::timestamp;
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -30,6 +31,7 @@ pub(super) struct Quirks {
     /// Manifests are handed out from another host (object storage, a CDN) by redirect: 307 by
     /// tag, 308 by digest (a digest's content never changes, so the move is permanent).
     pub storage_redirect: bool,
+    pub uploads: UploadQuirks,
 }
 
 /// How `HEAD` of a manifest is answered.
