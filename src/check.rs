@@ -121,6 +121,23 @@ pub async fn check_image<S: ManifestStore>(store: &S, registry: &RegistryHost, i
     classify(registry, image, digest, by_digest, by_tag)
 }
 
+/// `mirror`'s narrower question: what digest `tag` holds, if any. The image is whole there
+/// only when it is the pinned one; anything else is copied (a digest there under no tag is
+/// re-tagged by the copy, its blobs mounted from the repository itself). So the HEAD by digest
+/// that tells `plan` a mismatch from a missing image is not asked, and an image not there yet
+/// costs two requests: HEAD by tag, and the same rule's GET before it is called missing.
+pub async fn tagged_digest<S: ManifestStore>(
+    store: &S,
+    image: &Image,
+    tag: &Tag,
+) -> Result<Option<Digest>, LookupError> {
+    let mut by_tag = store.head(&image.target, tag.as_str()).await?;
+    if by_tag.is_none() && !store.head_reads_whole() {
+        by_tag = store.get(&image.target, tag.as_str()).await?;
+    }
+    Ok(by_tag.map(|found| found.digest))
+}
+
 type Lookup = Result<Option<ManifestHead>, LookupError>;
 
 /// Pure: turns the two answers into a state, a reason and a warning.

@@ -351,6 +351,14 @@ pub struct MirrorArgs {
 
     #[command(flatten)]
     pub version: ChartVersionArgs,
+
+    /// Upload blobs in chunks of SIZE from the first byte (bytes, or with K, M, G: KiB, MiB, GiB; 64K to 1G), for a registry whose limit is known; without it uploads adapt to what the registry takes
+    #[arg(long, value_name = "SIZE", value_parser = parse_chunk_size, help_heading = "Mirror")]
+    pub chunk_size: Option<u64>,
+
+    /// Print what each image would move (bytes, blobs already there) and write nothing
+    #[arg(long, help_heading = "Mirror")]
+    pub dry_run: bool,
 }
 
 /// `inventory`: the main input, and more.
@@ -657,6 +665,30 @@ fn parse_registry(text: &str) -> Result<RegistryHost, String> {
     })
 }
 
+/// `--chunk-size`: a number of bytes, with K, M or G (also KiB, MiB, GiB) for 1024's powers.
+fn parse_chunk_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let number = lower.trim_end_matches(['b', 'i']);
+    let (digits, unit) = match number.char_indices().last() {
+        Some((at, 'k')) => (&number[..at], 1024),
+        Some((at, 'm')) => (&number[..at], 1024 * 1024),
+        Some((at, 'g')) => (&number[..at], 1024 * 1024 * 1024),
+        _ if number.len() == lower.len() || lower.ends_with('b') => (number, 1),
+        _ => return Err(format!("\"{text}\" is not a size: write bytes, or a number with K, M or G")),
+    };
+    let size = digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("\"{text}\" is not a size: write bytes, or a number with K, M or G"))?;
+    let (floor, ceiling) = (crate::registry::CHUNK_FLOOR, crate::registry::CHUNK_CEILING);
+    if !(floor..=ceiling).contains(&size) {
+        return Err(format!("a chunk is between 64K and 1G, not {text}"));
+    }
+    Ok(size)
+}
+
 fn parse_prefix(text: &str) -> Result<RepoPath, String> {
     RepoPath::parse(text.trim_matches('/'))
 }
@@ -721,6 +753,18 @@ pub struct OutputArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn a_chunk_size_is_bytes_or_a_number_with_a_binary_unit() {
+        assert_eq!(parse_chunk_size("4M"), Ok(4 * 1024 * 1024));
+        assert_eq!(parse_chunk_size("512KiB"), Ok(512 * 1024));
+        assert_eq!(parse_chunk_size("1g"), Ok(1024 * 1024 * 1024));
+        assert_eq!(parse_chunk_size("65536"), Ok(65536));
+        assert_eq!(parse_chunk_size("1048576B"), Ok(1048576));
+        assert!(parse_chunk_size("1K").unwrap_err().contains("between 64K and 1G"));
+        assert!(parse_chunk_size("4 parsecs").unwrap_err().contains("is not a size"));
+        assert!(parse_chunk_size("2T").is_err());
+    }
 
     #[test]
     fn the_cli_is_consistent() {

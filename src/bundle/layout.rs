@@ -47,6 +47,12 @@ impl Layout {
         Ok(Self { root: root.to_owned() })
     }
 
+    /// The layout at `root` to be read only, whether it is there yet or not (a dry run): where
+    /// it is not, it holds nothing.
+    pub fn at(root: &Path) -> Self {
+        Self { root: root.to_owned() }
+    }
+
     /// A layout that exists: `oci-layout` is there. `Err` says what the folder is instead.
     pub fn open(root: &Path) -> Result<Self, String> {
         if root.join(LAYOUT_FILE).is_file() {

@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod layout;
 mod output;
+pub mod space;
 
 pub use output::Output;
 

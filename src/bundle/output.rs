@@ -35,10 +35,7 @@ impl Output {
                 )
             })?),
         };
-        let staging = match packing {
-            Packing::Folder => path.to_owned(),
-            _ => PathBuf::from(format!("{}.d", path.display())),
-        };
+        let staging = Output::staging_of(path);
         let layout = Layout::create(&staging).map_err(|e| {
             Error::usage(
                 format!("--to-bundle {}: {}", path.display(), describe_io(&e)),
@@ -56,6 +53,15 @@ impl Output {
             message: format!("cannot replace the archive {} already there: {}", self.path.display(), describe_io(&e)),
             hint: format!("make its folder writable and run again: its blobs are kept in {}", self.staging.display()),
         })
+    }
+
+    /// Where the bundle at `path` is assembled: the folder itself, or the staging folder of an
+    /// archive.
+    pub fn staging_of(path: &Path) -> PathBuf {
+        match Packing::of(path) {
+            Packing::Folder => path.to_owned(),
+            _ => PathBuf::from(format!("{}.d", path.display())),
+        }
     }
 
     pub fn path(&self) -> &Path {

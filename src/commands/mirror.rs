@@ -4,6 +4,7 @@
 use super::pipeline::read_input;
 use crate::bundle;
 use crate::bundle::layout::Layout;
+use crate::bundle::space::Need;
 use crate::cli::{GlobalArgs, MirrorArgs};
 use crate::connect::{registry_options, resolve_auth};
 use crate::error::Error;
@@ -12,11 +13,15 @@ use crate::input::{Content, Input};
 use crate::mapping::{Image, Mapping, Pinned, map_images};
 use crate::mirror::attached::discover;
 use crate::mirror::reuse::take_blobs;
-use crate::mirror::{CopyOptions, Item, Outcome as Copied, Sink, Source, Upstreams, copy_all};
+use crate::mirror::source::Failure;
+use crate::mirror::{
+    CopyOptions, Item, Outcome as Copied, Sink, Source, Surveyed, Upstreams, blobs_needed, copy_all, copy_surveyed,
+    dry_run, survey_all,
+};
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
-use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target};
+use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target, Uploads};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
@@ -49,27 +54,53 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
             Source::Upstream(Box::new(Upstreams::new(global.input.source_mirrors.clone(), source_options, env)))
         }
     };
+    // The folder this run makes to assemble a bundle in, removed again if the disk lacks room.
+    let mut made = None;
     let (sink, bundle_out) = match &args.to_bundle {
+        // A dry run reads the bundle as far as it is there, and makes nothing.
+        Some(path) if args.dry_run => {
+            let layout = Layout::at(&bundle::Output::staging_of(path));
+            (Sink::Bundle { layout, named: Mutex::new(vec![]) }, None)
+        }
         Some(path) => {
+            made = Some(bundle::Output::staging_of(path)).filter(|staging| !staging.exists());
             let (output, layout) = open_output(path, err).await?;
             (Sink::Bundle { layout, named: Mutex::new(vec![]) }, Some(output))
         }
         None => {
             let registry = &mapping.registry;
             let auth = resolve_auth(&global.registry, registry, err)?;
-            let store = HttpRegistry::connect(registry, auth, &options).await?.with_push_access();
+            let store = HttpRegistry::connect(registry, auth, &options).await?;
+            // A dry run asks only to read.
+            let store = if args.dry_run { store } else { store.with_push_access() };
+            let store = store.with_chunk_size(args.chunk_size);
             let repos: Vec<_> = items.iter().map(|item| &item.to.repo).collect();
             store.prepare(&repos).await;
             (Sink::Registry { store: Box::new(store), registry: registry.clone() }, None)
         }
     };
 
-    let progress = MirrorProgress::new(items.len(), "sent");
     let copy_options = CopyOptions { platforms: args.platforms.clone(), concurrency: options.concurrency };
-    let mut outcomes = copy_all(&items, &source, &sink, &copy_options, &progress).await;
-    progress.finish();
-    // What is attached to each image (signatures, attestations, SBOMs) travels with it.
-    let attached = match args.no_signatures {
+    let surveyed = survey_all(&items, &source, &sink, &copy_options).await;
+    let mut outcomes = if args.dry_run {
+        dry_run(&items, surveyed, &sink).await
+    } else {
+        if let (Some(output), Sink::Bundle { layout, .. }) = (&bundle_out, &sink)
+            && let Err(refused) = bundle::space::check_room(&space_needed(output, layout, &surveyed))
+        {
+            if let Some(made) = &made {
+                let _ = std::fs::remove_dir_all(made);
+            }
+            return Err(refused);
+        }
+        let progress = MirrorProgress::new(items.len(), "sent");
+        let outcomes = copy_surveyed(&items, surveyed, &source, &sink, &copy_options, &progress).await;
+        progress.finish();
+        outcomes
+    };
+    // What is attached to each image (signatures, attestations, SBOMs) travels with it; a dry
+    // run does not look for it.
+    let attached = match args.no_signatures || args.dry_run {
         true => Vec::new(),
         false => discover(&source, &items, &outcomes).await.or_else(|failure| {
             writeln!(err, "warning: signatures and other attached artifacts were not looked for: {failure}")
@@ -104,11 +135,14 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         }
         _ => None,
     };
-    let to = match &bundle_out {
-        Some(output) => Target::Bundle(output.path()),
+    let to = match &args.to_bundle {
+        Some(path) => Target::Bundle(path),
         None => Target::Registry(&mapping.registry),
     };
     let mut report = MirrorReport::new(MirrorReport::labels(&items, &pinned, &images, to), &outcomes);
+    if let (Sink::Registry { store, registry }, false) = (&sink, args.dry_run) {
+        report.uploads = Some(Uploads::new(registry, store.upload_facts()));
+    }
     let kinds: Vec<_> = attached.iter().map(|found| (found.kind, found.image)).collect();
     report.mark_attached(first_attached, &kinds);
     report.bundle = bundle_out.as_ref().map(|output| BundleState {
@@ -193,6 +227,19 @@ async fn open_output(path: &Path, err: &mut dyn Write) -> Result<(bundle::Output
             .map_err(io_error)?;
     }
     Ok((output, layout))
+}
+
+/// What the bundle still needs, before its first blob: the blobs it lacks in the folder it is
+/// assembled in, and for an archive the whole bundle again where the archive is packed.
+fn space_needed(output: &bundle::Output, layout: &Layout, surveyed: &[Result<Surveyed, Failure>]) -> Vec<Need> {
+    let missing = blobs_needed(surveyed).into_iter().filter(|blob| !layout.has_blob(blob));
+    let blobs: u64 = missing.map(|blob| blob.size).sum();
+    let mut needs = vec![Need { path: layout.root().to_owned(), bytes: blobs, what: "the blobs still needed" }];
+    if layout.root() != output.path() {
+        let packed = blobs + bundle::space::used_by(layout.root());
+        needs.push(Need { path: output.path().to_owned(), bytes: packed, what: "the archive packed from them" });
+    }
+    needs
 }
 
 /// What the flags cannot say together, refused before anything is read or contacted.

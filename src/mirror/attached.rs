@@ -61,7 +61,7 @@ pub async fn discover(source: &Source, items: &[Item], outcomes: &[Outcome]) -> 
         let digest = match outcome {
             Outcome::Copied { digest, .. } => digest,
             Outcome::Present { digest, .. } if local => digest,
-            Outcome::Present { .. } | Outcome::Failed { .. } => continue,
+            Outcome::Present { .. } | Outcome::Failed { .. } | Outcome::WouldCopy { .. } => continue,
         };
         let base = format!("{}/{}", item.origin.server, item.origin.path);
         for suffix in ATTACHED_SUFFIXES {

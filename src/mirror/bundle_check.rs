@@ -41,6 +41,7 @@ pub async fn check_bundle(
         .map(|(item, outcome)| match outcome {
             Outcome::Copied { digest, bytes, trimmed_from, .. } => Checked::Whole { digest, trimmed_from, bytes },
             Outcome::Present { digest, trimmed_from } => Checked::Whole { digest, trimmed_from, bytes: 0 },
+            Outcome::WouldCopy { .. } => unreachable!("a check is no dry run"),
             Outcome::Failed { reason, .. } => {
                 let named = source.named(&item.origin);
                 let top = item.digest.iter().chain(&named).any(|digest| layout.blob_path(digest).is_file());

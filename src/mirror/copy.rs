@@ -97,6 +97,14 @@ pub enum Outcome {
         failure: FailureKind,
         reason: String,
     },
+    /// `--dry-run`: what copying would move, `bytes` of blobs, `blobs_there` of its `blobs`
+    /// already at the destination or moved by an image before it.
+    WouldCopy {
+        digest: Digest,
+        bytes: u64,
+        blobs: usize,
+        blobs_there: usize,
+    },
 }
 
 impl Outcome {
@@ -104,11 +112,22 @@ impl Outcome {
     /// credentials (3) or could not be reached (4), else an image that failed is not ready (1).
     pub fn exit_outcome(&self) -> crate::exit::Outcome {
         match self {
-            Outcome::Copied { .. } | Outcome::Present { .. } => crate::exit::Outcome::Ready,
+            Outcome::Copied { .. } | Outcome::Present { .. } | Outcome::WouldCopy { .. } => crate::exit::Outcome::Ready,
             Outcome::Failed { failure: FailureKind::Refused, .. } => crate::exit::Outcome::Refused,
             Outcome::Failed { failure: FailureKind::Unreachable, .. } => crate::exit::Outcome::Unreachable,
             Outcome::Failed { failure: FailureKind::Image, .. } => crate::exit::Outcome::NotReady,
         }
+    }
+}
+
+impl Outcome {
+    fn failed(failure: Failure) -> Outcome {
+        let (failure, reason) = match failure {
+            Failure::Refused(why) => (FailureKind::Refused, why),
+            Failure::Unreachable(why) => (FailureKind::Unreachable, why),
+            Failure::Image(why) | Failure::Corrupt(why) | Failure::Rejected(why) => (FailureKind::Image, why),
+        };
+        Outcome::Failed { failure, reason }
     }
 }
 
@@ -138,7 +157,39 @@ pub trait Progress: Sync {
 /// Where each blob was first put, so that the next image needing it mounts it from there.
 type Placements = Mutex<HashMap<Digest, Arc<OnceCell<RepoPath>>>>;
 
-/// Copies every item, `options.concurrency` at once; the outcomes are in the items' order.
+/// What an image needs, found before any byte moves: there already, or what to copy.
+pub enum Surveyed {
+    Present { digest: Digest, trimmed_from: Option<Digest> },
+    Missing(Box<Move>),
+}
+
+/// An image to copy: its top manifest, the manifests below it (children before their parents)
+/// and its distinct blobs.
+pub struct Move {
+    pub digest: Digest,
+    pub top: RawManifest,
+    pub trimmed_from: Option<Digest>,
+    /// The other digest the destination's tag holds, which the copy moves.
+    pub replaced: Option<Digest>,
+    pub manifests: Vec<(Digest, RawManifest)>,
+    pub blobs: Vec<Descriptor>,
+}
+
+/// Surveys every item, `options.concurrency` at once: the destination asked, the manifests
+/// read from the source, no blob moved. In the items' order.
+pub async fn survey_all(
+    items: &[Item],
+    source: &Source,
+    sink: &Sink,
+    options: &CopyOptions,
+) -> Vec<Result<Surveyed, Failure>> {
+    let placements = Placements::default();
+    let copier = Copier { source, sink, options, progress: &Quiet, placements: &placements };
+    futures::stream::iter(items).map(|item| copier.survey(item)).buffered(options.concurrency.max(1)).collect().await
+}
+
+/// Surveys, then copies every item, `options.concurrency` at once; the outcomes are in the
+/// items' order.
 pub async fn copy_all(
     items: &[Item],
     source: &Source,
@@ -146,24 +197,82 @@ pub async fn copy_all(
     options: &CopyOptions,
     progress: &dyn Progress,
 ) -> Vec<Outcome> {
+    let surveyed = survey_all(items, source, sink, options).await;
+    copy_surveyed(items, surveyed, source, sink, options, progress).await
+}
+
+/// Copies every surveyed item, `options.concurrency` at once; the outcomes are in the items'
+/// order.
+pub async fn copy_surveyed(
+    items: &[Item],
+    surveyed: Vec<Result<Surveyed, Failure>>,
+    source: &Source,
+    sink: &Sink,
+    options: &CopyOptions,
+    progress: &dyn Progress,
+) -> Vec<Outcome> {
     let placements = Placements::default();
     let copier = Copier { source, sink, options, progress, placements: &placements };
-    futures::stream::iter(items)
-        .map(|item| async {
-            let outcome = copier.copy(item).await.unwrap_or_else(|failure| {
-                let (failure, reason) = match failure {
-                    Failure::Refused(why) => (FailureKind::Refused, why),
-                    Failure::Unreachable(why) => (FailureKind::Unreachable, why),
-                    Failure::Image(why) | Failure::Corrupt(why) | Failure::Rejected(why) => (FailureKind::Image, why),
-                };
-                Outcome::Failed { failure, reason }
-            });
+    futures::stream::iter(items.iter().zip(surveyed))
+        .map(|(item, surveyed)| async {
+            let copied = match surveyed {
+                Ok(Surveyed::Present { digest, trimmed_from }) => Ok(Outcome::Present { digest, trimmed_from }),
+                Ok(Surveyed::Missing(image)) => copier.copy(item, *image).await,
+                Err(failure) => Err(failure),
+            };
+            let outcome = copied.unwrap_or_else(Outcome::failed);
             progress.image_done();
             outcome
         })
         .buffered(options.concurrency.max(1))
         .collect()
         .await
+}
+
+/// What each surveyed item would move, nothing written: the bytes of the blobs neither at the
+/// destination nor moved by an item before it, and how many of its blobs are there already.
+pub async fn dry_run(items: &[Item], surveyed: Vec<Result<Surveyed, Failure>>, sink: &Sink) -> Vec<Outcome> {
+    let mut moved = HashSet::new();
+    let mut outcomes = Vec::new();
+    for (item, surveyed) in items.iter().zip(surveyed) {
+        let outcome = match surveyed {
+            Ok(Surveyed::Present { digest, trimmed_from }) => Ok(Outcome::Present { digest, trimmed_from }),
+            Ok(Surveyed::Missing(image)) => would_move(item, &image, sink, &mut moved).await,
+            Err(failure) => Err(failure),
+        };
+        outcomes.push(outcome.unwrap_or_else(Outcome::failed));
+    }
+    outcomes
+}
+
+async fn would_move(item: &Item, image: &Move, sink: &Sink, moved: &mut HashSet<Digest>) -> Result<Outcome, Failure> {
+    let (mut bytes, mut there) = (0, 0);
+    for blob in &image.blobs {
+        if !moved.insert(blob.digest.clone()) || sink.has_blob(&item.to, blob).await? {
+            there += 1;
+        } else {
+            bytes += blob.size;
+        }
+    }
+    Ok(Outcome::WouldCopy { digest: image.digest.clone(), bytes, blobs: image.blobs.len(), blobs_there: there })
+}
+
+/// The blobs the surveyed items need, each once: the destination tells which it holds.
+pub fn blobs_needed(surveyed: &[Result<Surveyed, Failure>]) -> Vec<&Descriptor> {
+    let mut seen = HashSet::new();
+    let moves = surveyed.iter().filter_map(|s| match s {
+        Ok(Surveyed::Missing(image)) => Some(image),
+        _ => None,
+    });
+    moves.flat_map(|image| &image.blobs).filter(|blob| seen.insert(blob.digest.clone())).collect()
+}
+
+/// Progress that nobody watches (the survey moves no bytes).
+struct Quiet;
+
+impl Progress for Quiet {
+    fn bytes(&self, _: u64) {}
+    fn image_done(&self) {}
 }
 
 struct Copier<'a> {
@@ -175,7 +284,8 @@ struct Copier<'a> {
 }
 
 impl Copier<'_> {
-    async fn copy(&self, item: &Item) -> Result<Outcome, Failure> {
+    /// Whether the destination holds the image already, and if not, everything to copy.
+    async fn survey(&self, item: &Item) -> Result<Surveyed, Failure> {
         // Without --platform the destination is asked first: a rerun costs one request per image.
         let asked = item.digest.as_ref().filter(|_| self.options.platforms.is_empty());
         let mut replaced = None;
@@ -183,7 +293,7 @@ impl Copier<'_> {
             match self.sink.holds(&item.to, pinned).await? {
                 Held::Whole => {
                     self.sink.name_held(&item.to, pinned);
-                    return Ok(Outcome::Present { digest: pinned.clone(), trimmed_from: None });
+                    return Ok(Surveyed::Present { digest: pinned.clone(), trimmed_from: None });
                 }
                 Held::Not { tagged } => replaced = tagged,
             }
@@ -193,7 +303,7 @@ impl Copier<'_> {
             match self.sink.holds(&item.to, &digest).await? {
                 Held::Whole => {
                     self.sink.name_held(&item.to, &digest);
-                    return Ok(Outcome::Present { digest, trimmed_from });
+                    return Ok(Surveyed::Present { digest, trimmed_from });
                 }
                 Held::Not { tagged } => replaced = tagged,
             }
@@ -203,6 +313,12 @@ impl Copier<'_> {
         self.collect(item, &top, 0, &mut manifests, &mut blobs).await?;
         let mut seen = HashSet::new();
         blobs.retain(|blob: &Descriptor| seen.insert(blob.digest.clone()));
+        Ok(Surveyed::Missing(Box::new(Move { digest, top, trimmed_from, replaced, manifests, blobs })))
+    }
+
+    /// Blobs first, then the manifests below the top one, then the top one by its tag.
+    async fn copy(&self, item: &Item, image: Move) -> Result<Outcome, Failure> {
+        let Move { digest, top, trimmed_from, replaced, manifests, blobs } = image;
         let bytes: u64 = futures::stream::iter(&blobs)
             .map(|blob| self.place(item, blob))
             .buffer_unordered(BLOBS_AT_ONCE)

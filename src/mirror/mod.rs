@@ -12,7 +12,10 @@ pub mod source;
 mod verify;
 
 pub use bundle_check::{Checked, check_bundle};
-pub use copy::{CopyOptions, FailureKind, Item, Outcome, Progress, copy_all};
+pub use copy::{
+    CopyOptions, FailureKind, Item, Outcome, Progress, Surveyed, blobs_needed, copy_all, copy_surveyed, dry_run,
+    survey_all,
+};
 pub use sink::{Destination, Sink};
 pub use source::{Origin, Source, SourceMirror, Upstreams};
 pub use verify::ByteStream;

@@ -6,11 +6,11 @@
 use super::source::Failure;
 use super::verify::{ByteStream, Verdict};
 use crate::bundle::layout::{Layout, Named};
-use crate::check::{ImageState, check_image};
+use crate::check::{ImageState, check_image, tagged_digest};
 use crate::mapping::Image;
 use crate::oci::Descriptor;
 use crate::reference::{Digest, RegistryHost, RepoPath, Tag};
-use crate::registry::{HttpRegistry, ManifestStore, RawManifest};
+use crate::registry::{HttpRegistry, RawManifest, UploadError};
 use std::sync::Mutex;
 
 pub enum Sink {
@@ -45,8 +45,8 @@ pub enum Held {
 impl Sink {
     /// Whether the destination already holds `digest` under its tag, whole: a registry was
     /// given the manifest by tag only after everything it refers to (it checks), and is asked
-    /// with the one image check `plan` uses; a bundle is walked on disk, without reading the
-    /// blobs' bytes.
+    /// by the image check's rules (`check::tagged_digest`, or `check_image` for an image known
+    /// by its digest alone); a bundle is walked on disk, without reading the blobs' bytes.
     pub async fn holds(&self, to: &Destination, digest: &Digest) -> Result<Held, Failure> {
         match self {
             Sink::Registry { store, registry } => {
@@ -58,6 +58,13 @@ impl Sink {
                     digest: Some(digest.clone()),
                     entries: vec![],
                 };
+                if let Some(tag) = &image.tag {
+                    let tagged = tagged_digest(store.as_ref(), &image, tag).await?;
+                    return Ok(match tagged {
+                        Some(tagged) if tagged == *digest => Held::Whole,
+                        tagged => Held::Not { tagged },
+                    });
+                }
                 let finding = check_image(store.as_ref(), registry, &image).await;
                 let whole = image.tag.is_none() || finding.tagged.as_ref() == Some(digest);
                 let tagged = finding.tagged.or(finding.observed).filter(|tagged| tagged != digest);
@@ -88,6 +95,15 @@ impl Sink {
         }
     }
 
+    /// Whether the destination holds the blob already (a `HEAD` in the image's repository).
+    pub async fn has_blob(&self, to: &Destination, blob: &Descriptor) -> Result<bool, Failure> {
+        match self {
+            Sink::Bundle { layout, .. } => Ok(layout.has_blob(blob)),
+            Sink::Registry { store, .. } => Ok(store.has_blob(&to.repo, &blob.digest).await?),
+            Sink::Check => Ok(false),
+        }
+    }
+
     /// Makes sure the destination holds the blob. `placed` is a repository of the same registry
     /// known to hold it already (mounted from there where the registry allows). Returns the
     /// bytes sent: 0 when the blob was there or mounted.
@@ -96,7 +112,7 @@ impl Sink {
         to: &Destination,
         blob: &Descriptor,
         placed: Option<&RepoPath>,
-        bytes: impl AsyncFnOnce() -> Result<ByteStream, Failure>,
+        bytes: impl AsyncFn() -> Result<ByteStream, Failure>,
     ) -> Result<u64, Failure> {
         let verdict = Verdict::default();
         match self {
@@ -118,21 +134,23 @@ impl Sink {
                 })
             }
             Sink::Registry { store: registry, .. } => {
-                let from = placed.filter(|repo| **repo != to.repo);
-                if from.is_none() && registry.has_blob(&to.repo, &blob.digest).await? {
-                    return Ok(0);
-                }
-                let Some(location) = registry.mount_blob(&to.repo, &blob.digest, from).await? else {
+                // A mount from the repository itself answers whether it holds the blob already
+                // (201) or opens the upload (202) in one request, where a HEAD would cost two.
+                let from = placed.unwrap_or(&to.repo);
+                let Some(location) = registry.mount_blob(&to.repo, &blob.digest, Some(from)).await? else {
                     return Ok(0);
                 };
-                let stream = super::verify::verified(bytes().await?, blob, &verdict);
-                let body = reqwest::Body::wrap_stream(stream);
-                registry.finish_upload(&to.repo, location, &blob.digest, blob.size, body).await.map_err(
-                    |error| match (verdict.mismatch(), error) {
+                let open = async || Ok(super::verify::verified(bytes().await?, blob, &verdict));
+                registry.upload(&to.repo, location, &blob.digest, blob.size, open).await.map_err(|error| {
+                    match (verdict.mismatch(), error) {
                         (Some(why), _) => Failure::Corrupt(why.to_owned()),
-                        (None, error) => Failure::from(error),
-                    },
-                )?;
+                        (None, UploadError::Open(failure)) => failure,
+                        (None, UploadError::Read(e)) => {
+                            Failure::Image(format!("cannot read blob {}: {e}", blob.digest))
+                        }
+                        (None, UploadError::Registry(error)) => Failure::from(error),
+                    }
+                })?;
                 Ok(blob.size)
             }
         }
@@ -148,10 +166,8 @@ impl Sink {
     ) -> Result<(), Failure> {
         match self {
             Sink::Registry { store: registry, .. } => {
-                // A platform manifest already there (from a copy cut short) is not sent again.
-                if reference.is_none() && registry.head(&to.repo, digest.as_str()).await?.is_some() {
-                    return Ok(());
-                }
+                // A platform manifest is put by its digest even when a copy cut short left it
+                // there: the same bytes again cost one request, as asking first would.
                 let reference = reference.unwrap_or(digest.as_str());
                 registry.push_manifest(&to.repo, reference, manifest).await.map_err(Failure::from)
             }

@@ -17,7 +17,11 @@ use std::time::Duration;
 
 /// How long one blob may take to stream, start to end. A stalled download is caught sooner:
 /// `--registry-timeout` without a byte (`blob_stream`).
-const BLOB_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+pub(super) const BLOB_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// The smallest chunk the registry takes but the last (distribution-spec 1.1), on the answer
+/// that opens an upload.
+const CHUNK_MIN_LENGTH: &str = "oci-chunk-min-length";
 
 /// A manifest as the registry holds it: its bytes, unchanged, and the media type it was sent as.
 #[derive(Debug, Clone)]
@@ -33,10 +37,29 @@ impl HttpRegistry {
         repo: &RepoPath,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Response, LookupError> {
+        self.send_authorised_retrying_if(true, repo, build).await
+    }
+
+    /// `send_authorised` once, without the retry loop: for a request that must not be sent
+    /// again blindly (an upload chunk the registry may have taken in part).
+    pub(super) async fn send_authorised_once(
+        &self,
+        repo: &RepoPath,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Response, LookupError> {
+        self.send_authorised_retrying_if(false, repo, build).await
+    }
+
+    async fn send_authorised_retrying_if(
+        &self,
+        retry: bool,
+        repo: &RepoPath,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Response, LookupError> {
         for renewal in [false, true] {
             let request = self.authorised(build(), repo).await?;
             let response = self
-                .send(|| request.try_clone().expect("no streaming body"))
+                .send_retrying_if(retry, || request.try_clone().expect("no streaming body"))
                 .await
                 .map_err(|t| LookupError::Failed(t.reason))?;
             if response.status() == StatusCode::UNAUTHORIZED && matches!(self.scheme, Scheme::Bearer(_)) && !renewal {
@@ -102,42 +125,24 @@ impl HttpRegistry {
         match response.status() {
             StatusCode::CREATED if from.is_some() => Ok(None),
             StatusCode::ACCEPTED => {
+                let min = response.headers().get(CHUNK_MIN_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok());
+                if let Some(min) = min {
+                    self.uploads.announced(min);
+                }
                 let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
                     LookupError::Failed(format!("{} opened an upload without a Location", self.registry))
                 })?;
-                let url = reqwest::Url::parse(&self.base).and_then(|base| base.join(location)).map_err(|e| {
-                    LookupError::Failed(format!("{} sent an unusable upload Location: {e}", self.registry))
-                })?;
-                Ok(Some(url))
+                Ok(Some(self.upload_url(location)?))
             }
             status => Err(self.refusal(status, response, "opening a blob upload", repo).await),
         }
     }
 
-    /// Sends the blob's bytes to an upload opened by `mount_blob`, in one `PUT` with the
-    /// digest: the registry checks the bytes against it and refuses them if they differ.
-    pub async fn finish_upload(
-        &self,
-        repo: &RepoPath,
-        mut location: reqwest::Url,
-        digest: &Digest,
-        size: u64,
-        body: reqwest::Body,
-    ) -> Result<(), LookupError> {
-        location.query_pairs_mut().append_pair("digest", digest.as_str());
-        let request = self
-            .client
-            .request(Method::PUT, location)
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .header(CONTENT_LENGTH, size)
-            .timeout(BLOB_TIMEOUT)
-            .body(body);
-        let request = self.authorised(request, repo).await?;
-        let response = self.send_once(request).await.map_err(|t| LookupError::Failed(t.reason))?;
-        match response.status() {
-            StatusCode::CREATED | StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
-            status => Err(self.refusal(status, response, &format!("uploading blob {digest}"), repo).await),
-        }
+    /// An upload location as the registry sent it, made absolute.
+    pub(super) fn upload_url(&self, location: &str) -> Result<reqwest::Url, LookupError> {
+        reqwest::Url::parse(&self.base)
+            .and_then(|base| base.join(location))
+            .map_err(|e| LookupError::Failed(format!("{} sent an unusable upload Location: {e}", self.registry)))
     }
 
     /// Pushes a manifest's bytes unchanged, so that its digest holds.
@@ -162,7 +167,13 @@ impl HttpRegistry {
 
     /// A refused write in the registry's own words: the codes and messages of its error body
     /// (distribution spec, "Error Codes"), e.g. `MANIFEST_BLOB_UNKNOWN: blob unknown to registry`.
-    async fn refusal(&self, status: StatusCode, response: Response, doing: &str, repo: &RepoPath) -> LookupError {
+    pub(super) async fn refusal(
+        &self,
+        status: StatusCode,
+        response: Response,
+        doing: &str,
+        repo: &RepoPath,
+    ) -> LookupError {
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             return LookupError::Unauthorized(format!(
                 "{} refused {doing} in {repo} ({status}) for {}: the account needs push access",
@@ -185,14 +196,14 @@ impl HttpRegistry {
     }
 }
 
+/// What to do about a 413.
+pub(super) const BODY_LIMIT_ADVICE: &str = "a proxy in front of the registry limits the size of a request body \
+     (client_max_body_size on nginx, 1 MiB by default): raise the limit for the registry's /v2/ path";
+
 /// What to do about the refusals administrators meet most.
 fn advice(status: StatusCode, words: Option<&str>, repo: &RepoPath) -> Option<String> {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        return Some(
-            "a proxy in front of the registry limits the size of a request body (client_max_body_size on nginx, \
-             1 MiB by default): raise the limit for the registry's /v2/ path"
-                .to_owned(),
-        );
+        return Some(BODY_LIMIT_ADVICE.to_owned());
     }
     if words.is_some_and(|words| words.contains("NAME_UNKNOWN")) {
         let project = repo.as_str().split('/').next().unwrap_or_default();

@@ -8,6 +8,7 @@ use super::challenge::Challenge;
 use super::options::RegistryOptions;
 use super::throttle::Throttle;
 use super::transport::{Connection, Transport, build_client};
+use super::upload::Uploads;
 use crate::error::Error;
 use crate::reference::{RegistryHost, RepoPath};
 use reqwest::header::WWW_AUTHENTICATE;
@@ -42,6 +43,8 @@ pub struct HttpRegistry {
     pub(super) access: Access,
     /// `--registry-timeout`: a whole request, or the wait for the next bytes of a blob.
     pub(super) timeout: Duration,
+    /// How blobs go up, as learnt during the run.
+    pub(super) uploads: Uploads,
 }
 
 impl HttpRegistry {
@@ -70,6 +73,7 @@ impl HttpRegistry {
             head_refused: AtomicBool::new(false),
             access: Access::Pull,
             timeout: options.timeout,
+            uploads: Uploads::new(None),
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {
@@ -109,6 +113,12 @@ impl HttpRegistry {
     /// Asks for tokens that also push, for `mirror`. Before any repository is used.
     pub fn with_push_access(mut self) -> Self {
         self.access = Access::Push;
+        self
+    }
+
+    /// Sends blobs in chunks of `size` bytes from the first (`--chunk-size`).
+    pub fn with_chunk_size(mut self, size: Option<u64>) -> Self {
+        self.uploads = Uploads::new(size);
         self
     }
 

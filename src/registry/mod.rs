@@ -15,6 +15,7 @@ mod throttle;
 mod tls;
 mod token;
 mod transport;
+mod upload;
 
 pub use auth::{CredentialSource, RegistryAuth};
 pub use content::RawManifest;
@@ -22,6 +23,7 @@ pub use docker_config::DOCKER_HUB;
 pub use housekeeping::Deleted;
 pub use http::HttpRegistry;
 pub use options::RegistryOptions;
+pub use upload::{CHUNK_CEILING, CHUNK_FLOOR, DEFAULT_CHUNK, UploadError, UploadFacts, UploadMode};
 
 use crate::reference::{Digest, RepoPath};
 use std::future::Future;

@@ -7,6 +7,7 @@ use crate::mapping::{Image, Pinned};
 use crate::mirror::attached::Attachment;
 use crate::mirror::{Item, Outcome};
 use crate::reference::RegistryHost;
+use crate::registry::{UploadFacts, UploadMode};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -22,6 +23,41 @@ pub struct MirrorReport {
     /// `--to-bundle`: whether the bundle was finished (named, and packed for an archive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<BundleState>,
+    /// Into a registry: how blobs were sent to it, so that the next run (or `--chunk-size`) can
+    /// start from what worked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads: Option<Uploads>,
+}
+
+/// How `mirror` sent blobs to one registry.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Uploads {
+    pub registry: String,
+    /// `monolithic` (one `PUT` per blob) or `chunked` (`PATCH` requests, then a `PUT`).
+    pub mode: &'static str,
+    /// The chunk size that worked, in bytes, when chunked.
+    pub chunk_size: Option<u64>,
+    /// The registry's `OCI-Chunk-Min-Length`, when it announced one.
+    pub min_chunk_length: Option<u64>,
+    /// Blobs whose bytes were sent (mounted or present ones not).
+    pub blobs: usize,
+}
+
+impl Uploads {
+    pub fn new(registry: &RegistryHost, facts: UploadFacts) -> Self {
+        let (mode, chunk_size) = match facts.mode {
+            UploadMode::Monolithic => ("monolithic", None),
+            UploadMode::Chunked(size) => ("chunked", Some(size)),
+        };
+        Uploads {
+            registry: registry.to_string(),
+            mode,
+            chunk_size,
+            min_chunk_length: facts.min_chunk_length,
+            blobs: facts.blobs,
+        }
+    }
 }
 
 /// The bundle `mirror --to-bundle` wrote.
@@ -49,6 +85,9 @@ pub enum MirrorState {
     Replaced,
     Present,
     Failed,
+    /// `--dry-run`: missing, and what copying it would move is told.
+    #[serde(rename = "would-copy")]
+    WouldCopy,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,13 +107,20 @@ pub struct MirroredImage {
     pub trimmed_from: Option<String>,
     /// The digest the target's tag held before this copy moved it (state `replaced`).
     pub replaced: Option<String>,
-    /// Bytes of blobs sent for this image (blobs already there or mounted count 0).
+    /// Bytes of blobs sent for this image (blobs already there or mounted count 0); with
+    /// `--dry-run`, the bytes it would send.
     pub bytes: u64,
     pub reason: Option<String>,
     /// Set for an artifact attached to an image (a signature, ...): what it is, and the image's
     /// source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attached: Option<AttachedTo>,
+    /// `--dry-run`: the image's distinct blobs, and how many of them are at the destination
+    /// already (or moved by an image before it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blobs_there: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +137,11 @@ pub struct MirrorSummary {
     pub copied: usize,
     pub present: usize,
     pub failed: usize,
-    /// Bytes of blobs sent, each distinct blob once per destination repository at most.
+    /// `--dry-run`: images that would be copied.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub would_copy: usize,
+    /// Bytes of blobs sent (with `--dry-run`, that would be), each distinct blob once per
+    /// destination repository at most.
     pub bytes: u64,
     pub trimmed: usize,
     /// Of `images`, the artifacts attached to images (signatures, attestations, SBOMs, referrers).
@@ -158,6 +208,7 @@ impl MirrorReport {
             .zip(outcomes)
             .map(|((source, target, entries), outcome)| {
                 let mut replaced = None;
+                let mut counts = None;
                 let (state, digest, trimmed_from, bytes, reason) = match outcome {
                     Outcome::Copied { digest, bytes, trimmed_from, replaced: moved } => {
                         summary.copied += 1;
@@ -173,6 +224,11 @@ impl MirrorReport {
                         summary.failed += 1;
                         (MirrorState::Failed, None, None, 0, Some(reason.clone()))
                     }
+                    Outcome::WouldCopy { digest, bytes, blobs, blobs_there } => {
+                        summary.would_copy += 1;
+                        counts = Some((*blobs, *blobs_there));
+                        (MirrorState::WouldCopy, Some(digest), None, *bytes, None)
+                    }
                 };
                 summary.bytes += bytes;
                 summary.trimmed += usize::from(trimmed_from.is_some());
@@ -187,10 +243,12 @@ impl MirrorReport {
                     bytes,
                     reason,
                     attached: None,
+                    blobs: counts.map(|(blobs, _)| blobs),
+                    blobs_there: counts.map(|(_, there)| there),
                 }
             })
             .collect();
-        Self { api_version: API_VERSION, kind: "Mirror", summary, images, bundle: None }
+        Self { api_version: API_VERSION, kind: "Mirror", summary, images, bundle: None, uploads: None }
     }
 }
 
@@ -212,9 +270,16 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
             MirrorState::Replaced => "replaced",
             MirrorState::Present => "present",
             MirrorState::Failed => "failed",
+            MirrorState::WouldCopy => "would copy",
         };
         let state = state_column(state, image.state != MirrorState::Failed, color);
-        let bytes = if image.bytes > 0 { format!("  {}", human_bytes(image.bytes)) } else { String::new() };
+        let bytes = match (image.blobs, image.blobs_there) {
+            (Some(blobs), Some(there)) => {
+                format!("  {} to move, {there} of {blobs} blobs there already", human_bytes(image.bytes))
+            }
+            _ if image.bytes > 0 => format!("  {}", human_bytes(image.bytes)),
+            _ => String::new(),
+        };
         writeln!(out, "{state} {}  ->  {}{bytes}  ({})", image.source, image.target, image.entries.join(", "))?;
         if let Some(reason) = &image.reason {
             writeln!(out, "         {reason}")?;
@@ -230,6 +295,9 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
         }
     }
     writeln!(out, "{}", summary_line(&report.summary))?;
+    if let Some(Uploads { registry, chunk_size: Some(size), .. }) = &report.uploads {
+        writeln!(out, "uploads to {registry}: in chunks of {}, as it takes them", human_bytes(*size))?;
+    }
     match &report.bundle {
         Some(BundleState { path, made_from, images, complete: true, .. }) => {
             let check = ["kubectl", "essregistry", "mirror", "--verify-bundle", path].map(str::to_owned);
@@ -257,6 +325,16 @@ pub(super) fn state_column(state: &str, good: bool, color: bool) -> String {
 }
 
 fn summary_line(summary: &MirrorSummary) -> String {
+    if summary.would_copy > 0 {
+        return format!(
+            "{} images: {} would be copied, {} already there, {} failed; {} would move (dry run: nothing written)",
+            summary.images,
+            summary.would_copy,
+            summary.present,
+            summary.failed,
+            human_bytes(summary.bytes)
+        );
+    }
     let attached = match summary.attached {
         0 => String::new(),
         n => format!(" ({n} of them signatures or other artifacts attached to an image)"),
@@ -269,6 +347,10 @@ fn summary_line(summary: &MirrorSummary) -> String {
         summary.failed,
         human_bytes(summary.bytes)
     )
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// Binary units, as `du -h` and registries' UIs show sizes.

@@ -16,7 +16,7 @@ mod table;
 pub use apply::{ApplyReport, HelmNext, write_manifests};
 pub use bundle_check::BundleCheckReport;
 pub use document::{API_VERSION, PlanDocument, ReleaseDocument};
-pub use mirror::{BundleState, MirrorReport, Target};
+pub use mirror::{BundleState, MirrorReport, Target, Uploads, human_bytes};
 pub use progress::MirrorProgress;
 pub use prune::PruneReport;
 pub use table::summary_line;

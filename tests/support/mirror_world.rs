@@ -17,8 +17,13 @@ pub struct World {
 
 impl World {
     pub fn new() -> World {
-        let (upstreams, family) = Upstreams::ess(&FamilySpec::small(5));
-        World { upstreams, family, target: Registry::start(RegistryConfig::default()) }
+        World::with(&FamilySpec::small(5), RegistryConfig::default())
+    }
+
+    /// The images of `spec` upstream, and an empty registry of `target` to mirror them into.
+    pub fn with(spec: &FamilySpec, target: RegistryConfig) -> World {
+        let (upstreams, family) = Upstreams::ess(spec);
+        World { upstreams, family, target: Registry::start(target) }
     }
 
     pub fn images(&self) -> Vec<Entry> {
