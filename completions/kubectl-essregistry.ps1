@@ -79,6 +79,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('mirror', 'mirror', [CompletionResultType]::ParameterValue, 'Copy every image into the local registry or a bundle, digests preserved byte for byte')
             [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'List what the local registry holds of the inputs'' images, to carry out of the air gap')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Remove from the local registry what no kept release and no pod uses (a dry run unless --yes)')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Say what the local registry does (TLS, auth, uploads, mounts, indexes, path depth, referrers, delete) before the first push')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('__complete', '__complete', [CompletionResultType]::ParameterValue, 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl''s plugin protocol')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -268,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--verify-bundle', '--verify-bundle', [CompletionResultType]::ParameterName, 'Copy nothing: check offline that this bundle (folder or archive) holds every image of its images_digests, every manifest and blob matching its digest; exit 0 when complete, 1 when not')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The chart''s version, as helm --version takes it: of --chart oci://... (or :VERSION on the reference), or of a bare values.yaml for the printed helm command (an archive or a release carries its own)')
+            [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Upload blobs in chunks of SIZE from the first byte (bytes, or with K, M, G: KiB, MiB, GiB; 64K to 1G), for a registry whose limit is known; without it uploads adapt to what the registry takes')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
@@ -311,6 +313,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--no-signatures', '--no-signatures', [CompletionResultType]::ParameterName, 'Leave out what is attached to each image by tag: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and the OCI referrers index (sha256-HEX)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what each image would move (bytes, blobs already there) and write nothing')
             [CompletionResult]::new('--include-disabled', '--include-disabled', [CompletionResultType]::ParameterName, 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later')
             [CompletionResult]::new('--registry-password-stdin', '--registry-password-stdin', [CompletionResultType]::ParameterName, 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)')
             [CompletionResult]::new('--registry-insecure-skip-tls-verify', '--registry-insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the registry''s TLS certificate (for tests only)')
@@ -434,6 +437,60 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'kubectl-essregistry;probe' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
+            [CompletionResult]::new('--installer-dir', '--installer-dir', [CompletionResultType]::ParameterName, 'The ESS installer''s folder, searched for images_digests.yml when -f is not given [default: ~/.element-enterprise-server]')
+            [CompletionResult]::new('--from-configmap', '--from-configmap', [CompletionResultType]::ParameterName, 'Read images_digests from data.images_digests of this ConfigMap in the namespace, through the kubeconfig context')
+            [CompletionResult]::new('--chart', '--chart', [CompletionResultType]::ParameterName, 'The matrix-stack Helm chart instead of images_digests: its values.yaml (as helm show values prints it), its archive (as helm pull writes it), or oci://HOST/PATH/NAME (with --version, or :VERSION)')
+            [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Your own values file, laid over the chart''s as helm -f lays it (repeatable: later files win)')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The deployed Helm release NAME instead of images_digests, read through the kubeconfig context: its chart''s values with its user values over them')
+            [CompletionResult]::new('--source-mirror', '--source-mirror', [CompletionResultType]::ParameterName, 'Read UPSTREAM''s images (and an oci:// chart there) from an internal mirror: UPSTREAM=[http://|https://]HOST[:PORT][/PREFIX] (repeatable)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a value over the --values files, as helm --set does: a.b=c, a[0]=c, a={x,y}; several separated by commas (repeatable)')
+            [CompletionResult]::new('--set-string', '--set-string', [CompletionResultType]::ParameterName, 'As --set, every value a string (helm --set-string)')
+            [CompletionResult]::new('--set-json', '--set-json', [CompletionResultType]::ParameterName, 'As --set, every value JSON (helm --set-json)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The local registry every image is pulled from (plan, apply: required; mirror: or --to-bundle; status: default from the ConfigMap)')
+            [CompletionResult]::new('--path-prefix', '--path-prefix', [CompletionResultType]::ParameterName, 'A path put in front of every image in the local registry (a Harbor project, say)')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How upstream paths are laid out in the local registry')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Replace the upstream prefix FROM (server[/path]) by the path TO; the longest FROM wins over --layout')
+            [CompletionResult]::new('--digest-mismatch', '--digest-mismatch', [CompletionResultType]::ParameterName, 'What the ConfigMap carries for an image whose local tag has another digest')
+            [CompletionResult]::new('--registry-username', '--registry-username', [CompletionResultType]::ParameterName, 'The registry user; the password is read from stdin with --registry-password-stdin')
+            [CompletionResult]::new('--registry-ca-file', '--registry-ca-file', [CompletionResultType]::ParameterName, 'A PEM file with a CA for the registry''s certificate, trusted besides the system''s and certs.d''s (repeatable)')
+            [CompletionResult]::new('--registry-cert-dir', '--registry-cert-dir', [CompletionResultType]::ParameterName, 'The registry''s certificate folder (*.crt CAs, *.cert with *.key), instead of the certs.d search (skopeo''s --cert-dir)')
+            [CompletionResult]::new('--registry-client-cert', '--registry-client-cert', [CompletionResultType]::ParameterName, 'A client certificate (PEM) for registries that require mutual TLS')
+            [CompletionResult]::new('--registry-client-key', '--registry-client-key', [CompletionResultType]::ParameterName, 'The private key (PEM: RSA, EC or PKCS#8) of --registry-client-cert')
+            [CompletionResult]::new('--registry-timeout', '--registry-timeout', [CompletionResultType]::ParameterName, 'How long one registry request may take')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many images are checked at once')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The ESS namespace [default: the context''s namespace, else element-onprem, or default for a chart or release as helm has it]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The ESS namespace [default: the context''s namespace, else element-onprem, or default for a chart or release as helm has it]')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long one Kubernetes API request may take')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use [default: the context''s]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use [default: the context''s]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The API server''s address, instead of the kubeconfig''s')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The API server''s address, instead of the kubeconfig''s')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'A bearer token for the API server, instead of the kubeconfig user''s credentials')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Act as this user (impersonation; needs the impersonate verb)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Act as a member of this group (repeatable; with --as)')
+            [CompletionResult]::new('--as-uid', '--as-uid', [CompletionResultType]::ParameterName, 'Act as the user with this UID (with --as)')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'A CA file for the API server''s certificate, instead of the kubeconfig''s')
+            [CompletionResult]::new('--client-certificate', '--client-certificate', [CompletionResultType]::ParameterName, 'A client certificate file for the API server')
+            [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'The key file of --client-certificate')
+            [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'The name the API server''s certificate is checked against, instead of the server''s host')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Push throwaway images of a few small generated blobs under <path-prefix>/essregistry-probe to learn what needs a write, and delete them where the registry allows')
+            [CompletionResult]::new('--include-disabled', '--include-disabled', [CompletionResultType]::ParameterName, 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later')
+            [CompletionResult]::new('--registry-password-stdin', '--registry-password-stdin', [CompletionResultType]::ParameterName, 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)')
+            [CompletionResult]::new('--registry-insecure-skip-tls-verify', '--registry-insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the registry''s TLS certificate (for tests only)')
+            [CompletionResult]::new('--registry-plain-http', '--registry-plain-http', [CompletionResultType]::ParameterName, 'Talk to the registry over plain HTTP')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify the API server''s certificate (insecure)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set, or stdout is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'kubectl-essregistry;completion' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
@@ -547,6 +604,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             [CompletionResult]::new('mirror', 'mirror', [CompletionResultType]::ParameterValue, 'Copy every image into the local registry or a bundle, digests preserved byte for byte')
             [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'List what the local registry holds of the inputs'' images, to carry out of the air gap')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Remove from the local registry what no kept release and no pod uses (a dry run unless --yes)')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Say what the local registry does (TLS, auth, uploads, mounts, indexes, path depth, referrers, delete) before the first push')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('__complete', '__complete', [CompletionResultType]::ParameterValue, 'Completion candidates for `kubectl essregistry <TAB>`, in kubectl''s plugin protocol')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -568,6 +626,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
             break
         }
         'kubectl-essregistry;help;prune' {
+            break
+        }
+        'kubectl-essregistry;help;probe' {
             break
         }
         'kubectl-essregistry;help;completion' {

@@ -153,6 +153,9 @@ pub enum Command {
     /// Remove from the local registry what no kept release and no pod uses (a dry run unless --yes)
     #[command(after_help = format!("{PRUNE_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
     Prune(PruneArgs),
+    /// Say what the local registry does (TLS, auth, uploads, mounts, indexes, path depth, referrers, delete) before the first push
+    #[command(after_help = format!("{PROBE_EXAMPLES}\n\n{}", exit::HELP_TABLE))]
+    Probe(ProbeArgs),
     /// Print a shell completion script
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
@@ -240,6 +243,15 @@ Examples:
       --registry localregistry.local \\
       --source-mirror docker.io=https://artifactory.example/docker-remote";
 
+const PROBE_EXAMPLES: &str = "\
+Examples:
+  # What can be learnt without writing (the rest is unknown)
+  kubectl essregistry probe --registry localregistry.local --path-prefix elementdeployment
+
+  # Push throwaway images under elementdeployment/essregistry-probe to learn the rest
+  kubectl essregistry probe --registry localregistry.local --path-prefix elementdeployment \\
+      --write -o yaml";
+
 const PLAN_EXAMPLES: &str = "\
 Examples:
   # First run: images live under the project 'elementdeployment'
@@ -258,6 +270,13 @@ Examples:
   # ESS on Helm: the matrix-stack chart with your values, the overlay alone
   kubectl essregistry plan --chart matrix-stack-26.1.0.tgz --values yours.yaml \\
       --registry localregistry.local -o values";
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Push throwaway images of a few small generated blobs under <path-prefix>/essregistry-probe to learn what needs a write, and delete them where the registry allows
+    #[arg(long, help_heading = "Probe")]
+    pub write: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {

@@ -96,7 +96,10 @@ mod tests {
 
     #[test]
     fn completes_subcommands_flags_and_known_values() {
-        assert_eq!(complete(&[""]).0, ["plan", "apply", "status", "mirror", "inventory", "prune", "completion"]);
+        assert_eq!(
+            complete(&[""]).0,
+            ["plan", "apply", "status", "mirror", "inventory", "prune", "probe", "completion"]
+        );
         assert_eq!(complete(&["st"]).0, ["status"]);
         assert_eq!(complete(&["mirror", "--to-b"]).0, ["--to-bundle"]);
         assert_eq!(complete(&["plan", "--lay"]).0, ["--layout"]);

@@ -38,6 +38,7 @@ pub mod mirror;
 pub mod oci;
 mod output;
 pub mod plan;
+pub mod probe;
 pub mod problem;
 pub mod proxy;
 pub mod prune;

@@ -6,6 +6,7 @@ mod inventory;
 mod mirror;
 mod pipeline;
 mod plan;
+mod probe;
 mod prune;
 mod release_status;
 mod status;
@@ -50,6 +51,7 @@ pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8,
         },
         Command::Inventory(args) => runtime.block_on(inventory::run(args, &cli.global, out, err)),
         Command::Prune(args) => runtime.block_on(prune::run(args, &cli.global, out, err)),
+        Command::Probe(args) => runtime.block_on(probe::run(&args, &cli.global, out, err)),
         Command::Status(args) => match &cli.global.input.release {
             Some(name) => runtime.block_on(release_status::run(&args, name, &cli.global, out, err)),
             None => runtime.block_on(status::run(args, &cli.global, out, err)),

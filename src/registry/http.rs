@@ -36,7 +36,7 @@ pub struct HttpRegistry {
     /// repositories of one batch share its token.
     pub(super) tokens: Mutex<HashMap<String, CachedToken>>,
     pub(super) concurrency: usize,
-    connection: Connection,
+    pub(super) connection: Connection,
     pub(super) throttle: Throttle,
     /// Set once the registry answered a HEAD with 405: manifests are read with GET.
     pub(super) head_refused: AtomicBool,
@@ -113,6 +113,13 @@ impl HttpRegistry {
     /// Asks for tokens that also push, for `mirror`. Before any repository is used.
     pub fn with_push_access(mut self) -> Self {
         self.access = Access::Push;
+        self
+    }
+
+    /// Asks for tokens that also push and delete, for `probe --write`, which removes what it
+    /// pushed. Before any repository is used.
+    pub fn with_delete_access(mut self) -> Self {
+        self.access = Access::PushDelete;
         self
     }
 

@@ -10,6 +10,7 @@ mod housekeeping;
 mod http;
 mod manifests;
 mod options;
+mod probe;
 mod send;
 mod throttle;
 mod tls;
@@ -23,6 +24,7 @@ pub use docker_config::DOCKER_HUB;
 pub use housekeeping::Deleted;
 pub use http::HttpRegistry;
 pub use options::RegistryOptions;
+pub use probe::{AuthFacts, HeadAnswer, TlsFacts};
 pub use upload::{CHUNK_CEILING, CHUNK_FLOOR, DEFAULT_CHUNK, UploadError, UploadFacts, UploadMode};
 
 use crate::reference::{Digest, RepoPath};

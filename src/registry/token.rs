@@ -110,6 +110,7 @@ fn scope(repo: &RepoPath, access: Access) -> String {
     match access {
         Access::Pull => format!("repository:{repo}:pull"),
         Access::Push => format!("repository:{repo}:pull,push"),
+        Access::PushDelete => format!("repository:{repo}:pull,push,delete"),
     }
 }
 

@@ -22,6 +22,9 @@ pub(super) struct Connection {
     base: reqwest::Url,
     tls: Arc<rustls::ClientConfig>,
     timeout: Duration,
+    /// The trust sources the registry's certificate is checked against, as `probe` names them:
+    /// empty over plain HTTP, None when the checks are skipped.
+    pub(super) trust: Option<Vec<String>>,
 }
 
 pub(super) fn build_client(
@@ -57,6 +60,11 @@ pub(super) fn build_client(
         base: base.clone(),
         tls: Arc::new(config),
         timeout: options.timeout,
+        trust: match (options.plain_http, options.insecure_skip_tls_verify) {
+            (true, _) => Some(Vec::new()),
+            (false, true) => None,
+            (false, false) => Some(tls.trust.sources().to_vec()),
+        },
     };
     Ok((client, connection))
 }

@@ -137,6 +137,12 @@ impl HttpRegistry {
         self.uploads.facts()
     }
 
+    /// Sends the next blobs in chunks whatever was learnt (`probe`, to learn whether the
+    /// registry takes them so).
+    pub fn use_chunks(&self) {
+        self.uploads.refused_whole();
+    }
+
     /// Sends the blob to the upload `location` opened by `mount_blob`, as the registry takes
     /// it. `open` gives the blob's bytes from the first; it is called again when the registry
     /// refused them whole, so that they go in chunks. The registry checks the digest at the end.

@@ -337,6 +337,11 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     for (name, value) in &parts.headers {
         forward = forward.header(name, value);
     }
+    // As a TLS-terminating front tells the registry, so that the locations it hands out
+    // (upload sessions) are https too.
+    if shared.quirks.https {
+        forward = forward.header("x-forwarded-proto", "https");
+    }
     let response =
         shared.client.request(forward.body(Full::new(body)).expect("request")).await.map_err(std::io::Error::other)?;
     let (mut parts, body) = response.into_parts();
