@@ -315,13 +315,14 @@ impl Run<'_> {
     }
 
     /// Uploads the blob as the registry takes it: Some(true) when it is there, Some(false) when
-    /// the registry refused it.
+    /// the registry refused its bytes, None (noted) when it could not be tried.
     async fn push_blob(&mut self, repo: &RepoPath, blob: &Blob) -> Option<bool> {
         let registry = self.registry;
-        let location = match registry.mount_blob(repo, &blob.digest, Some(repo)).await {
-            Ok(Some(location)) => location,
-            Ok(None) => return Some(true),
-            Err(error) => return self.accepted(Err(error)),
+        // A refused upload session (a project that does not exist, say) answers nothing about
+        // how uploads are taken: it is a problem, not a no.
+        let location = match self.ask(registry.mount_blob(repo, &blob.digest, Some(repo)).await)? {
+            Some(location) => location,
+            None => return Some(true),
         };
         let bytes = blob.bytes.clone();
         let open = async || Ok::<_, Infallible>(futures::stream::once(std::future::ready(Ok(bytes.clone()))));
