@@ -182,9 +182,20 @@ impl StatusReport {
 
 impl StatusReport {
     /// Whether the pull Secret's credentials log in to `registry`: pods cannot pull otherwise.
-    pub fn secret_logs_in(&mut self, registry: &RegistryHost, accepted: bool) {
+    /// `checked` is false when they were the only credentials, so the images went unchecked: that
+    /// is said too, and the run exits as refused (3).
+    pub fn secret_logs_in(&mut self, registry: &RegistryHost, accepted: bool, checked: bool) {
         if !accepted {
             self.problems.push(format!("the pull Secret's credentials are refused by {registry}: pods cannot pull"));
+            if !checked {
+                self.registry_failure = Some(Outcome::Refused);
+                self.problems.push(
+                    "the registry's images were not checked: no credentials but the Secret's were given (give them \
+                     with --registry-username and --registry-password-stdin, or ESSREGISTRY_USERNAME and \
+                     ESSREGISTRY_PASSWORD)"
+                        .to_owned(),
+                );
+            }
         } else if let Some(secret) = &mut self.secret {
             secret.detail = format!("authenticates to {registry}");
         }
@@ -194,7 +205,8 @@ impl StatusReport {
     pub fn record_installer(&mut self, installer: InstallerReport) {
         if installer.evidence_available {
             let references = std::iter::once(&installer.config_map).chain(&installer.secret);
-            self.problems.extend(references.filter_map(|reference| reference.problem.clone()));
+            self.problems.extend(references.clone().filter_map(|reference| reference.problem.clone()));
+            self.warnings.extend(references.filter_map(|reference| reference.warning.clone()));
         }
         self.installer = Some(installer);
     }
@@ -298,12 +310,16 @@ pub fn live_images(live: &[LiveEntry], registry: &RegistryHost) -> (Vec<Pinned>,
     (pinned, Mapping::identity(registry.clone()), warnings)
 }
 
-/// The images a release renders from `registry` (enabled blocks only), as the pod gets each
+/// The images a release renders from `registry` (enabled blocks; every block with `include_disabled`), as the pod gets each
 /// (`registry/repository@digest`, else `:tag`): what to check there, with the identity mapping.
-pub fn release_images(blocks: &[ImageBlock], registry: &RegistryHost) -> (Vec<Pinned>, Mapping) {
+pub fn release_images(
+    blocks: &[ImageBlock],
+    registry: &RegistryHost,
+    include_disabled: bool,
+) -> (Vec<Pinned>, Mapping) {
     let pinned = blocks
         .iter()
-        .filter(|block| block.enabled && &block.server == registry)
+        .filter(|block| (block.enabled || include_disabled) && &block.server == registry)
         .map(|block| Pinned {
             digest: block.digest.clone(),
             tag: if block.digest.is_some() { None } else { block.tag.clone() },

@@ -443,7 +443,7 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
     let status = world.run("status", &["--release", "ess", "--kubeconfig", kubeconfig]);
     assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
     assert!(
-        status.stdout.contains("Release ess: exists (revision 2, chart matrix-stack 26.1.0, 8 of 8 images in"),
+        status.stdout.contains("Release ess: exists (revision 2, chart matrix-stack 26.1.0, 10 of 10 images in"),
         "{}",
         status.stdout
     );
@@ -505,7 +505,12 @@ fn status_of_a_release_checks_its_pods_its_pull_secret_and_drift_from_the_overla
         "-o",
         "json",
     ]);
-    assert_eq!(status.code, 1, "{}", status.stderr);
+    assert_eq!(status.code, 3, "refused, and the images went unchecked: {}", status.stderr);
+    assert!(
+        status.json()["problems"].to_string().contains("the registry's images were not checked"),
+        "{}",
+        status.stdout
+    );
     assert!(
         status.json()["problems"].to_string().contains("the pull Secret's credentials are refused by"),
         "{}",

@@ -114,6 +114,9 @@ pub struct Reference {
     pub evidence: Vec<String>,
     /// What is wrong and what to do, when the state is not `referenced`.
     pub problem: Option<String>,
+    /// A referenced name that is also under the other field (in the installer's saved files,
+    /// say): the next deploy from the installer would put that live.
+    pub warning: Option<String>,
 }
 
 impl Reference {
@@ -158,6 +161,16 @@ pub fn reference(name: &str, field: Field, sources: &[Source]) -> Reference {
     let deployed_right = found.iter().filter(right).any(|f| f.source.deployed);
     let wrong = found.iter().find(|f| !right(f));
     let saved_right = found.iter().filter(right).find(|f| !f.source.deployed);
+    let warning = match (deployed_right, wrong) {
+        (true, Some(wrong)) => Some(format!(
+            "{name} is also entered as {} in {} ({}): the next deploy from the installer would put that live; \
+             remove it there",
+            wrong.field.expect("a wrong field is a recognised one").entered_as(),
+            wrong.source.label,
+            wrong.path
+        )),
+        _ => None,
+    };
     let (state, problem) = match (deployed_right, wrong, saved_right) {
         (true, _, _) => (ReferenceState::Referenced, None),
         (false, Some(wrong), _) => {
@@ -193,8 +206,14 @@ pub fn reference(name: &str, field: Field, sources: &[Source]) -> Reference {
         name: name.to_owned(),
         installer_field: field.label(),
         state,
-        evidence: found.iter().map(Found::describe).collect(),
+        // A referenced name is backed by its right places only; the others are the warning.
+        evidence: found
+            .iter()
+            .filter(|found| state != ReferenceState::Referenced || right(found))
+            .map(Found::describe)
+            .collect(),
         problem,
+        warning,
     }
 }
 

@@ -58,7 +58,7 @@ pub async fn run(
     let access =
         connect_registry_as_cluster(&global.registry, &registry, secret_credentials.map(|c| (source, c)), err).await?;
     if let Some(accepted) = access.secret_accepted {
-        report.secret_logs_in(&registry, accepted);
+        report.secret_logs_in(&registry, accepted, access.store.is_some());
     }
     if let Some(failure) = &access.failure {
         report.record_registry_failure(failure);
@@ -67,7 +67,7 @@ pub async fn run(
     if let Some((store, auth)) = access.store {
         // What the release renders is what its pods pull: checked as it is, no mapping needed.
         let concurrency = registry_options(&global.registry).concurrency;
-        let (pinned, identity) = release_images(&chart.blocks, &registry);
+        let (pinned, identity) = release_images(&chart.blocks, &registry, global.input.include_disabled);
         let images = map_images(&pinned, &identity).unwrap_or_default();
         let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
         report.record_live_images(&pinned, &images, findings);
@@ -80,17 +80,23 @@ pub async fn run(
             let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
             let plan = Plan::new(registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
             let targets = plan.targets();
-            report.record_drift(chart_drift(&chart.blocks, &registry, &targets));
+            report.record_drift(match mapped_elsewhere(&chart, &pinned, &mapping) {
+                // The flags map the images to other paths than the release's: one line, not a
+                // line per block.
+                Some(line) => vec![line],
+                None => chart_drift(&chart.blocks, &registry, &targets),
+            });
             let pull_secrets = overlay_pull_secrets(&auth, &chart, &objects.secret_name);
             let overlay =
                 helm::Overlay::new(&chart.blocks, &targets, &plan.enabled, pull_secrets, chart.overlay_usage());
             report.overlay = Some(overlay.render());
         } else if global.output.format == OutputFormat::Values {
-            report.warnings.push(
-                "-o values prints the overlay apply would write, which needs the mapping flags (--path-prefix, \
-                 --layout, --map)"
-                    .to_owned(),
-            );
+            writeln!(
+                err,
+                "warning: nothing printed: -o values prints the overlay apply would write, which needs the mapping \
+                 flags (--path-prefix, --layout, --map)"
+            )
+            .map_err(crate::output::io_error)?;
         }
     }
     if !objects.no_secret {
@@ -99,6 +105,24 @@ pub async fn run(
     report.record_pods(&cluster.list_pods(Some(&pods_selector)).await?);
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
     Ok(report.exit_code())
+}
+
+/// Where the mapping flags put the release's images at other paths than those the release
+/// pulls from the local registry: the one drift line that says so, with an example.
+fn mapped_elsewhere(
+    chart: &Chart,
+    upstream: &[crate::mapping::Pinned],
+    mapping: &crate::mapping::Mapping,
+) -> Option<String> {
+    let (block, target) = chart.blocks.iter().zip(upstream).find_map(|(block, pinned)| {
+        let target = mapping.target_path(&pinned.server, &pinned.path);
+        (block.enabled && block.server == mapping.registry && block.repository != target).then_some((block, target))
+    })?;
+    Some(format!(
+        "the release pulls {}/{} ({}), and the mapping flags ({mapping}) put that image at {}/{target}: drop the \
+         mapping flags to check what the release runs, or apply with them and upgrade the release",
+        block.server, block.repository, block.path, mapping.registry
+    ))
 }
 
 /// `--registry`, else the registry the release's blocks point at most among those that are not

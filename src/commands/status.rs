@@ -57,7 +57,7 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
             .map(|c| (CredentialSource::PullSecret(format!("{}/{secret_name}", report.namespace)), c));
         let access = connect_registry_as_cluster(&global.registry, registry, secret, err).await?;
         if let Some(accepted) = access.secret_accepted {
-            report.secret_logs_in(registry, accepted);
+            report.secret_logs_in(registry, accepted, access.store.is_some());
         }
         if let Some(failure) = &access.failure {
             report.record_registry_failure(failure);

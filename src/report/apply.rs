@@ -146,6 +146,9 @@ pub(super) fn write_installer(installer: &InstallerReport, out: &mut dyn Write) 
         for evidence in &reference.evidence {
             writeln!(out, "    found in {evidence}")?;
         }
+        if let Some(warning) = &reference.warning {
+            writeln!(out, "    warning: {warning}")?;
+        }
         if let (Some(problem), true, ReferenceState::WrongField | ReferenceState::SavedNotDeployed) =
             (&reference.problem, installer.evidence_available, reference.state)
         {
