@@ -124,6 +124,34 @@ impl Manifest {
     }
 }
 
+/// A manifest as a registry holds it, reduced to what it refers to: what the walks that read a
+/// registry's contents (`inventory`, `prune`) record of each manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Node {
+    /// The `Content-Type` the registry served it with.
+    pub media_type: Option<String>,
+    /// Bytes of the manifest itself.
+    pub size: u64,
+    /// Blobs an image manifest names (config and layers), with sizes in bytes.
+    pub blobs: Vec<(Digest, u64)>,
+    /// Manifests an index lists.
+    pub children: Vec<Digest>,
+}
+
+impl Node {
+    /// Reads a manifest's references; a manifest that is neither an index nor an image
+    /// manifest (a schema 1 manifest, an unknown artifact) refers to nothing that can be walked.
+    pub fn of(media_type: Option<String>, bytes: &[u8]) -> Node {
+        let mut node = Node { media_type, size: bytes.len() as u64, ..Node::default() };
+        match Manifest::parse(bytes) {
+            Ok(Manifest::Image(blobs)) => node.blobs = blobs.into_iter().map(|b| (b.digest, b.size)).collect(),
+            Ok(Manifest::Index(children)) => node.children = children.into_iter().map(|c| c.digest).collect(),
+            Err(_) => {}
+        }
+        node
+    }
+}
+
 /// The suffixes of the tags that attach artifacts to a manifest: cosign's (before v3) signature,
 /// attestation and SBOM, and none for the referrers fallback tag (distribution-spec, "Referrers
 /// Tag Schema"), each after `sha256-HEX`, HEX being the manifest's digest.

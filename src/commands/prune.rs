@@ -11,9 +11,8 @@ use crate::error::Error;
 use crate::exit;
 use crate::input::Input;
 use crate::mapping::{Image, Mapping, map_images};
-use crate::oci::Manifest;
 use crate::output::{color_enabled, io_error};
-use crate::prune::{Keep, Listed, Repository, unused};
+use crate::prune::{Keep, unused};
 use crate::reference::{Digest, RepoPath};
 use crate::registry::{Deleted, HttpRegistry, LookupError};
 use crate::report::{self, PruneReport};
@@ -77,12 +76,12 @@ pub async fn run(args: PruneArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     };
     let mut held = BTreeMap::new();
     for repo in &repositories {
-        held.insert(repo.to_string(), read_repository(&store, repo).await.map_err(refused)?);
+        held.insert(repo.to_string(), store.read_repository(repo).await.map_err(refused)?);
     }
-    let (unused, freed) = unused(&held, &keep);
-    let mut report = PruneReport::new(mapping.registry.to_string(), unused, freed, args.yes, notes);
+    let verdict = unused(&held, &keep);
+    let mut report = PruneReport::new(mapping.registry.to_string(), verdict, args.yes, notes);
     if args.yes {
-        for (repository, digest) in report.digests() {
+        for (repository, digest) in report.manifests.clone() {
             let repo = RepoPath::parse(&repository).expect("a repository read from the registry");
             match store.delete_manifest(&repo, &digest).await.map_err(refused)? {
                 Deleted::Deleted | Deleted::Gone => report.deleted.push(format!("{repository}@{digest}")),
@@ -111,35 +110,4 @@ fn images_of(inputs: &[Input], mapping: &Mapping) -> Result<Vec<Image>, Error> {
         images.extend(map_images(&pinned, mapping).map_err(|problems| input.invalid(problems))?);
     }
     Ok(images)
-}
-
-/// A repository's tags, each tag's manifest, and the manifests an index lists.
-async fn read_repository(store: &HttpRegistry, repo: &RepoPath) -> Result<Repository, LookupError> {
-    let mut repository = Repository::default();
-    for tag in store.list_tags(repo).await? {
-        let Some(manifest) = store.fetch_manifest(repo, &tag).await? else { continue };
-        let digest = Digest::of(&manifest.bytes);
-        repository.tags.insert(tag, digest.clone());
-        let mut pending = vec![(digest, manifest.bytes)];
-        while let Some((digest, bytes)) = pending.pop() {
-            if repository.manifests.contains_key(&digest) {
-                continue;
-            }
-            let mut listed = Listed { size: bytes.len() as u64, ..Listed::default() };
-            match Manifest::parse(&bytes) {
-                Ok(Manifest::Image(blobs)) => listed.blobs = blobs.into_iter().map(|b| (b.digest, b.size)).collect(),
-                Ok(Manifest::Index(children)) => {
-                    for child in &children {
-                        if let Some(found) = store.fetch_manifest(repo, child.digest.as_str()).await? {
-                            pending.push((child.digest.clone(), found.bytes));
-                        }
-                    }
-                    listed.children = children.into_iter().map(|c| c.digest).collect();
-                }
-                Err(_) => {}
-            }
-            repository.manifests.insert(digest, listed);
-        }
-    }
-    Ok(repository)
 }

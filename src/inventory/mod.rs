@@ -8,6 +8,8 @@ mod walk;
 
 pub use walk::walk;
 
+use crate::oci::Node;
+use crate::reference::Digest;
 use crate::report::API_VERSION;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,18 +59,25 @@ impl Inventory {
         }
     }
 
-    /// Records a manifest found in `repository`, by `tag` if one found it.
-    pub fn manifest(&mut self, repository: &str, digest: &str, held: ManifestHeld, tag: Option<&str>) {
+    /// Records a manifest `repository` holds and the blobs it names (a manifest the registry
+    /// holds implies its blobs: the registry checked them when it was pushed).
+    pub fn holds(&mut self, repository: &str, digest: &Digest, node: &Node) {
         let holdings = self.repositories.entry(repository.to_owned()).or_default();
-        let entry = holdings.manifests.entry(digest.to_owned()).or_insert(held);
-        if let Some(tag) = tag.filter(|tag| !entry.tags.iter().any(|known| known == tag)) {
-            entry.tags.push(tag.to_owned());
-            entry.tags.sort();
-        }
+        holdings.manifests.entry(digest.to_string()).or_insert_with(|| ManifestHeld {
+            media_type: node.media_type.clone(),
+            size: node.size,
+            tags: vec![],
+        });
+        holdings.blobs.extend(node.blobs.iter().map(|(blob, size)| (blob.to_string(), *size)));
     }
 
-    pub fn blob(&mut self, repository: &str, digest: &str, size: u64) {
-        self.repositories.entry(repository.to_owned()).or_default().blobs.insert(digest.to_owned(), size);
+    /// Records that `tag` found the manifest `digest` (recorded by `holds` first).
+    pub fn tag(&mut self, repository: &str, digest: &Digest, tag: &str) {
+        let held = self.repositories.get_mut(repository).and_then(|h| h.manifests.get_mut(digest.as_str()));
+        if let Some(held) = held.filter(|held| !held.tags.iter().any(|known| known == tag)) {
+            held.tags.push(tag.to_owned());
+            held.tags.sort();
+        }
     }
 
     /// Counts for a summary: repositories, manifests, distinct blobs, and their bytes (each
@@ -90,12 +99,15 @@ mod tests {
     #[test]
     fn a_manifest_found_twice_keeps_both_tags_and_blobs_count_once() {
         let mut inventory = Inventory::new("reg.local".into(), serde_json::json!({}));
-        let held = ManifestHeld { media_type: None, size: 10, tags: vec![] };
-        inventory.manifest("ess/a", "sha256:1", held.clone(), Some("v1"));
-        inventory.manifest("ess/a", "sha256:1", held, Some("sha256-1.sig"));
-        inventory.blob("ess/a", "sha256:b", 100);
-        inventory.blob("ess/b", "sha256:b", 100);
-        assert_eq!(inventory.repositories["ess/a"].manifests["sha256:1"].tags, ["sha256-1.sig", "v1"]);
-        assert_eq!(inventory.totals(), (2, 1, 1, 100));
+        let (manifest, blob) = (Digest::of(b"manifest"), Digest::of(b"blob"));
+        let node = Node { size: 10, blobs: vec![(blob, 100)], ..Node::default() };
+        inventory.holds("ess/a", &manifest, &node);
+        inventory.tag("ess/a", &manifest, "v1");
+        inventory.holds("ess/a", &manifest, &node);
+        inventory.tag("ess/a", &manifest, "sha256-1.sig");
+        inventory.tag("ess/a", &manifest, "v1");
+        inventory.holds("ess/b", &Digest::of(b"other"), &node);
+        assert_eq!(inventory.repositories["ess/a"].manifests[manifest.as_str()].tags, ["sha256-1.sig", "v1"]);
+        assert_eq!(inventory.totals(), (2, 2, 1, 100));
     }
 }

@@ -5,6 +5,7 @@
 
 use super::LookupError;
 use super::http::HttpRegistry;
+use crate::prune::Repository;
 use crate::reference::{Digest, RepoPath};
 use reqwest::header::LINK;
 use reqwest::{Method, StatusCode};
@@ -32,6 +33,19 @@ struct TagList {
 }
 
 impl HttpRegistry {
+    /// What `prune` decides on for `repo`: its tags, the manifest each holds, and the manifests
+    /// those list, each read once. Empty for a repository the registry does not have.
+    pub async fn read_repository(&self, repo: &RepoPath) -> Result<Repository, LookupError> {
+        let mut repository = Repository::default();
+        for tag in self.list_tags(repo).await? {
+            // A tag deleted between the listing and the read is not there.
+            if let Some(digest) = self.read_tree(repo, &tag, &mut repository.manifests).await? {
+                repository.tags.insert(tag, digest);
+            }
+        }
+        Ok(repository)
+    }
+
     /// Every tag of `repo`; none for a repository the registry does not have.
     pub async fn list_tags(&self, repo: &RepoPath) -> Result<Vec<String>, LookupError> {
         let mut tags = Vec::new();

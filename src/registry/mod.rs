@@ -16,6 +16,7 @@ mod throttle;
 mod tls;
 mod token;
 mod transport;
+mod tree;
 mod upload;
 
 pub use auth::{CredentialSource, RegistryAuth};

@@ -4,7 +4,7 @@
 use super::Report;
 use super::document::API_VERSION;
 use super::mirror::human_bytes;
-use crate::prune::Unused;
+use crate::prune::{Unused, Verdict};
 use crate::reference::Digest;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -23,7 +23,12 @@ pub struct PruneReport {
     /// False for a dry run (without `--yes`).
     pub delete: bool,
     pub unused: Vec<Unused>,
-    /// Bytes of blobs only unused manifests refer to: what garbage collection frees.
+    /// What `--yes` deletes, in that order: each unused tag's manifest, then the manifests it
+    /// lists that nothing kept lists, as (repository, digest).
+    #[serde(skip)]
+    pub manifests: Vec<(String, Digest)>,
+    /// Bytes garbage collection frees once those manifests are deleted: the manifests
+    /// themselves and the blobs only they refer to.
     pub freed_bytes: u64,
     /// `repository@digest` of every manifest deleted.
     pub deleted: Vec<String>,
@@ -34,28 +39,20 @@ pub struct PruneReport {
 }
 
 impl PruneReport {
-    pub fn new(registry: String, unused: Vec<Unused>, freed_bytes: u64, delete: bool, notes: Vec<String>) -> Self {
+    pub fn new(registry: String, verdict: Verdict, delete: bool, notes: Vec<String>) -> Self {
         PruneReport {
             api_version: API_VERSION,
             kind: "Prune",
             registry,
             delete,
-            unused,
-            freed_bytes,
+            unused: verdict.unused,
+            manifests: verdict.delete,
+            freed_bytes: verdict.freed,
             deleted: vec![],
             refused: None,
             notes,
             garbage_collection: GARBAGE_COLLECTION,
         }
-    }
-
-    /// Each unused manifest once, as (repository, digest): what `--yes` deletes.
-    pub fn digests(&self) -> Vec<(String, Digest)> {
-        let mut digests: Vec<(String, Digest)> =
-            self.unused.iter().map(|u| (u.repository.clone(), u.digest.clone())).collect();
-        digests.sort();
-        digests.dedup();
-        digests
     }
 }
 
@@ -71,7 +68,7 @@ impl Report for PruneReport {
         for note in &self.notes {
             writeln!(out, "note: {note}")?;
         }
-        let count = self.digests().len();
+        let count = self.manifests.len();
         match (&self.refused, self.delete) {
             (Some(refused), _) => writeln!(out, "{refused}")?,
             (None, true) => writeln!(out, "Deleted {} manifests from {}.", self.deleted.len(), self.registry)?,

@@ -3,6 +3,7 @@
 use crate::free_port;
 use crate::tls::{self, CertKind, ClientCa, ClientFiles, KeyAlgorithm, TlsFiles};
 use crate::token::{ISSUER, SERVICE, TokenPolicy, TokenServer};
+use std::collections::BTreeMap;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -25,6 +26,9 @@ pub struct RegistryConfig {
     pub token: Option<TokenPolicy>,
     /// The one name the TLS certificate is for, instead of 127.0.0.1 and localhost.
     pub certificate_host: Option<String>,
+    /// Refuse manifest `DELETE` (`405 UNSUPPORTED`), as distribution does by default: its
+    /// `storage.delete.enabled` left out. The testbed's registries otherwise delete.
+    pub refuse_delete: bool,
 }
 
 /// A running registry; stopped and its storage removed on drop.
@@ -81,8 +85,9 @@ impl Registry {
         }
         // As Debian's shipped config.yml: filesystem storage with the in-memory descriptor cache.
         let mut yaml = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
-            root = dir.path().join("storage").display()
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: {delete}\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: essregistry-testbed\n",
+            root = dir.path().join("storage").display(),
+            delete = !config.refuse_delete,
         );
         if let Some(files) = &tls {
             yaml.push_str(&format!(
@@ -190,6 +195,27 @@ impl Registry {
         let fields: Vec<&str> = stat.rsplit_once(')').expect("stat format").1.split_whitespace().collect();
         let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
         Duration::from_millis(ticks * 10)
+    }
+
+    /// The blobs distribution's own `garbage-collect --dry-run` would delete now, with their
+    /// sizes in bytes (read from its storage): the judge of what deleting manifests freed.
+    pub fn garbage_collect_dry_run(&self) -> BTreeMap<String, u64> {
+        let output = Command::new("docker-registry")
+            .args(["garbage-collect", "--dry-run"])
+            .arg(self.dir.path().join("config.yml"))
+            .output()
+            .expect("run docker-registry garbage-collect");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "garbage-collect failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+        text.lines()
+            .filter_map(|line| line.trim().strip_prefix("blob eligible for deletion: "))
+            .map(|digest| {
+                let hex = digest.trim_start_matches("sha256:");
+                let data = self.dir.path().join("storage/docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex);
+                let size = std::fs::metadata(data.join("data")).map(|m| m.len()).unwrap_or_default();
+                (digest.to_owned(), size)
+            })
+            .collect()
     }
 
     /// Forgets the requests so far (the log is truncated).
