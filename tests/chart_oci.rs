@@ -65,9 +65,10 @@ fn a_chart_published_as_an_oci_artifact_is_read_carried_across_and_installed_fro
         planned.stderr
     );
 
-    // mirror into a bundle: the images and the chart.
+    // mirror into a bundle: the images and the chart, one component disabled by --set.
     let bundle = dir.path().join("ess.tar.gz");
     let mut to_bundle = owned(&["mirror", "--chart", UPSTREAM_CHART, "--version", "26.1.0"]);
+    to_bundle.extend(owned(&["--set", "component4.enabled=false"]));
     to_bundle.extend(owned(&["--to-bundle", bundle.to_str().unwrap(), "-o", "json"]));
     to_bundle.extend(upstreams.source_mirror_args());
     let packed = run(&to_bundle);
@@ -75,28 +76,37 @@ fn a_chart_published_as_an_oci_artifact_is_read_carried_across_and_installed_fro
     let carried = packed.json();
     let chart = carried["images"].as_array().unwrap().iter().find(|i| i["entries"] == json!(["the Helm chart"]));
     assert_eq!(chart.expect("the chart is carried")["digest"], pushed.as_str(), "{carried}");
+    assert_eq!(carried["images"].as_array().unwrap().len(), images.len(), "four images and the chart: {carried}");
 
-    // Either side, offline: the bundle checked for the chart's images and the chart itself.
-    let mut check = owned(&["mirror", "--chart", UPSTREAM_CHART, "--version", "26.1.0"]);
-    check.extend(owned(&["--verify-bundle", bundle.to_str().unwrap(), "-o", "json"]));
-    let checked = run(&check);
+    // Either side, offline: the bundle checked for the chart's images and the chart itself, with
+    // no --chart: the bundle says what it was made from, the --set line included.
+    let checked = run(&owned(&["mirror", "--verify-bundle", bundle.to_str().unwrap(), "-o", "json"]));
     assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
     let checked = checked.json();
     let chart = checked["images"].as_array().unwrap().iter().find(|i| i["entries"] == json!(["the Helm chart"]));
     assert_eq!(chart.expect("the chart is checked")["state"], "ok", "{checked}");
 
-    // Inside the gap: from the bundle into the empty local registry, the chart read from the bundle.
-    let mut from_bundle = owned(&["mirror", "--chart", UPSTREAM_CHART, "--version", "26.1.0"]);
-    from_bundle.extend(owned(&["--from-bundle", bundle.to_str().unwrap(), "--registry", &host]));
+    // Inside the gap: from the bundle into the empty local registry, the chart read from the
+    // bundle, which needs no --chart.
+    let mut from_bundle = owned(&["mirror", "--from-bundle", bundle.to_str().unwrap(), "--registry", &host]);
     from_bundle.extend(owned(&["--registry-plain-http", "--path-prefix", "ess"]));
     let landed = run(&from_bundle);
     assert_eq!(landed.code, 0, "{}\n{}", landed.stdout, landed.stderr);
+    assert!(landed.stderr.contains("Using the chart and values the bundle"), "{}", landed.stderr);
     let raw = bundles::registry_raw(&local, &format!("ess/{CHART_REPO}:26.1.0")).unwrap();
     assert_eq!(sha256(&raw), pushed, "skopeo: the chart's manifest digest is unchanged");
+
+    // plan -f BUNDLE reads the same chart and values: every image it carried is there.
+    let mut planned = owned(&["plan", "-f", bundle.to_str().unwrap(), "--registry", &host, "--path-prefix", "ess"]);
+    planned.extend(owned(&["--registry-plain-http", "--offline", "-o", "json"]));
+    let planned = run(&planned);
+    assert_eq!(planned.code, 0, "ready: {}\n{}", planned.stdout, planned.stderr);
+    assert_eq!(planned.json()["chart"]["version"], "26.1.0");
 
     // apply reads the chart from the local registry and prints the command that installs it.
     let local_chart = format!("oci://{host}/ess/{CHART_REPO}");
     let mut apply = owned(&["apply", "--chart", &local_chart, "--version", "26.1.0", "--registry", &host]);
+    apply.extend(owned(&["--set", "component4.enabled=false"]));
     apply.extend(owned(&[
         "--registry-plain-http",
         "--path-prefix",

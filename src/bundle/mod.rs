@@ -3,6 +3,7 @@
 //! from. The file system side only; what goes in is decided by `mirror`.
 
 pub mod archive;
+pub mod chart_record;
 pub mod layout;
 mod output;
 pub mod space;
@@ -63,6 +64,18 @@ fn archive_packing(path: &Path) -> Packing {
     match Packing::of(path) {
         Packing::Folder => Packing::Tar,
         packing => packing,
+    }
+}
+
+/// Whether `path` is a bundle made from an OCI chart (`chart_record`): a folder holding the
+/// record, or an archive with it among its members.
+pub fn holds_chart(path: &Path) -> bool {
+    if path.is_dir() {
+        return path.join(chart_record::CHART_FILE).is_file();
+    }
+    match Packing::of(path) {
+        Packing::Folder => false,
+        packing => matches!(archive::read_member(path, packing, chart_record::CHART_FILE, 1 << 20), Ok(Some(_))),
     }
 }
 

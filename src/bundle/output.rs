@@ -5,6 +5,7 @@
 //! so that a run that fails part way leaves no archive passing for the one it was asked for.
 
 use super::archive::{self, Packing};
+use super::chart_record;
 use super::layout::{DIGESTS_FILE, Layout, Named};
 use super::{OpenBundle, open_with};
 use crate::error::Error;
@@ -68,8 +69,9 @@ impl Output {
         &self.path
     }
 
-    /// Names the images in `index.json` and keeps `digests` (the images_digests the bundle was
-    /// made from, if any) beside them; an archive is packed when no image is `missing` (their
+    /// Names the images in `index.json` and keeps what the bundle was made from beside them:
+    /// `digests` (an images_digests), or `chart` (an OCI chart's reference, the `--values` files
+    /// and the `--set` lines); an archive is packed when no image is `missing` (their
     /// names), holding `named` alone (an earlier release's blobs are dropped), and its staging
     /// folder then removed. Errors: why the bundle is not complete for its images, which are
     /// missing, and what a rerun does.
@@ -78,6 +80,7 @@ impl Output {
         layout: &Layout,
         named: &[Named],
         digests: Option<&[u8]>,
+        chart: Option<&chart_record::Given>,
         missing: &[String],
         images: usize,
     ) -> Result<(), String> {
@@ -96,6 +99,9 @@ impl Output {
             let file = layout.root().join(DIGESTS_FILE);
             let partial = file.with_extension("yml.partial");
             std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, &file)).map_err(failed)?;
+        }
+        if let Some(given) = chart {
+            chart_record::write(layout.root(), given).map_err(failed)?;
         }
         if !missing.is_empty() {
             let lacking = format!("{} of {images} images are not in it: {}", missing.len(), missing.join(", "));

@@ -3,6 +3,7 @@
 
 use super::pipeline::read_input;
 use crate::bundle;
+use crate::bundle::chart_record::Given;
 use crate::bundle::layout::Layout;
 use crate::bundle::space::Need;
 use crate::cli::{GlobalArgs, MirrorArgs};
@@ -131,7 +132,17 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
                 Content::Digests { bytes, .. } => Some(bytes.as_slice()),
                 Content::Chart(_) => None,
             };
-            output.finish(layout, &named.lock().expect("names"), digests, &missing, outcomes.len()).err()
+            let sets = global.input.sets();
+            let chart = match input.chart().map(|chart| &chart.origin) {
+                Some(crate::helm::Origin::Oci { reference, values, .. }) => {
+                    Some((format!("oci://{}", reference.bundle_name()), values.clone()))
+                }
+                _ => None,
+            };
+            let chart = chart.as_ref().map(|(reference, values)| Given { chart: reference, values, sets: &sets });
+            output
+                .finish(layout, &named.lock().expect("names"), digests, chart.as_ref(), &missing, outcomes.len())
+                .err()
         }
         _ => None,
     };

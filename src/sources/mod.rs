@@ -72,6 +72,15 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
         }
         return Ok(chart_input(chart_files::read(chart, &args.values, &args.sets())?, args.include_disabled));
     }
+    if let Some(path) = args.digests.as_deref().filter(|path| crate::bundle::holds_chart(path)) {
+        let opened = crate::bundle::open(path, "-f")?;
+        return bundled_chart(request, path, &opened.layout).await;
+    }
+    if let (Some((given, layout)), None) = (request.bundle, &args.digests)
+        && layout.root().join(crate::bundle::chart_record::CHART_FILE).is_file()
+    {
+        return bundled_chart(request, given, layout).await;
+    }
     if let Some(name) = &args.release {
         let cluster = needs_cluster(request.cluster, "--release reads the release from the cluster", || {
             "drop --offline, or pass the chart with --chart and your values with --values".to_owned()
@@ -114,6 +123,42 @@ pub async fn read(request: &Request<'_>) -> Result<Input, Error> {
 
 /// What the input flags cannot say together, in the words of the flags the user typed: `-f`
 /// beside another input (to a Helm user, `-f` is a values file). Exit 2, nothing read.
+/// The chart a bundle was made from, read from the bundle with the values and `--set` lines it
+/// was carried for (`bundle::chart_record`).
+async fn bundled_chart(request: &Request<'_>, given: &Path, layout: &Layout) -> Result<Input, Error> {
+    let damaged = |why: String| {
+        Error::usage(
+            format!("the bundle {}: {why}", given.display()),
+            "carry the bundle across again, or name its chart with --chart oci://... and your --values",
+        )
+    };
+    let record = crate::bundle::chart_record::read(layout.root()).map_err(damaged)?;
+    let record = record.ok_or_else(|| damaged("it was not made from an OCI chart".into()))?;
+    let of = |kind: crate::helm::SetKind| -> Vec<String> {
+        record.sets.iter().filter(|(k, _)| *k == kind).map(|(_, line)| line.clone()).collect()
+    };
+    let args = InputArgs {
+        digests: None,
+        chart: Some(record.chart.clone().into()),
+        values: record.values.clone(),
+        set: of(crate::helm::SetKind::Typed),
+        set_string: of(crate::helm::SetKind::String),
+        set_json: of(crate::helm::SetKind::Json),
+        ..request.args.clone()
+    };
+    let inner = Request { args: &args, bundle: Some((given, layout)), version: None, ..*request };
+    let (mut chart, mut notes) = chart_oci::read(&record.chart, &inner).await?;
+    // The copies inside the bundle are what was carried, not files helm is given inside.
+    if let crate::helm::Origin::Oci { values, .. } = &mut chart.origin {
+        values.clear();
+    }
+    notes.insert(0, format!("Using the chart and values the bundle {} was made from", given.display()));
+    let mut input = chart_input(chart, args.include_disabled);
+    input.notes.splice(0..0, notes);
+    input.bundle = Some(given.to_owned());
+    Ok(input)
+}
+
 pub fn check(args: &InputArgs) -> Result<(), Error> {
     if !args.sets().is_empty() && !args.is_chart() {
         return Err(Error::usage(
