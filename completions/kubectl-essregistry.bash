@@ -1389,7 +1389,7 @@ _kubectl__essregistry() {
             return 0
             ;;
         kubectl__subcmd__essregistry__subcmd__plan)
-            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --offline --version --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
+            opts="-f -n -s -o -h --configmap-name --secret-name --no-secret --offline --against --have --version --digests --installer-dir --from-configmap --chart --values --release --source-mirror --set --set-string --set-json --include-disabled --registry --path-prefix --layout --map --digest-mismatch --registry-username --registry-password-stdin --registry-ca-file --registry-cert-dir --registry-client-cert --registry-client-key --registry-insecure-skip-tls-verify --registry-plain-http --registry-timeout --concurrency --kubeconfig --context --namespace --request-timeout --cluster --user --server --token --as --as-group --as-uid --certificate-authority --client-certificate --client-key --tls-server-name --insecure-skip-tls-verify --output --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1400,6 +1400,14 @@ _kubectl__essregistry() {
                     return 0
                     ;;
                 --secret-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --against)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --have)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

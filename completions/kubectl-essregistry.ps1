@@ -88,6 +88,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
         'kubectl-essregistry;plan' {
             [CompletionResult]::new('--configmap-name', '--configmap-name', [CompletionResultType]::ParameterName, 'The images_digests ConfigMap the installer is told about')
             [CompletionResult]::new('--secret-name', '--secret-name', [CompletionResultType]::ParameterName, 'The docker-registry pull secret the installer is told about')
+            [CompletionResult]::new('--against', '--against', [CompletionResultType]::ParameterName, 'Compare the release with an earlier one (images_digests or bundle, as -f takes it): the images it adds, removes and changes, with bytes')
+            [CompletionResult]::new('--have', '--have', [CompletionResultType]::ParameterName, 'Compare the release with what `inventory -o json` found in the local registry (repeatable): the images it adds, removes and changes, with the bytes to carry')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The chart''s version, as helm --version takes it: of --chart oci://... (or :VERSION on the reference), or of a bare values.yaml for the printed helm command (an archive or a release carries its own)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')
             [CompletionResult]::new('--digests', '--digests', [CompletionResultType]::ParameterName, 'The installer''s images_digests.yml, its ConfigMap string, or a ConfigMap manifest holding it (''-'' reads stdin)')

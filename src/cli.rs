@@ -287,6 +287,14 @@ pub struct PlanArgs {
     #[arg(long, help_heading = "Cluster")]
     pub offline: bool,
 
+    /// Compare the release with an earlier one (images_digests or bundle, as -f takes it): the images it adds, removes and changes, with bytes
+    #[arg(long, value_name = "FILE", help_heading = "Release")]
+    pub against: Option<PathBuf>,
+
+    /// Compare the release with what `inventory -o json` found in the local registry (repeatable): the images it adds, removes and changes, with the bytes to carry
+    #[arg(long, value_name = "INVENTORY", help_heading = "Release")]
+    pub have: Vec<PathBuf>,
+
     #[command(flatten)]
     pub version: ChartVersionArgs,
 }

@@ -44,6 +44,7 @@ pub mod proxy;
 pub mod prune;
 pub mod reference;
 pub mod registry;
+pub mod release_diff;
 pub mod report;
 pub mod sanitize;
 pub mod sources;

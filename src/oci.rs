@@ -5,6 +5,7 @@
 
 use crate::reference::Digest;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The largest manifest read whole (distribution refuses manifests over 4 MiB).
@@ -150,6 +151,20 @@ impl Node {
         }
         node
     }
+}
+
+/// The blobs (config and layers) of the manifest `top` and of every manifest it lists, as `nodes`
+/// holds them (what `HttpRegistry::read_tree` read), each once, with sizes in bytes.
+pub fn blobs_under(top: &Digest, nodes: &BTreeMap<Digest, Node>) -> BTreeMap<Digest, u64> {
+    let mut blobs = BTreeMap::new();
+    let mut pending = vec![top];
+    while let Some(digest) = pending.pop() {
+        if let Some(node) = nodes.get(digest) {
+            blobs.extend(node.blobs.iter().cloned());
+            pending.extend(node.children.iter());
+        }
+    }
+    blobs
 }
 
 /// The suffixes of the tags that attach artifacts to a manifest: cosign's (before v3) signature,

@@ -61,9 +61,12 @@ fn every_key_the_schema_page_shows_is_one_the_reports_print() {
     // A second release against the applied ConfigMap: the plan's `release` section.
     let old = &world.scenario.images[1].index_digest;
     let new = kubectl_essregistry::reference::Digest::of(b"a rebuilt element-web").to_string();
-    let next = std::fs::read_to_string(&world.scenario.digests).unwrap().replace(old.as_str(), &new);
-    std::fs::write(&world.scenario.digests, next).unwrap();
+    let first = std::fs::read_to_string(&world.scenario.digests).unwrap();
+    let release_1 = world.scenario.dir().join("release-1.yml");
+    std::fs::write(&release_1, &first).unwrap();
+    std::fs::write(&world.scenario.digests, first.replace(old.as_str(), &new)).unwrap();
     record(world.run("plan", Role::Admin, &["-o", "json"]));
+    record(world.run("plan", Role::Admin, &["--offline", "--against", release_1.to_str().unwrap(), "-o", "json"]));
     record(world.status(&["-o", "json"]));
     let bundle = world.scenario.dir().join("bundle");
     let mut mirror = vec!["mirror", "-f", world.scenario.digests_arg(), "--to-bundle", bundle.to_str().unwrap()];

@@ -41,6 +41,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
             chart: planned.input.chart(),
             resources: None,
             release: None,
+            diff: None,
             mirror_command: &mirror_command,
         };
         report::write(&report, global.output.format, color, out).map_err(io_error)?;

@@ -8,6 +8,7 @@ mod pipeline;
 mod plan;
 mod probe;
 mod prune;
+mod release_diff;
 mod release_status;
 mod status;
 

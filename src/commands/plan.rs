@@ -50,6 +50,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
             }
         }
     }
+    let diff = super::release_diff::compare(&args, global, &planned, err).await?;
     let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
     let report = PlanReport {
         plan: &planned.plan,
@@ -59,6 +60,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
         release: release
             .as_ref()
             .map(|(configmap, changes): &(String, Vec<EntryChange>)| Release { configmap, changes }),
+        diff: diff.as_ref(),
         mirror_command: &mirror_command,
     };
     report::write(&report, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;

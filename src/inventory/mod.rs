@@ -80,6 +80,24 @@ impl Inventory {
         }
     }
 
+    /// Reads a document `inventory -o json` (or `-o yaml`) wrote. Errors (exit 2): the file
+    /// cannot be read, or is not an inventory.
+    pub fn read(path: &std::path::Path) -> Result<Inventory, crate::error::Error> {
+        let refused = |why: String| {
+            crate::error::Error::usage(
+                format!("{}: {why}", path.display()),
+                "give the document `kubectl essregistry inventory -o json` wrote inside the air gap",
+            )
+        };
+        let bytes = std::fs::read(path).map_err(|e| refused(format!("cannot read it: {e}")))?;
+        let inventory: Inventory =
+            serde_yaml::from_slice(&bytes).map_err(|e| refused(format!("it is not an inventory: {e}")))?;
+        if inventory.kind != "Inventory" {
+            return Err(refused(format!("it is a {}, not an Inventory", inventory.kind)));
+        }
+        Ok(inventory)
+    }
+
     /// Counts for a summary: repositories, manifests, distinct blobs, and their bytes (each
     /// distinct blob once, however many repositories hold it).
     pub fn totals(&self) -> (usize, usize, usize, u64) {

@@ -8,6 +8,7 @@ use crate::drift::EntryChange;
 use crate::helm::Chart;
 use crate::input::Written;
 use crate::plan::{DigestAction, Plan, Summary};
+use crate::release_diff::ReleaseDiff;
 use serde::Serialize;
 
 pub const API_VERSION: &str = "essregistry/v1";
@@ -47,6 +48,10 @@ pub struct PlanDocument<'a> {
     /// cluster that has one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<ReleaseDocument<'a>>,
+    /// The release against an earlier one or an inventory, image by image, with bytes
+    /// (`--against`, `--have`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_diff: Option<&'a ReleaseDiff>,
 }
 
 #[derive(Debug, Serialize)]
@@ -149,6 +154,7 @@ impl<'a> PlanDocument<'a> {
             resources,
             mirror_command: plan.images.iter().any(|image| image.finding.fix.is_some()).then_some(mirror),
             release: None,
+            release_diff: None,
         }
     }
 }

@@ -28,6 +28,7 @@ use crate::drift::EntryChange;
 use crate::helm::Chart;
 use crate::input::Written;
 use crate::plan::Plan;
+use crate::release_diff::ReleaseDiff;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -84,6 +85,8 @@ pub struct PlanReport<'a> {
     pub resources: Option<&'a [Change]>,
     /// How the input compares with the live ConfigMap (None: no ConfigMap, or not read).
     pub release: Option<Release<'a>>,
+    /// The release against `--against` or `--have` (None without them).
+    pub diff: Option<&'a ReleaseDiff>,
     /// The `mirror` command that copies what is not ready, with this run's flags.
     pub mirror_command: &'a str,
 }
@@ -99,6 +102,7 @@ impl Report for PlanReport<'_> {
     fn document(&self) -> impl Serialize + '_ {
         let mut document = PlanDocument::new(self.plan, self.written, self.chart, self.resources, self.mirror_command);
         document.release = self.release.map(|release| ReleaseDocument::new(release, self.plan));
+        document.release_diff = self.diff;
         document
     }
 

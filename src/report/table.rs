@@ -1,12 +1,14 @@
 //! The table a person reads: one row per image, notes for what needs acting on, what would be
 //! written, and a summary line last so it is what stays on screen.
 
+use super::mirror::human_bytes;
 use super::{PlanReport, Release};
 use crate::check::ImageState;
 use crate::cluster::objects::Action;
 use crate::drift::Change;
 use crate::input::Written;
 use crate::plan::{DigestAction, Plan};
+use crate::release_diff::{Kind, ReleaseDiff};
 use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use std::io::{self, Write};
@@ -99,6 +101,9 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
     if let Some(release) = report.release {
         write_release(release, plan, out)?;
     }
+    if let Some(diff) = report.diff {
+        write_release_diff(diff, out)?;
+    }
     writeln!(out)?;
     let summary = plan.summary();
     if summary.ready < summary.images && matches!(report.written, Written::ConfigMap(_)) {
@@ -174,6 +179,47 @@ fn write_release(release: Release, plan: &Plan, out: &mut dyn Write) -> io::Resu
         }
     }
     writeln!(out, "  {unchanged} entries unchanged")
+}
+
+/// The release against an earlier one or an inventory: what changed, image by image, with
+/// bytes, then the counts and the bytes carrying it takes.
+fn write_release_diff(diff: &ReleaseDiff, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Against {}:", diff.against)?;
+    for image in diff.images.iter().filter(|image| image.change != Kind::Unchanged) {
+        let kind = match image.change {
+            Kind::Added => "added",
+            Kind::Removed => "removed",
+            Kind::Changed => "changed",
+            Kind::Unchanged => "unchanged",
+        };
+        let digests = match (&image.old_digest, &image.new_digest, image.change) {
+            (Some(old), Some(new), Kind::Changed) => format!("{} -> {}", old.short(), new.short()),
+            (_, Some(new), Kind::Added) => new.short().to_string(),
+            (Some(old), _, Kind::Removed) => old.short().to_string(),
+            _ => String::new(),
+        };
+        let bytes = match (image.bytes, image.new_bytes) {
+            (Some(bytes), Some(new)) => format!("{} ({} new)", human_bytes(bytes), human_bytes(new)),
+            (Some(bytes), None) => human_bytes(bytes),
+            (None, _) => "size unknown: not in the local registry".to_owned(),
+        };
+        writeln!(out, "  {kind:<8}  {}  {digests}  {bytes}", image.repository)?;
+    }
+    let [added, removed, changed, unchanged] = diff.counts();
+    write!(
+        out,
+        "  {added} added, {removed} removed, {changed} changed, {unchanged} unchanged; {} of new blobs",
+        human_bytes(diff.new_bytes)
+    )?;
+    match diff.unknown_bytes {
+        0 => writeln!(out),
+        unknown => writeln!(
+            out,
+            ", and {unknown} images not in the local registry to size (`mirror --dry-run --to-bundle B --have \
+             INVENTORY` says what carrying them takes)"
+        ),
+    }
 }
 
 /// The plan in one line: counts, then what still pulls from upstream. A chart's values (`written`
