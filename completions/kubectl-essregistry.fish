@@ -137,7 +137,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l no-secret -d 'No pull secret: the registry needs none, or it is managed elsewhere (apply writes none, status expects none)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l offline -d 'Do not read the cluster: no Kubernetes API call at all'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand plan" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
@@ -200,7 +200,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l no-secret -d 'No pull secret: the registry needs none, or it is managed elsewhere (apply writes none, status expects none)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l allow-incomplete -d 'Apply the ready entries even when some images are not ready (the rest keep pulling from upstream)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns, instead of stopping on the conflict'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand apply" -l force -d 'Delete and re-create an object that cannot be updated in place (a Secret of another type, an immutable ConfigMap)'
@@ -258,7 +258,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'Write no pull secret (the registry needs none, or it is managed elsewhere)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l no-secret -d 'No pull secret: the registry needs none, or it is managed elsewhere (apply writes none, status expects none)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand status" -l registry-insecure-skip-tls-verify -d 'Do not verify the registry\'s TLS certificate (for tests only)'

@@ -218,9 +218,9 @@ Examples:
   # Is the air-gapped ESS still consistent? Exit 0 only when everything holds
   kubectl essregistry status
 
-  # In CI, against a new installer release: also report drift from it
-  kubectl essregistry status -f images_digests.yml -o json \\
-      --registry localregistry.local --path-prefix elementdeployment
+  # In CI, against a new installer release: also report drift from it (under the mapping
+  # apply recorded on the ConfigMap: no mapping flags needed)
+  kubectl essregistry status -f images_digests.yml -o json
 
   # ESS on Helm: the release's pods, pull secret and drift from the overlay
   kubectl essregistry status --release ess -n ess --registry localregistry.local";
@@ -539,7 +539,7 @@ pub struct ObjectArgs {
     #[arg(long, value_name = "NAME", default_value = "ess-local-registry")]
     pub secret_name: String,
 
-    /// Write no pull secret (the registry needs none, or it is managed elsewhere)
+    /// No pull secret: the registry needs none, or it is managed elsewhere (apply writes none, status expects none)
     #[arg(long)]
     pub no_secret: bool,
 }

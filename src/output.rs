@@ -3,6 +3,11 @@
 use crate::error::Error;
 use std::io::IsTerminal;
 
+/// `count` with its noun, singular for one: "1 image", "3 images".
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// Colour only for a person at a terminal who has not asked for none (`--no-color`, `NO_COLOR`).
 pub fn color_enabled(no_color_flag: bool) -> bool {
     !no_color_flag

@@ -168,9 +168,9 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     if report.summary.trimmed > 0 {
         writeln!(
             err,
-            "note: {} images were trimmed to --platform: their tags hold other digests than the pinned ones, so \
-             write the ConfigMap with `kubectl essregistry apply ... --digest-mismatch use-local`",
-            report.summary.trimmed
+            "note: {} trimmed to --platform: their tags hold other digests than the pinned ones, so write the \
+             ConfigMap with `kubectl essregistry apply ... --digest-mismatch use-local`",
+            crate::output::counted(report.summary.trimmed, "image was", "images were")
         )
         .map_err(io_error)?;
     }

@@ -6,6 +6,7 @@ use super::document::API_VERSION;
 use crate::mapping::{Image, Pinned};
 use crate::mirror::attached::Attachment;
 use crate::mirror::{Item, Outcome};
+use crate::output::counted;
 use crate::reference::RegistryHost;
 use crate::registry::{UploadFacts, UploadMode};
 use owo_colors::OwoColorize;
@@ -327,8 +328,8 @@ pub(super) fn state_column(state: &str, good: bool, color: bool) -> String {
 fn summary_line(summary: &MirrorSummary) -> String {
     if summary.would_copy > 0 {
         return format!(
-            "{} images: {} would be copied, {} already there, {} failed; {} would move (dry run: nothing written)",
-            summary.images,
+            "{}: {} would be copied, {} already there, {} failed; {} would move (dry run: nothing written)",
+            counted(summary.images, "image", "images"),
             summary.would_copy,
             summary.present,
             summary.failed,
@@ -337,11 +338,12 @@ fn summary_line(summary: &MirrorSummary) -> String {
     }
     let attached = match summary.attached {
         0 => String::new(),
+        1 => " (one of them a signature or other artifact attached to an image)".to_owned(),
         n => format!(" ({n} of them signatures or other artifacts attached to an image)"),
     };
     format!(
-        "{} images{attached}: {} copied, {} already there, {} failed; {} moved",
-        summary.images,
+        "{}{attached}: {} copied, {} already there, {} failed; {} moved",
+        counted(summary.images, "image", "images"),
         summary.copied,
         summary.present,
         summary.failed,

@@ -7,6 +7,7 @@ use crate::check::ImageState;
 use crate::cluster::objects::Action;
 use crate::drift::Change;
 use crate::input::Written;
+use crate::output::counted;
 use crate::plan::{DigestAction, Plan};
 use crate::release_diff::{Kind, ReleaseDiff};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -232,16 +233,16 @@ pub fn summary_line(plan: &Plan, written: &Written) -> String {
         Written::HelmValues(_) => ("image block", "image blocks"),
     };
     let mut line = format!(
-        "{} images for {} {many}: {} present, {} mismatch, {} missing, {} unauthorized, {} error. {} of {} images ready",
-        summary.images,
-        summary.entries,
+        "{} for {}: {} present, {} mismatch, {} missing, {} unauthorized, {} error. {} of {} ready",
+        counted(summary.images, "image", "images"),
+        counted(summary.entries, one, many),
         summary.present,
         summary.mismatch,
         summary.missing,
         summary.unauthorized,
         summary.error,
         summary.ready,
-        summary.images
+        counted(summary.images, "image", "images")
     );
     if upstream.is_empty() {
         line.push_str(&format!("; every {one} will pull from {}.", plan.registry));

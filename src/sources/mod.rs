@@ -205,7 +205,11 @@ fn chart_input(chart: crate::helm::Chart, include_disabled: bool) -> Input {
          mirrors them, for components you may enable later)"
     };
     let notes = (!disabled.is_empty())
-        .then(|| format!("note: {} belong to disabled components: {what}", disabled.join(", ")))
+        .then(|| {
+            let verb =
+                if disabled.len() == 1 { "belongs to a disabled component" } else { "belong to disabled components" };
+            format!("note: {} {verb}: {what}", disabled.join(", "))
+        })
         .into_iter()
         .collect();
     Input { name: chart.name.clone(), content: Content::Chart(Box::new(chart)), notes, bundle: None }
