@@ -142,6 +142,14 @@ fn a_partly_failed_archive_run_leaves_no_file_under_the_archive_s_name_and_the_r
     let missing: Vec<&str> = state["missing"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
     assert_eq!(missing, refused.map(|i| i.reference()), "the run says which images are missing");
     assert!(failed.stderr.contains(&refused[0].reference()), "said where a person looks: {}", failed.stderr);
+    // Checking the archive that was not written points at what the run copied.
+    let check = Plugin::new().run(&["mirror", "--verify-bundle", archive.to_str().unwrap()]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(
+        check.stderr.contains(&format!("what it copied is in {}", staging(&archive).display())),
+        "{}",
+        check.stderr
+    );
 
     // The rerun, upstream answering again, fetches only what the failed run did not bring.
     world.upstreams.registry.clear_requests();

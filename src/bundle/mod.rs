@@ -36,6 +36,15 @@ pub fn open(path: &Path, flag: &str) -> Result<OpenBundle, Error> {
 /// Opens the bundle at `path`, `refused` saying why it cannot be read.
 fn open_with(path: &Path, refused: impl Fn(String) -> Error) -> Result<OpenBundle, Error> {
     if !path.exists() {
+        let staging = Output::staging_of(path);
+        if staging != path && staging.is_dir() {
+            return Err(refused(format!(
+                "no such archive: its mirror run did not finish, and what it copied is in {}; run that mirror again \
+                 to finish the archive, or give {} itself",
+                staging.display(),
+                staging.display()
+            )));
+        }
         return Err(refused("no such file or folder".into()));
     }
     let packing = if path.is_dir() { Packing::Folder } else { archive_packing(path) };
