@@ -317,7 +317,7 @@ complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand 
 json\t'The versioned report (apiVersion essregistry/v1) as JSON'
 yaml\t'The same report as YAML'
 values\t'What is written for the images, alone: the Helm values overlay (--chart, --release), or the ConfigMap\'s images_digests'"
-complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l no-signatures -d 'Leave out what is attached to each image by tag: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and the OCI referrers index (sha256-HEX)'
+complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l no-signatures -d 'Leave out what is attached to each image: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and OCI 1.1 referrers (cosign v3 bundles among them), with their fallback index (sha256-HEX)'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l dry-run -d 'Print what each image would move (bytes, blobs already there) and write nothing'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l include-disabled -d 'Count, check and mirror the images of components the values disable (enabled: false), for components you may enable later'
 complete -c kubectl-essregistry -n "__fish_kubectl_essregistry_using_subcommand mirror" -l registry-password-stdin -d 'Read the registry password from stdin (there is no password flag: it would show in ps and shell history)'

@@ -372,7 +372,7 @@ pub struct MirrorArgs {
     #[arg(long = "platform", value_name = "OS/ARCH", value_parser = Platform::parse, help_heading = "Mirror")]
     pub platforms: Vec<Platform>,
 
-    /// Leave out what is attached to each image by tag: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and the OCI referrers index (sha256-HEX)
+    /// Leave out what is attached to each image: cosign signatures, attestations, SBOMs (sha256-HEX.sig, .att, .sbom) and OCI 1.1 referrers (cosign v3 bundles among them), with their fallback index (sha256-HEX)
     #[arg(long, help_heading = "Mirror")]
     pub no_signatures: bool,
 

@@ -177,6 +177,61 @@ pub fn attached_tag(digest: &Digest, suffix: &str) -> String {
     format!("sha256-{}{suffix}", &digest.as_str()["sha256:".len()..])
 }
 
+/// The referrers fallback tag of `digest` (distribution-spec, "Referrers Tag Schema"):
+/// `sha256-HEX`, an index of the manifests whose `subject` is `digest`.
+pub fn referrers_tag(digest: &Digest) -> String {
+    attached_tag(digest, "")
+}
+
+/// One manifest a referrers listing names: the referrers API's answer and the fallback tag's
+/// index are both OCI indexes whose entries carry the referrer's `artifactType` (cosign v3:
+/// `application/vnd.dev.sigstore.bundle.v0.3+json`) and `annotations`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Referrer {
+    #[serde(deserialize_with = "digest")]
+    pub digest: Digest,
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+}
+
+/// The referrers a listing (an OCI index) names, in its order. Errors: not an index.
+pub fn referrers_listed(listing: &[u8]) -> Result<Vec<Referrer>, String> {
+    #[derive(Deserialize)]
+    struct Listing {
+        manifests: Vec<Referrer>,
+    }
+    let listing: Listing =
+        serde_json::from_slice(listing).map_err(|e| format!("the referrers listing is not an OCI index: {e}"))?;
+    Ok(listing.manifests)
+}
+
+/// The fallback tag's index `existing` with the entries of `listing` it lacks (by digest)
+/// added after its own, each entry whole (artifactType, annotations), as the distribution spec
+/// asks a client to keep it: no entry that was there is dropped. None when it lacks none.
+/// Errors: either is not an index.
+pub fn add_referrers(existing: &[u8], listing: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let entries = |bytes: &[u8], what: &str| -> Result<serde_json::Value, String> {
+        let document: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("{what} is not valid JSON: {e}"))?;
+        match document.get("manifests") {
+            Some(serde_json::Value::Array(_)) => Ok(document),
+            _ => Err(format!("{what} is not an index")),
+        }
+    };
+    let mut index = entries(existing, "the referrers index at the fallback tag")?;
+    let listed = entries(listing, "the referrers listing")?;
+    let held = index["manifests"].as_array().cloned().unwrap_or_default();
+    let has = |entry: &serde_json::Value| held.iter().any(|old| old.get("digest") == entry.get("digest"));
+    let missing: Vec<serde_json::Value> =
+        listed["manifests"].as_array().into_iter().flatten().filter(|entry| !has(entry)).cloned().collect();
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    index["manifests"].as_array_mut().expect("checked above").extend(missing);
+    serde_json::to_vec(&index).map(Some).map_err(|e| e.to_string())
+}
+
 /// The media type a manifest declares about itself, for the `Content-Type` of a push when
 /// the source did not say.
 pub fn declared_media_type(bytes: &[u8]) -> Option<String> {
@@ -248,6 +303,27 @@ mod tests {
         assert!(arm.selects(&Platform::parse("linux/arm64/v8").unwrap()));
         assert!(!Platform::parse("linux/arm64/v7").unwrap().selects(&Platform::parse("linux/arm64/v8").unwrap()));
         assert!(Platform::parse("linux").is_err() && Platform::parse("linux//x").is_err());
+    }
+
+    #[test]
+    fn referrers_are_added_to_the_fallback_index_and_none_that_was_there_is_dropped() {
+        let entry = |digest: &str, kind: &str| {
+            format!(
+                r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{digest}","size":1,"artifactType":"{kind}","annotations":{{"k":"{kind}"}}}}"#
+            )
+        };
+        let index = |entries: &[String]| format!(r#"{{"schemaVersion":2,"manifests":[{}]}}"#, entries.join(","));
+        let existing = index(&[entry(A, "sbom")]);
+        let listing = index(&[entry(A, "sbom"), entry(B, "application/vnd.dev.sigstore.bundle.v0.3+json")]);
+        let merged = add_referrers(existing.as_bytes(), listing.as_bytes()).unwrap().unwrap();
+        let listed = referrers_listed(&merged).unwrap();
+        assert_eq!(listed.iter().map(|r| r.digest.as_str()).collect::<Vec<_>>(), vec![A, B]);
+        assert_eq!(listed[1].artifact_type.as_deref(), Some("application/vnd.dev.sigstore.bundle.v0.3+json"));
+        let value: serde_json::Value = serde_json::from_slice(&merged).unwrap();
+        assert_eq!(value["manifests"][1]["annotations"]["k"], "application/vnd.dev.sigstore.bundle.v0.3+json");
+        assert_eq!(add_referrers(&merged, listing.as_bytes()).unwrap(), None, "nothing missing, nothing pushed");
+        assert!(add_referrers(b"{}", listing.as_bytes()).unwrap_err().contains("not an index"));
+        assert_eq!(referrers_tag(&Digest::parse(A).unwrap()), format!("sha256-{}", &A[7..]));
     }
 
     #[test]

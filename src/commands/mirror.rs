@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::exit::{self, Outcome};
 use crate::input::{Content, Input};
 use crate::mapping::{Image, Mapping, Pinned, map_images};
-use crate::mirror::attached::discover;
+use crate::mirror::attached::{Found, discover};
+use crate::mirror::referrers::keep_listings;
 use crate::mirror::reuse::take_blobs;
 use crate::mirror::source::Failure;
 use crate::mirror::{
@@ -99,23 +100,29 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         progress.finish();
         outcomes
     };
-    // What is attached to each image (signatures, attestations, SBOMs) travels with it; a dry
-    // run does not look for it.
-    let attached = match args.no_signatures || args.dry_run {
-        true => Vec::new(),
+    // What is attached to each image (signatures, attestations, SBOMs, referrers) travels with
+    // it, and the referrers stay findable there; a dry run does not look for them.
+    let found = match args.no_signatures || args.dry_run {
+        true => Found::default(),
         false => discover(&source, &items, &outcomes).await.or_else(|failure| {
             writeln!(err, "warning: signatures and other attached artifacts were not looked for: {failure}")
-                .map(|()| Vec::new())
+                .map(|()| Found::default())
                 .map_err(io_error)
         })?,
     };
     let first_attached = items.len();
+    let mut attached = found.attached;
     if !attached.is_empty() {
         let extra: Vec<Item> = attached.iter().map(|found| found.item.clone()).collect();
         let progress = MirrorProgress::new(extra.len(), "sent");
         outcomes.extend(copy_all(&extra, &source, &sink, &copy_options, &progress).await);
         progress.finish();
         items.extend(extra);
+    }
+    for (listing, outcome) in keep_listings(&sink, &found.listings).await {
+        items.push(listing.item.clone());
+        outcomes.push(outcome);
+        attached.push(listing);
     }
 
     // The report is printed whatever finishing the bundle does; a bundle that could not be
@@ -154,8 +161,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     if let (Sink::Registry { store, registry }, false) = (&sink, args.dry_run) {
         report.uploads = Some(Uploads::new(registry, store.upload_facts()));
     }
-    let kinds: Vec<_> = attached.iter().map(|found| (found.kind, found.image)).collect();
-    report.mark_attached(first_attached, &kinds);
+    report.mark_attached(first_attached, &attached);
     report.bundle = bundle_out.as_ref().map(|output| BundleState {
         path: output.path().display().to_string(),
         made_from: input.name.clone(),

@@ -1,23 +1,30 @@
-//! What travels with an image: the artifacts attached to it by tag. cosign (before v3) tags a
+//! What travels with an image: the artifacts attached to it. cosign (before v3) tags a
 //! signature `sha256-HEX.sig`, an attestation `.att` and an SBOM `.sbom`, HEX being the image's
-//! digest; the OCI distribution spec's referrers fallback tags an index of the image's referrers
-//! `sha256-HEX` (cosign v3 bundles among them), whose manifests come with it as an index's do.
-//! Each found at the source is one more item, copied byte for byte under the same tag.
+//! digest; those travel under the same tag. OCI 1.1 referrers (cosign v3 bundles, attestations,
+//! SBOMs: manifests whose `subject` is the image's digest or one of its platform manifests')
+//! are listed by the referrers API or the fallback tag `sha256-HEX`, and travel by digest, the
+//! listing kept at the destination as `referrers` says. Each is copied byte for byte.
 
 use super::copy::{Item, Outcome};
 use super::sink::Destination;
 use super::source::{Failure, Origin, Source};
-use crate::oci::{ATTACHED_SUFFIXES, attached_tag};
+use crate::oci::{ATTACHED_SUFFIXES, Manifest, attached_tag, referrers_listed, referrers_tag};
+use crate::reference::Digest;
 use serde::Serialize;
 
-/// What an attached artifact is, by its tag's suffix.
+/// What an attached artifact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Attachment {
+    /// `sha256-HEX.sig`.
     Signature,
+    /// `sha256-HEX.att`.
     Attestation,
+    /// `sha256-HEX.sbom`.
     Sbom,
-    /// The referrers fallback index: signatures, attestations, SBOMs as OCI 1.1 referrers.
+    /// One OCI 1.1 referrer, by digest (its `subject` naming the image).
+    Referrer,
+    /// The referrers fallback index `sha256-HEX`, kept where the destination lists no referrers.
     Referrers,
 }
 
@@ -28,7 +35,8 @@ impl Attachment {
             Attachment::Signature => "signature",
             Attachment::Attestation => "attestation",
             Attachment::Sbom => "SBOM",
-            Attachment::Referrers => "referrers",
+            Attachment::Referrer => "referrer",
+            Attachment::Referrers => "referrers index",
         }
     }
 
@@ -36,42 +44,94 @@ impl Attachment {
         match suffix {
             ".sig" => Attachment::Signature,
             ".att" => Attachment::Attestation,
-            ".sbom" => Attachment::Sbom,
-            _ => Attachment::Referrers,
+            _ => Attachment::Sbom,
         }
     }
 }
 
-/// One artifact to copy: what it is, the image it is attached to (an index into the items), and
-/// the item that copies it.
+/// One artifact to copy: what it is, the image it is attached to (an index into the items), the
+/// digest it is attached to (the image's, or one of its platform manifests'), its own digest
+/// at the source, and the item that copies it.
+#[derive(Clone)]
 pub struct Attached {
     pub kind: Attachment,
     pub image: usize,
+    pub subject: Digest,
+    pub digest: Digest,
     pub item: Item,
+}
+
+/// The referrers of one subject as the source listed them (an OCI index, bytes unchanged), and
+/// the item that stands for the fallback tag at the destination (`kind` `Referrers`).
+pub struct Listing {
+    pub bytes: Vec<u8>,
+    pub attached: Attached,
+}
+
+/// What `discover` found.
+#[derive(Default)]
+pub struct Found {
+    pub attached: Vec<Attached>,
+    pub listings: Vec<Listing>,
 }
 
 /// The artifacts `source` holds for each image copied now (`outcomes`, in the order of
 /// `items`); from a bundle, for images found present too, as asking a bundle costs no request.
 /// Upstream, an image already there is not asked again: a rerun stays one request per image.
+/// Referrers are looked for on the image's digest and on each manifest its index lists (an
+/// index trimmed to `--platform` upstream: on its top alone, the source holding not it).
 /// Errors: the source failed to answer (a missing tag is no error).
-pub async fn discover(source: &Source, items: &[Item], outcomes: &[Outcome]) -> Result<Vec<Attached>, Failure> {
-    let mut found = Vec::new();
+pub async fn discover(source: &Source, items: &[Item], outcomes: &[Outcome]) -> Result<Found, Failure> {
+    let mut found = Found::default();
     let local = matches!(source, Source::Bundle(_));
     for (index, (item, outcome)) in items.iter().zip(outcomes).enumerate() {
-        let digest = match outcome {
-            Outcome::Copied { digest, .. } => digest,
-            Outcome::Present { digest, .. } if local => digest,
+        let (digest, trimmed) = match outcome {
+            Outcome::Copied { digest, trimmed_from, .. } => (digest, trimmed_from.is_some()),
+            Outcome::Present { digest, trimmed_from } if local => (digest, trimmed_from.is_some()),
             Outcome::Present { .. } | Outcome::Failed { .. } | Outcome::WouldCopy { .. } => continue,
         };
         let base = format!("{}/{}", item.origin.server, item.origin.path);
-        for suffix in ATTACHED_SUFFIXES {
-            let (tag, kind) = (attached_tag(digest, suffix), Attachment::of_suffix(suffix));
+        let tagged = |tag: String| {
             let name = format!("{base}:{tag}");
             let origin = Origin { tag: Some(tag.clone()), name: name.clone(), ..item.origin.clone() };
+            (origin, Destination { repo: item.to.repo.clone(), tag: Some(tag), name })
+        };
+        for suffix in ATTACHED_SUFFIXES.iter().filter(|suffix| !suffix.is_empty()) {
+            let (origin, to) = tagged(attached_tag(digest, suffix));
             if let Some(held) = source.find_tag(&origin).await? {
-                let to = Destination { repo: item.to.repo.clone(), tag: Some(tag), name };
-                found.push(Attached { kind, image: index, item: Item { origin, to, digest: Some(held) } });
+                let kind = Attachment::of_suffix(suffix);
+                let item = Item { origin, to, digest: Some(held.clone()) };
+                found.attached.push(Attached { kind, image: index, subject: digest.clone(), digest: held, item });
             }
+        }
+        let mut subjects = vec![digest.clone()];
+        if local || !trimmed {
+            let top = source.manifest(&item.origin, digest).await?;
+            if let Ok(Manifest::Index(children)) = Manifest::parse(&top.bytes) {
+                subjects.extend(children.into_iter().map(|child| child.digest));
+            }
+        }
+        for subject in subjects {
+            let (origin, to) = tagged(referrers_tag(&subject));
+            let Some(bytes) = source.referrers(&origin, &subject).await? else { continue };
+            let listed = referrers_listed(&bytes).map_err(|why| Failure::Image(format!("{base}@{subject}: {why}")))?;
+            if listed.is_empty() {
+                continue;
+            }
+            for referrer in listed {
+                let name = format!("{base}@{}", referrer.digest);
+                let item = Item {
+                    origin: Origin { tag: None, name: name.clone(), ..item.origin.clone() },
+                    to: Destination { repo: item.to.repo.clone(), tag: None, name },
+                    digest: Some(referrer.digest.clone()),
+                };
+                let (kind, digest) = (Attachment::Referrer, referrer.digest);
+                found.attached.push(Attached { kind, image: index, subject: subject.clone(), digest, item });
+            }
+            let digest = Digest::of(&bytes);
+            let item = Item { origin, to, digest: Some(digest.clone()) };
+            let attached = Attached { kind: Attachment::Referrers, image: index, subject, digest, item };
+            found.listings.push(Listing { bytes, attached });
         }
     }
     Ok(found)

@@ -121,7 +121,7 @@ impl Outcome {
 }
 
 impl Outcome {
-    fn failed(failure: Failure) -> Outcome {
+    pub(super) fn failed(failure: Failure) -> Outcome {
         let (failure, reason) = match failure {
             Failure::Refused(why) => (FailureKind::Refused, why),
             Failure::Unreachable(why) => (FailureKind::Unreachable, why),

@@ -6,6 +6,7 @@
 pub mod attached;
 mod bundle_check;
 pub mod copy;
+pub mod referrers;
 pub mod reuse;
 pub mod sink;
 pub mod source;

@@ -257,6 +257,28 @@ impl Source {
         }
     }
 
+    /// The referrers of `digest` as the source lists them (an OCI index): through the referrers
+    /// API where the registry serves it, else at the fallback tag (distribution-spec 1.1,
+    /// "Listing Referrers", "Referrers Tag Schema"); a bundle by the fallback tag's name.
+    /// `tagged` is `digest`'s image with that tag and name. None: none listed.
+    pub async fn referrers(&self, tagged: &Origin, digest: &Digest) -> Result<Option<Vec<u8>>, Failure> {
+        match self {
+            Source::Upstream(upstreams) => {
+                let (host, plain, path) = endpoint(&upstreams.mirrors, &tagged.server, &tagged.path);
+                let registry = upstreams.registry(&host, plain).await?;
+                if let Some(listing) = registry.list_referrers(&path, digest).await? {
+                    return Ok(Some(listing));
+                }
+                let Some(tag) = tagged.tag.as_deref() else { return Ok(None) };
+                Ok(registry.fetch_manifest(&path, tag).await?.map(|manifest| manifest.bytes))
+            }
+            Source::Bundle(_) => match self.named(tagged) {
+                Some(named) => Ok(Some(self.manifest(tagged, &named).await?.bytes)),
+                None => Ok(None),
+            },
+        }
+    }
+
     /// The manifest a bundle names `origin.name` (a bundle trimmed to some platforms holds
     /// another digest than the pinned one). Upstream sources name nothing.
     pub fn named(&self, origin: &Origin) -> Option<Digest> {

@@ -145,7 +145,8 @@ impl HttpRegistry {
             .map_err(|e| LookupError::Failed(format!("{} sent an unusable upload Location: {e}", self.registry)))
     }
 
-    /// Pushes a manifest's bytes unchanged, so that its digest holds.
+    /// Pushes a manifest's bytes unchanged, so that its digest holds. A registry that processes
+    /// the manifest's `subject` says so (`OCI-Subject`), which `took_subject` then tells.
     pub async fn push_manifest(
         &self,
         repo: &RepoPath,
@@ -160,7 +161,10 @@ impl HttpRegistry {
             })
             .await?;
         match response.status() {
-            StatusCode::CREATED | StatusCode::OK | StatusCode::ACCEPTED => Ok(()),
+            StatusCode::CREATED | StatusCode::OK | StatusCode::ACCEPTED => {
+                self.note_subject(&response);
+                Ok(())
+            }
             status => Err(self.refusal(status, response, &format!("pushing manifest {repo}:{reference}"), repo).await),
         }
     }

@@ -10,10 +10,10 @@ use super::throttle::Throttle;
 use super::transport::{Connection, Transport, build_client};
 use super::upload::Uploads;
 use crate::error::Error;
-use crate::reference::{RegistryHost, RepoPath};
+use crate::reference::{Digest, RegistryHost, RepoPath};
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{RequestBuilder, Response, StatusCode};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -45,6 +45,9 @@ pub struct HttpRegistry {
     pub(super) timeout: Duration,
     /// How blobs go up, as learnt during the run.
     pub(super) uploads: Uploads,
+    /// The subjects the registry said it processed, by `OCI-Subject` on a manifest `PUT`
+    /// (distribution-spec "Pushing Manifests with Subject"): it lists their referrers itself.
+    pub(super) subjects: Mutex<HashSet<Digest>>,
 }
 
 impl HttpRegistry {
@@ -74,6 +77,7 @@ impl HttpRegistry {
             access: Access::Pull,
             timeout: options.timeout,
             uploads: Uploads::new(None),
+            subjects: Mutex::new(HashSet::new()),
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {

@@ -11,6 +11,7 @@ mod http;
 mod manifests;
 mod options;
 mod probe;
+mod referrers;
 mod send;
 mod throttle;
 mod tls;

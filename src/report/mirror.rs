@@ -4,7 +4,7 @@
 use super::Report;
 use super::document::API_VERSION;
 use crate::mapping::{Image, Pinned};
-use crate::mirror::attached::Attachment;
+use crate::mirror::attached::{Attached, Attachment};
 use crate::mirror::{Item, Outcome};
 use crate::output::counted;
 use crate::reference::RegistryHost;
@@ -128,7 +128,12 @@ pub struct MirroredImage {
 #[serde(rename_all = "camelCase")]
 pub struct AttachedTo {
     pub kind: Attachment,
+    /// The image's source, as its own row names it.
     pub image: String,
+    /// The artifact's digest at the source (a referrers index: the source's listing).
+    pub digest: String,
+    /// The digest it is attached to: the image's, or one of its platform manifests'.
+    pub subject: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -189,13 +194,21 @@ impl MirrorReport {
     }
 
     /// Marks the rows from `first` on as the artifacts `attached` (in order) to the rows they name.
-    pub fn mark_attached(&mut self, first: usize, attached: &[(Attachment, usize)]) {
-        for (offset, (kind, image)) in attached.iter().enumerate() {
-            let (source, entries) =
-                self.images.get(*image).map(|row| (row.source.clone(), row.entries.join(", "))).unwrap_or_default();
+    pub fn mark_attached(&mut self, first: usize, attached: &[Attached]) {
+        for (offset, found) in attached.iter().enumerate() {
+            let (source, entries) = self
+                .images
+                .get(found.image)
+                .map(|row| (row.source.clone(), row.entries.join(", ")))
+                .unwrap_or_default();
             if let Some(row) = self.images.get_mut(first + offset) {
-                row.attached = Some(AttachedTo { kind: *kind, image: source });
-                row.entries = vec![format!("{} of {entries}", kind.noun())];
+                row.attached = Some(AttachedTo {
+                    kind: found.kind,
+                    image: source,
+                    digest: found.digest.to_string(),
+                    subject: found.subject.to_string(),
+                });
+                row.entries = vec![format!("{} of {entries}", found.kind.noun())];
                 self.summary.attached += 1;
             }
         }

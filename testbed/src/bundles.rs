@@ -91,6 +91,15 @@ pub fn registry_raw(registry: &Registry, reference: &str) -> Result<Vec<u8>, Str
     run(command.arg(format!("docker://{}/{reference}", registry.host())))
 }
 
+/// `skopeo list-tags docker://REGISTRY/REPO`: the repository's tags, or what skopeo said.
+pub fn registry_tags(registry: &Registry, repo: &str) -> Result<Vec<String>, String> {
+    let mut command = Command::new("skopeo");
+    command.arg("list-tags").args(registry_flags(registry, "--"));
+    let listed = run(command.arg(format!("docker://{}/{repo}", registry.host())))?;
+    let listed: Value = serde_json::from_slice(&listed).map_err(|e| format!("skopeo list-tags said no JSON: {e}"))?;
+    Ok(listed["Tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+}
+
 /// `skopeo inspect --raw TRANSPORT:REFERENCE` for a bundle (`oci:DIR:NAME`,
 /// `oci-archive:FILE:NAME`): the top manifest's bytes, or what skopeo said.
 pub fn bundle_raw(reference: &str) -> Result<Vec<u8>, String> {

@@ -3,6 +3,7 @@
 //! Everything a test starts is stopped when its handle is dropped.
 
 pub mod apiserver;
+pub mod artifacts;
 pub mod bundles;
 pub mod disk;
 pub mod faults;

@@ -174,6 +174,14 @@ impl Upstreams {
         });
     }
 
+    /// Pins every entry of `server/path` to `digest` from now on: the tag was pushed again
+    /// (with an attestation manifest added to its index, say).
+    pub fn repin(&mut self, upstream_repo: &str, digest: &str) {
+        for entry in self.entries.iter_mut().filter(|entry| entry.upstream_repo() == upstream_repo) {
+            entry.digest = digest.to_owned();
+        }
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }

@@ -7,6 +7,7 @@
 mod elsewhere;
 mod profile;
 mod quirks;
+mod referrers;
 mod uploads;
 
 pub use elsewhere::{Arrival, Listener};
@@ -136,6 +137,8 @@ struct State {
     short_chunks: HashSet<String>,
     /// Whether the one chunk to cut was cut.
     cut_done: bool,
+    /// The referrers a profile serving the referrers API recorded.
+    referrers: referrers::Recorded,
 }
 
 /// What every listener of one proxy shares.
@@ -318,7 +321,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
         }
         Some(Fault::StripDigest | Fault::Truncate | Fault::LoseAnswer) | None => {}
     }
-    if let Some(early) = quirks::before_forwarding(&shared, &method, &path, request.headers()) {
+    if let Some(early) = quirks::before_forwarding(&shared, &method, &path, request.headers())
+        .or_else(|| referrers::answer(&shared, &method, &path))
+    {
         log(early.status().as_u16());
         return Ok(early.map(whole));
     }
@@ -332,6 +337,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     if cut_off {
         body = uploads::first_half(&mut parts.headers, body);
     }
+    let sent = body.clone();
     let forwarded = uploads::rewrite(&shared, &method, &path);
     let mut forward = Request::builder().method(parts.method).uri(format!("{}{forwarded}", shared.upstream));
     for (name, value) in &parts.headers {
@@ -351,6 +357,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let (mut parts, body) = quirks::after_forwarding(&shared, &method, &path, parts, body);
     uploads::answered(&shared, &method, &path, &mut parts);
+    referrers::stored(&shared, &method, &path, &sent, &mut parts);
     if fault == Some(Fault::LoseAnswer) || cut_off {
         log(0);
         return Err(std::io::Error::other("answer lost by the fault proxy"));

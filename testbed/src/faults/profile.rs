@@ -81,6 +81,10 @@ pub enum Profile {
     /// SAP Keppel (and Nexus) answer a cross-repository mount with 202 and a plain upload
     /// session, as the spec allows a registry that cannot mount: the bytes must then be sent.
     Keppel,
+    /// A registry serving the OCI 1.1 referrers API (distribution 3, Harbor 2.8+, zot, Quay
+    /// 3.12+): it takes a manifest's `subject`, answers `OCI-Subject`, and lists referrers at
+    /// `/v2/<name>/referrers/<digest>`, where distribution 2.8 answers 404.
+    Referrers,
 }
 
 impl Profile {
@@ -112,6 +116,7 @@ impl Profile {
             Profile::MinChunkLength => uploads(UploadQuirks { min_chunk: Some(MIB), ..none }),
             Profile::CutUpload => uploads(UploadQuirks { cut_chunk: Some(256 * 1024), ..none }),
             Profile::Keppel => uploads(UploadQuirks { no_mount: true, ..none }),
+            Profile::Referrers => Quirks { referrers: true, ..Quirks::default() },
         }
     }
 
@@ -131,7 +136,8 @@ impl Profile {
             | Profile::Ghcr
             | Profile::MinChunkLength
             | Profile::CutUpload
-            | Profile::Keppel => RegistryConfig::default(),
+            | Profile::Keppel
+            | Profile::Referrers => RegistryConfig::default(),
             Profile::Nexus | Profile::Ecr => {
                 RegistryConfig { basic_auth: Some(credentials), ..RegistryConfig::default() }
             }

@@ -31,6 +31,8 @@ pub(super) struct Quirks {
     /// Manifests are handed out from another host (object storage, a CDN) by redirect: 307 by
     /// tag, 308 by digest (a digest's content never changes, so the move is permanent).
     pub storage_redirect: bool,
+    /// The OCI 1.1 referrers API is served (`referrers`).
+    pub referrers: bool,
     pub uploads: UploadQuirks,
 }
 
