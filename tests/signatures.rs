@@ -174,6 +174,19 @@ fn every_form_arrives_byte_for_byte_with_and_without_the_referrers_api_and_a_sec
     let on_platform = world.fallback_at(&plain, &world.platform).unwrap();
     assert_eq!(listed(&on_platform), [(world.on_platform.digest.clone(), bundle_type.clone())]);
 
+    // An index trimmed to one platform is a new manifest: the referrers of the platform
+    // manifest it keeps travel with it.
+    let trimmed = Registry::start(RegistryConfig::default());
+    let mut args = world.mirror_through_front(&trimmed.host());
+    args.extend(["--platform".to_owned(), "linux/amd64".to_owned()]);
+    let one = Plugin::new().run(&strs(&args));
+    assert_eq!(one.code, 0, "{}\n{}", one.stdout, one.stderr);
+    let rows = attached_rows(&one.json());
+    let referrers: Vec<_> = rows.iter().filter(|(kind, ..)| kind == "referrer").collect();
+    assert_eq!(referrers, [&referrer(&world.on_platform, &world.platform)], "{rows:?}");
+    let reference = format!("{web_repo}@{}", world.on_platform.digest);
+    assert_eq!(bundles::registry_raw(&trimmed, &reference), Ok(world.on_platform.bytes.clone()));
+
     // Upstream without the referrers API (the registry itself, the fallback tag) into a bundle.
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");

@@ -104,7 +104,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     // it, and the referrers stay findable there; a dry run does not look for them.
     let found = match args.no_signatures || args.dry_run {
         true => Found::default(),
-        false => discover(&source, &items, &outcomes).await.or_else(|failure| {
+        false => discover(&source, &items, &outcomes, &copy_options.platforms).await.or_else(|failure| {
             writeln!(err, "warning: signatures and other attached artifacts were not looked for: {failure}")
                 .map(|()| Found::default())
                 .map_err(io_error)

@@ -8,7 +8,7 @@
 use super::copy::{Item, Outcome};
 use super::sink::Destination;
 use super::source::{Failure, Origin, Source};
-use crate::oci::{ATTACHED_SUFFIXES, Manifest, attached_tag, referrers_listed, referrers_tag};
+use crate::oci::{ATTACHED_SUFFIXES, Descriptor, Manifest, Platform, attached_tag, referrers_listed, referrers_tag};
 use crate::reference::Digest;
 use serde::Serialize;
 
@@ -78,16 +78,21 @@ pub struct Found {
 /// The artifacts `source` holds for each image copied now (`outcomes`, in the order of
 /// `items`); from a bundle, for images found present too, as asking a bundle costs no request.
 /// Upstream, an image already there is not asked again: a rerun stays one request per image.
-/// Referrers are looked for on the image's digest and on each manifest its index lists (an
-/// index trimmed to `--platform` upstream: on its top alone, the source holding not it).
-/// Errors: the source failed to answer (a missing tag is no error).
-pub async fn discover(source: &Source, items: &[Item], outcomes: &[Outcome]) -> Result<Found, Failure> {
+/// Referrers are looked for on the image's digest and on each manifest its index lists (of an
+/// index trimmed to `platforms`, `--platform`, the manifests kept). Errors: the source failed
+/// to answer (a missing tag is no error).
+pub async fn discover(
+    source: &Source,
+    items: &[Item],
+    outcomes: &[Outcome],
+    platforms: &[Platform],
+) -> Result<Found, Failure> {
     let mut found = Found::default();
     let local = matches!(source, Source::Bundle(_));
     for (index, (item, outcome)) in items.iter().zip(outcomes).enumerate() {
         let (digest, trimmed) = match outcome {
-            Outcome::Copied { digest, trimmed_from, .. } => (digest, trimmed_from.is_some()),
-            Outcome::Present { digest, trimmed_from } if local => (digest, trimmed_from.is_some()),
+            Outcome::Copied { digest, trimmed_from, .. } => (digest, trimmed_from.as_ref()),
+            Outcome::Present { digest, trimmed_from } if local => (digest, trimmed_from.as_ref()),
             Outcome::Present { .. } | Outcome::Failed { .. } | Outcome::WouldCopy { .. } => continue,
         };
         let base = format!("{}/{}", item.origin.server, item.origin.path);
@@ -105,11 +110,17 @@ pub async fn discover(source: &Source, items: &[Item], outcomes: &[Outcome]) -> 
             }
         }
         let mut subjects = vec![digest.clone()];
-        if local || !trimmed {
-            let top = source.manifest(&item.origin, digest).await?;
-            if let Ok(Manifest::Index(children)) = Manifest::parse(&top.bytes) {
-                subjects.extend(children.into_iter().map(|child| child.digest));
-            }
+        // Upstream holds the index as pinned, not as trimmed: its kept platforms are those asked.
+        let listing = match trimmed {
+            Some(pinned) if !local => pinned,
+            _ => digest,
+        };
+        let top = source.manifest(&item.origin, listing).await?;
+        if let Ok(Manifest::Index(children)) = Manifest::parse(&top.bytes) {
+            let kept = |child: &Descriptor| {
+                trimmed.is_none() || child.platform.as_ref().is_some_and(|p| platforms.iter().any(|w| w.selects(p)))
+            };
+            subjects.extend(children.into_iter().filter(kept).map(|child| child.digest));
         }
         for subject in subjects {
             let (origin, to) = tagged(referrers_tag(&subject));
