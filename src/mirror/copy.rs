@@ -154,8 +154,19 @@ pub trait Progress: Sync {
     fn image_done(&self);
 }
 
-/// Where each blob was first put, so that the next image needing it mounts it from there.
-type Placements = Mutex<HashMap<Digest, Arc<OnceCell<RepoPath>>>>;
+/// Where each blob was first put, so that the next image needing it mounts it from there; and
+/// each repository it was then mounted into, once: distribution 2.x writes a repository's
+/// link to a blob in place, and two mounts of one blob into one repository at once (artifacts
+/// attached to one image share the empty config `{}`) can leave it unreadable
+/// (`MANIFEST_BLOB_UNKNOWN` on the manifest that follows).
+#[derive(Default)]
+struct Placements {
+    first: Cells<Digest, RepoPath>,
+    mounted: Cells<(Digest, RepoPath), ()>,
+}
+
+/// One value per key, set by the first to ask while the others wait for it.
+type Cells<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 
 /// What an image needs, found before any byte moves: there already, or what to copy.
 pub enum Surveyed {
@@ -393,18 +404,25 @@ impl Copier<'_> {
     }
 
     /// Puts one blob in place, once per run: the first image to need it sends it, the others
-    /// wait for that and then mount it. Returns the bytes this image sent.
+    /// wait for that and then mount it, once per repository. Returns the bytes this image sent.
     async fn place(&self, item: &Item, blob: &Descriptor) -> Result<u64, Failure> {
-        let cell = Arc::clone(self.placements.lock().expect("placements").entry(blob.digest.clone()).or_default());
+        let first =
+            Arc::clone(self.placements.first.lock().expect("placements").entry(blob.digest.clone()).or_default());
         let mut sent = 0;
-        let placed = cell
+        let placed = first
             .get_or_try_init(|| async {
                 sent = self.transfer(item, blob, None).await?;
                 Ok::<_, Failure>(item.to.repo.clone())
             })
             .await?;
         if *placed != item.to.repo {
-            sent = self.transfer(item, blob, Some(placed)).await?;
+            let key = (blob.digest.clone(), item.to.repo.clone());
+            let here = Arc::clone(self.placements.mounted.lock().expect("placements").entry(key).or_default());
+            here.get_or_try_init(|| async {
+                sent = self.transfer(item, blob, Some(placed)).await?;
+                Ok::<_, Failure>(())
+            })
+            .await?;
         }
         Ok(sent)
     }
