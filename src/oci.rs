@@ -137,6 +137,9 @@ pub struct Node {
     pub blobs: Vec<(Digest, u64)>,
     /// Manifests an index lists.
     pub children: Vec<Digest>,
+    /// Manifests whose `subject` it is, as the registry's referrers API lists them (OCI 1.1
+    /// signatures, attestations, SBOMs stored by digest alone).
+    pub referrers: Vec<Digest>,
 }
 
 impl Node {
@@ -153,7 +156,8 @@ impl Node {
     }
 }
 
-/// The blobs (config and layers) of the manifest `top` and of every manifest it lists, as `nodes`
+/// The blobs (config and layers) of the manifest `top` and of every manifest it lists (not its
+/// referrers: they are not part of the image), as `nodes`
 /// holds them (what `HttpRegistry::read_tree` read), each once, with sizes in bytes.
 pub fn blobs_under(top: &Digest, nodes: &BTreeMap<Digest, Node>) -> BTreeMap<Digest, u64> {
     let mut blobs = BTreeMap::new();

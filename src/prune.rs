@@ -6,7 +6,8 @@
 //! it (or its tag, for an image pinned by tag alone), a pod runs it (by digest or by tag), or a
 //! kept index lists it; a tag cosign attaches (`sha256-HEX.sig`, `.att`, `.sbom`, and the
 //! referrers fallback `sha256-HEX`) goes with the manifest `HEX` names. Everything else is
-//! unused: deleting it by digest removes every tag that points at it. Deleting an index leaves
+//! unused: deleting it by digest removes every tag that points at it; its referrers (OCI 1.1,
+//! listed by the registry's API) go with it, and stay with a kept manifest. Deleting an index leaves
 //! the manifests it lists in distribution's storage, and its garbage collection marks the blobs
 //! of every manifest still there, tagged or not: so what an unused index lists goes too, where
 //! nothing kept lists it.
@@ -88,7 +89,8 @@ pub fn unused(repositories: &BTreeMap<String, Repository>, keep: &Keep) -> Verdi
                 continue;
             }
             let listed = repositories[&tag.repository].manifests.get(&digest);
-            pending.extend(listed.map(|node| node.children.iter().rev().cloned()).into_iter().flatten());
+            let under = listed.map(|node| node.children.iter().chain(&node.referrers).rev().cloned());
+            pending.extend(under.into_iter().flatten());
             delete.push(key);
         }
     }
@@ -110,7 +112,8 @@ fn kept(repositories: &BTreeMap<String, Repository>, keep: &Keep) -> BTreeSet<(S
     for (name, repository) in repositories {
         let mut pending: Vec<Digest> = kept.iter().filter(|(r, _)| r == name).map(|(_, d)| d.clone()).collect();
         while let Some(digest) = pending.pop() {
-            for child in repository.manifests.get(&digest).map(|m| m.children.clone()).unwrap_or_default() {
+            let under = repository.manifests.get(&digest).map(|m| [m.children.clone(), m.referrers.clone()].concat());
+            for child in under.unwrap_or_default() {
                 if kept.insert((name.clone(), child.clone())) {
                     pending.push(child);
                 }

@@ -7,11 +7,14 @@
 mod support;
 
 use essregistry_testbed::apiserver::Role;
+use essregistry_testbed::artifacts;
 use essregistry_testbed::bundles;
+use essregistry_testbed::faults::{FaultProxy, Profile};
 use essregistry_testbed::images::{Copy, Image};
-use essregistry_testbed::registry::RegistryConfig;
+use essregistry_testbed::registry::{Registry, RegistryConfig};
 use serde_json::json;
 use std::path::PathBuf;
+use support::Plugin;
 use support::cluster_world::{PASSWORD, USER, World, ready_images};
 
 /// Release 2 in `world`: a new element-web under a new tag, haproxy as it was; a signature of
@@ -106,4 +109,51 @@ fn a_registry_that_refuses_delete_is_named_with_the_setting_and_nothing_is_delet
     assert!(said.contains("storage.delete.enabled: true") && said.contains("0 deleted before that"), "{said}");
     assert!(bundles::registry_raw(registry, &format!("ess/vectorim/element-web@{old_web}")).is_ok(), "kept");
     assert!(bundles::registry_raw(registry, "ess/vectorim/element-web:v1.11.45").is_ok(), "still tagged");
+}
+
+#[test]
+fn on_a_registry_with_the_referrers_api_a_pruned_manifest_s_referrers_go_with_it_and_a_kept_one_s_stay() {
+    let registry = Registry::start(RegistryConfig::default());
+    let front = FaultProxy::with_profile(&registry.host(), Profile::Referrers);
+    let repo = "ess/element-hq/synapse";
+    let (old, new) = (Image::build("synapse, release 1"), Image::build("synapse, release 2"));
+    old.push(&registry, repo, "v1", Copy::All);
+    new.push(&registry, repo, "v2", Copy::All);
+    let raw = |digest: &str| artifacts::fetch_manifest(&registry.host(), repo, digest).unwrap();
+    // cosign v3 bundles stored by digest alone, listed only by the referrers API.
+    let old_signature = artifacts::sigstore_bundle(&front.host(), repo, &raw(&old.index_digest), "ci", None);
+    let new_signature = artifacts::sigstore_bundle(&front.host(), repo, &raw(&new.index_digest), "ci", None);
+    let dir = tempfile::tempdir().unwrap();
+    let release = |name: &str, digest: &str, tag: &str| {
+        let path = dir.path().join(name);
+        let text = format!(
+            "images_digests:\n  synapse:\n    synapse:\n      image_digest: {digest}\n      \
+             image_repository_path: element-hq/synapse\n      image_repository_server: ghcr.io\n      image_tag: {tag}\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (release_1, release_2) = (release("1.yml", &old.index_digest, "v1"), release("2.yml", &new.index_digest, "v2"));
+    let host = front.host();
+    let run = |command: &str, extra: &[&str]| {
+        let mut args = vec![command, "-f", release_2.to_str().unwrap(), "--registry", &host];
+        args.extend(["--path-prefix", "ess", "--registry-plain-http"]);
+        args.extend(extra);
+        Plugin::new().run(&args)
+    };
+
+    let inventory = run("inventory", &["-o", "json"]);
+    assert_eq!(inventory.code, 0, "{}", inventory.stderr);
+    let held = &inventory.json()["repositories"][repo]["manifests"];
+    assert!(held[&new_signature.digest].is_object(), "the referrer is listed: {held}");
+
+    let pruned = run("prune", &["--old", release_1.to_str().unwrap(), "--offline", "--yes", "-o", "json"]);
+    assert_eq!(pruned.code, 0, "{}\n{}", pruned.stdout, pruned.stderr);
+    let deleted = pruned.json()["deleted"].to_string();
+    assert!(deleted.contains(&old_signature.digest), "{deleted}");
+    assert!(artifacts::fetch_manifest(&registry.host(), repo, &old_signature.digest).is_none(), "gone with v1");
+    assert!(artifacts::fetch_manifest(&registry.host(), repo, &old.index_digest).is_none(), "v1 deleted");
+    for kept in [&new.index_digest, &new_signature.digest] {
+        assert!(artifacts::fetch_manifest(&registry.host(), repo, kept).is_some(), "{kept} kept with release 2");
+    }
 }

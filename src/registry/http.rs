@@ -48,6 +48,9 @@ pub struct HttpRegistry {
     /// The subjects the registry said it processed, by `OCI-Subject` on a manifest `PUT`
     /// (distribution-spec "Pushing Manifests with Subject"): it lists their referrers itself.
     pub(super) subjects: Mutex<HashSet<Digest>>,
+    /// Set once the registry answered the referrers API as one that does not serve it: a walk
+    /// stops asking (a request per manifest saved on distribution 2.x and the like).
+    pub(super) referrers_unserved: AtomicBool,
 }
 
 impl HttpRegistry {
@@ -78,6 +81,7 @@ impl HttpRegistry {
             timeout: options.timeout,
             uploads: Uploads::new(None),
             subjects: Mutex::new(HashSet::new()),
+            referrers_unserved: AtomicBool::new(false),
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {

@@ -1,12 +1,16 @@
 //! Reading a manifest and everything under it, as the walks over a registry's contents
-//! (`inventory`, `prune`) need it: the top manifest by tag or digest, and below an index every
-//! manifest it lists, down to `oci::MAX_DEPTH` levels (an index of indexes, as images nest).
+//! (`inventory`, `prune`) need it: the top manifest by tag or digest, below an index every
+//! manifest it lists, down to `oci::MAX_DEPTH` levels (an index of indexes, as images nest),
+//! and the referrers of each, where the registry serves the referrers API (distribution-spec
+//! 1.1, "Listing Referrers"; the fallback tag `sha256-HEX` is a tag like others, which the walks
+//! read by name).
 
 use super::LookupError;
 use super::http::HttpRegistry;
-use crate::oci::{MAX_DEPTH, Node};
+use crate::oci::{MAX_DEPTH, Node, referrers_listed};
 use crate::reference::{Digest, RepoPath};
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 impl HttpRegistry {
     /// The digest of the manifest `reference` (a tag or a digest) names in `repo`, None when the
@@ -27,9 +31,10 @@ impl HttpRegistry {
             if read.contains_key(&digest) {
                 continue;
             }
-            let node = Node::of(manifest.media_type, &manifest.bytes);
+            let mut node = Node::of(manifest.media_type, &manifest.bytes);
+            node.referrers = self.referrers_of(repo, &digest).await?;
             if level < MAX_DEPTH {
-                for child in node.children.iter().filter(|child| !read.contains_key(child)) {
+                for child in node.children.iter().chain(&node.referrers).filter(|child| !read.contains_key(child)) {
                     if let Some(found) = self.fetch_manifest(repo, child.as_str()).await? {
                         pending.push((child.clone(), found, level + 1));
                     }
@@ -38,5 +43,20 @@ impl HttpRegistry {
             read.insert(digest, node);
         }
         Ok(Some(digest))
+    }
+
+    /// The digests the referrers API lists for `digest`; none where the registry does not serve
+    /// it (asked once per run) or lists something that is not an index.
+    async fn referrers_of(&self, repo: &RepoPath, digest: &Digest) -> Result<Vec<Digest>, LookupError> {
+        if self.referrers_unserved.load(Ordering::Relaxed) {
+            return Ok(vec![]);
+        }
+        match self.list_referrers(repo, digest).await? {
+            Some(listing) => Ok(referrers_listed(&listing).unwrap_or_default().into_iter().map(|r| r.digest).collect()),
+            None => {
+                self.referrers_unserved.store(true, Ordering::Relaxed);
+                Ok(vec![])
+            }
+        }
     }
 }
