@@ -1,5 +1,6 @@
-//! `mirror` into registries that take blob uploads otherwise than distribution: each one a
-//! profile of the fault proxy in front of the real registry. Every image must land with every
+//! `mirror` into registries that take blob uploads otherwise than distribution, or answer for
+//! what they lack otherwise (Artifactory's 403): each one a profile of the fault proxy in front
+//! of the real registry. Every image must land with every
 //! digest checked by skopeo at the target, at a request count the test holds to; where skopeo
 //! (what administrators push with) gets through the same profile, or does not, the test says so
 //! by running it.
@@ -40,14 +41,20 @@ fn behind(profile: Profile, spec: &FamilySpec) -> (World, FaultProxy) {
     (world, proxy)
 }
 
-/// `mirror -o json` into the registry behind `proxy`, with the registry's login if it has one.
-fn mirror(world: &World, proxy: &FaultProxy, extra: &[&str]) -> Run {
+/// `mirror -o json` into the registry behind `proxy`, with the registry's login if it has one,
+/// whatever its exit code.
+fn try_mirror(world: &World, proxy: &FaultProxy, extra: &[&str]) -> Run {
     let extra = [&["-o", "json"], extra].concat();
     let plugin = match &world.target.credentials {
         Some((user, password)) => Plugin::new().env("ESSREGISTRY_USERNAME", user).env("ESSREGISTRY_PASSWORD", password),
         None => Plugin::new(),
     };
-    let run = plugin.run(&strs(&world.upstreams.mirror_args(&proxy.host(), &extra)));
+    plugin.run(&strs(&world.upstreams.mirror_args(&proxy.host(), &extra)))
+}
+
+/// `try_mirror`, which must succeed.
+fn mirror(world: &World, proxy: &FaultProxy, extra: &[&str]) -> Run {
+    let run = try_mirror(world, proxy, extra);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     run
 }
@@ -254,4 +261,41 @@ fn a_cold_mirror_into_a_well_behaved_registry_costs_the_protocol_minimum_within_
     let minimum = protocol_minimum(&requests, world.images().len());
     let sent = requests.len();
     assert!(sent as f64 <= minimum as f64 * 1.15, "{sent} requests for a minimum of {minimum}: {requests:#?}");
+}
+
+#[test]
+fn artifactory_s_403_for_a_missing_manifest_is_pushed_through_as_skopeo_does_and_a_refused_push_says_so() {
+    let (world, proxy) = behind(Profile::Artifactory, &FamilySpec::small(5));
+    let images = world.images();
+    let denied = || Fault::Refuse {
+        status: 403,
+        code: "DENIED",
+        message: "The request was denied",
+        detail: "the user has no deploy permission on the requested path".into(),
+    };
+    // skopeo never asks for the manifest before pushing it: it gets through.
+    skopeo_push(&world, &proxy, &images[0]).unwrap();
+    // Its push refused with 403, it fails.
+    proxy.add(Rule { path: "/manifests/", method: Some("PUT"), fault: denied(), times: Some(1) });
+    let refused = skopeo_push(&world, &proxy, &images[1]).unwrap_err();
+    assert!(refused.contains("denied") || refused.contains("403"), "{refused}");
+
+    // The plugin: the 403s its manifest checks get are "not there", so it pushes; the one push
+    // refused is a refusal (exit 3), named as such, and the other images land.
+    proxy.add(Rule { path: "/manifests/", method: Some("PUT"), fault: denied(), times: Some(1) });
+    let run = try_mirror(&world, &proxy, &[]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let failed: Vec<&Value> = report["images"].as_array().unwrap().iter().filter(|i| i["state"] == "failed").collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let reason = failed[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("403") && reason.contains("needs push access"), "{reason}");
+    assert_eq!(report["summary"]["copied"].as_u64(), Some(images.len() as u64 - 1), "{report:#}");
+
+    // Run again: the last image goes too, and everything pulls whole.
+    let run = mirror(&world, &proxy, &[]);
+    assert_eq!(run.json()["summary"]["copied"], 1, "{}", run.stdout);
+    assert_every_image_pulls(&world);
+    let missing = proxy.requests().into_iter().filter(|r| r.path.contains("/manifests/") && r.status == 403);
+    assert!(missing.count() >= images.len(), "the registry answered 403 for each image it lacked");
 }

@@ -75,7 +75,7 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
             let store = HttpRegistry::connect(registry, auth, &options).await?;
             // A dry run asks only to read.
             let store = if args.dry_run { store } else { store.with_push_access() };
-            let store = store.with_chunk_size(args.chunk_size);
+            let store = store.with_chunk_size(args.chunk_size).taking_403_as_missing();
             let repos: Vec<_> = items.iter().map(|item| &item.to.repo).collect();
             store.prepare(&repos).await;
             (Sink::Registry { store: Box::new(store), registry: registry.clone() }, None)

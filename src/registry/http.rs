@@ -51,6 +51,8 @@ pub struct HttpRegistry {
     /// Set once the registry answered the referrers API as one that does not serve it: a walk
     /// stops asking (a request per manifest saved on distribution 2.x and the like).
     pub(super) referrers_unserved: AtomicBool,
+    /// Whether a manifest lookup answered 403 means "not there" (`taking_403_as_missing`).
+    pub(super) forbidden_is_missing: bool,
 }
 
 impl HttpRegistry {
@@ -82,6 +84,7 @@ impl HttpRegistry {
             uploads: Uploads::new(None),
             subjects: Mutex::new(HashSet::new()),
             referrers_unserved: AtomicBool::new(false),
+            forbidden_is_missing: false,
         };
         let ping = format!("{}/v2/", this.base);
         let response = match this.send(|| this.client.get(&ping)).await {
@@ -128,6 +131,17 @@ impl HttpRegistry {
     /// pushed. Before any repository is used.
     pub fn with_delete_access(mut self) -> Self {
         self.access = Access::PushDelete;
+        self
+    }
+
+    /// Takes a manifest lookup answered 403 as "not there", for `mirror` (and its dry run)
+    /// into this registry, as go-containerregistry's pusher does
+    /// (google/go-containerregistry#1691): Artifactory answers 403 `DENIED` for a tag it lacks
+    /// (virtual repositories), and skopeo, which never asks before pushing, gets through. A real
+    /// refusal is not hidden by it: the push that follows is refused and says so (exit 3).
+    /// `plan` and `status` say a 403 as it is.
+    pub fn taking_403_as_missing(mut self) -> Self {
+        self.forbidden_is_missing = true;
         self
     }
 

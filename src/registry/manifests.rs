@@ -24,10 +24,14 @@ impl HttpRegistry {
     }
 
     /// What a status means for one lookup: Ok(true) found, Ok(false) not there.
+    ///
+    /// A 403 is a refusal, except for a registry `mirror` pushes to
+    /// (`HttpRegistry::taking_403_as_missing`).
     pub(super) fn judge(&self, status: StatusCode, repo: &RepoPath, reference: &str) -> Result<bool, LookupError> {
         match status {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
+            StatusCode::FORBIDDEN if self.forbidden_is_missing => Ok(false),
             StatusCode::UNAUTHORIZED => Err(LookupError::Unauthorized(format!(
                 "{} answered 401 for {repo} with {}",
                 self.registry, self.auth.source
