@@ -43,7 +43,11 @@ pub struct Tls {
     pub scheme: &'static str,
     /// Whether the certificate was checked (not with `--registry-insecure-skip-tls-verify`).
     pub verified: bool,
-    /// The trust sources the certificate was checked against and accepted by.
+    /// The one trust source that accepted the certificate, asked alone, most specific first
+    /// (`--registry-ca-file`, then the registry's certs.d folder or `--registry-cert-dir`, then
+    /// the system store): Go (docker, skopeo) merges them into one pool and never says which.
+    pub accepted_by: Option<String>,
+    /// Every trust source the certificate was checked against.
     pub trust_sources: Vec<String>,
 }
 
@@ -154,9 +158,11 @@ pub async fn probe(registry: &HttpRegistry, base: &RepoPath, write: bool, nonce:
 
 fn tls(facts: TlsFacts) -> Tls {
     match facts {
-        TlsFacts::PlainHttp => Tls { scheme: "http", verified: false, trust_sources: Vec::new() },
-        TlsFacts::Unchecked => Tls { scheme: "https", verified: false, trust_sources: Vec::new() },
-        TlsFacts::Trusted(sources) => Tls { scheme: "https", verified: true, trust_sources: sources },
+        TlsFacts::PlainHttp => Tls { scheme: "http", verified: false, accepted_by: None, trust_sources: Vec::new() },
+        TlsFacts::Unchecked => Tls { scheme: "https", verified: false, accepted_by: None, trust_sources: Vec::new() },
+        TlsFacts::Trusted { accepted_by, sources } => {
+            Tls { scheme: "https", verified: true, accepted_by, trust_sources: sources }
+        }
     }
 }
 
@@ -236,7 +242,9 @@ impl Run<'_> {
                 agrees_with_get: Answer::from(got.map(|got| header.is_none_or(|header| header == got))),
             },
             Some(HeadAnswer::Missing) => Head { digest_header: Answer::Unknown, agrees_with_get: Answer::No },
-            Some(HeadAnswer::Refused) | None => findings.head.clone(),
+            // ECR refuses HEAD (405): it gives no digest, and does not find what GET finds.
+            Some(HeadAnswer::Refused) => Head { digest_header: Answer::No, agrees_with_get: Answer::No },
+            None => findings.head.clone(),
         };
         let docker = self.push(base, images.docker.0.as_str(), &images.docker).await;
         if docker == Some(true) {

@@ -33,8 +33,12 @@ pub enum TlsFacts {
     PlainHttp,
     /// `--registry-insecure-skip-tls-verify`: not checked.
     Unchecked,
-    /// Checked and accepted against these trust sources.
-    Trusted(Vec<String>),
+    /// Checked against `sources` (one line each), and accepted by `accepted_by` alone (the most
+    /// specific that accepts: a flag, then the certs.d folder, then the system store).
+    Trusted {
+        accepted_by: Option<String>,
+        sources: Vec<String>,
+    },
 }
 
 impl HttpRegistry {
@@ -55,7 +59,10 @@ impl HttpRegistry {
     pub fn tls_facts(&self) -> TlsFacts {
         match &self.connection.trust {
             Some(sources) if sources.is_empty() => TlsFacts::PlainHttp,
-            Some(sources) => TlsFacts::Trusted(sources.clone()),
+            Some(sources) => TlsFacts::Trusted {
+                accepted_by: self.connection.accepted.source().map(str::to_owned),
+                sources: sources.clone(),
+            },
             None => TlsFacts::Unchecked,
         }
     }

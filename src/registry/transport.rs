@@ -7,7 +7,7 @@ use crate::causes;
 use crate::error::Error;
 use crate::proxy::Proxy;
 use crate::reference::RegistryHost;
-use crate::tls::{Peer, describe};
+use crate::tls::{AcceptedBy, Peer, describe};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -25,6 +25,8 @@ pub(super) struct Connection {
     /// The trust sources the registry's certificate is checked against, as `probe` names them:
     /// empty over plain HTTP, None when the checks are skipped.
     pub(super) trust: Option<Vec<String>>,
+    /// Which of them accepted the registry's certificate, once a handshake did.
+    pub(super) accepted: AcceptedBy,
 }
 
 pub(super) fn build_client(
@@ -33,7 +35,10 @@ pub(super) fn build_client(
     options: &RegistryOptions,
 ) -> Result<(reqwest::Client, Connection), Error> {
     let tls = super::tls::settings(registry, options)?;
-    let config = tls.client_config(&[b"h2", b"http/1.1"]).map_err(|e| Error::usage(e, "check the TLS flags"))?;
+    let accepted = AcceptedBy::default();
+    let config = tls
+        .client_config_noting(&[b"h2", b"http/1.1"], &accepted)
+        .map_err(|e| Error::usage(e, "check the TLS flags"))?;
     let proxy = options
         .proxy
         .route(base)
@@ -65,6 +70,7 @@ pub(super) fn build_client(
             (false, true) => None,
             (false, false) => Some(tls.trust.sources().to_vec()),
         },
+        accepted,
     };
     Ok((client, connection))
 }

@@ -39,7 +39,10 @@ impl Report for ProbeReport {
         let tls = match (f.tls.scheme, f.tls.verified) {
             ("http", _) => "plain HTTP".to_owned(),
             (_, false) => "HTTPS, certificate not checked".to_owned(),
-            _ => format!("HTTPS, trusted by {}", f.tls.trust_sources.join(", ")),
+            _ => match &f.tls.accepted_by {
+                Some(source) => format!("HTTPS, certificate accepted by {source}"),
+                None => format!("HTTPS, certificate checked against {}", f.tls.trust_sources.join(", ")),
+            },
         };
         let auth = match (&f.auth.realm, f.auth.one_token_for_many_repositories) {
             (Some(realm), many) => {

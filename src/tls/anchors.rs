@@ -4,6 +4,7 @@
 use super::facts::CertificateFacts;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+use std::ops::Range;
 use std::path::Path;
 
 /// The certificates a server's chain may end in, with a line per source for messages.
@@ -11,6 +12,8 @@ use std::path::Path;
 pub struct TrustStore {
     pub(super) certificates: Vec<CertificateDer<'static>>,
     sources: Vec<String>,
+    /// Where each source's certificates are in `certificates`, by the index of its line.
+    spans: Vec<Range<usize>>,
 }
 
 impl TrustStore {
@@ -19,6 +22,7 @@ impl TrustStore {
     pub fn add_system(&mut self) {
         let loaded = rustls_native_certs::load_native_certs();
         let count = loaded.certs.len();
+        self.spans.push(self.certificates.len()..self.certificates.len() + count);
         self.certificates.extend(loaded.certs);
         let from = match (std::env::var_os("SSL_CERT_FILE"), std::env::var_os("SSL_CERT_DIR")) {
             (Some(file), Some(dir)) => format!(
@@ -58,11 +62,47 @@ impl TrustStore {
             subjects.push(format!("and {} more", certificates.len() - SHOWN));
         }
         self.sources.push(format!("{label} ({})", subjects.join("; ")));
+        self.spans.push(self.certificates.len()..self.certificates.len() + certificates.len());
         self.certificates.extend(certificates);
+    }
+
+    /// Each source alone, with its line, in order of precedence: the last added first (a flag
+    /// before the registry's certs.d folder, that before the system store), so the most
+    /// specific source that accepts a certificate is the one named.
+    pub(super) fn each_source(&self) -> impl Iterator<Item = (&str, TrustStore)> {
+        self.sources.iter().zip(&self.spans).rev().map(|(source, span)| {
+            let mut alone = TrustStore::default();
+            alone.sources.push(source.clone());
+            alone.spans.push(0..span.len());
+            alone.certificates.extend_from_slice(&self.certificates[span.clone()]);
+            (source.as_str(), alone)
+        })
     }
 
     /// One line per source, in the order they were added.
     pub fn sources(&self) -> &[String] {
         &self.sources
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_source_alone_holds_its_own_certificates_the_last_added_first() {
+        let der = |byte: u8| CertificateDer::from(vec![byte]);
+        let mut trust = TrustStore::default();
+        trust.add_der(vec![der(1), der(2)], "certs.d/ca.crt");
+        trust.add_der(vec![der(3)], "--registry-ca-file ca.pem");
+        let alone: Vec<(String, Vec<CertificateDer<'static>>)> =
+            trust.each_source().map(|(line, store)| (line.to_owned(), store.certificates)).collect();
+        assert_eq!(
+            alone,
+            [
+                ("--registry-ca-file ca.pem (unreadable)".to_owned(), vec![der(3)]),
+                ("certs.d/ca.crt (unreadable; unreadable)".to_owned(), vec![der(1), der(2)]),
+            ]
+        );
     }
 }

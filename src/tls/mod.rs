@@ -13,7 +13,7 @@ pub use anchors::TrustStore;
 pub use describe::{Peer, describe};
 pub use identity::ClientIdentity;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Everything one TLS client is set up from.
 #[derive(Debug, Clone)]
@@ -24,15 +24,51 @@ pub struct TlsSettings {
     pub insecure_skip_verify: bool,
 }
 
+/// Which trust source accepted a server's certificate (its line, as `TrustStore::sources`
+/// words it), noted at the first handshake whose certificate was accepted. Go merges every
+/// source into one pool and never says; `probe` does.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptedBy(Arc<OnceLock<String>>);
+
+impl AcceptedBy {
+    /// None before a certificate was accepted, and with the checks skipped.
+    pub fn source(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+
+    fn is_noted(&self) -> bool {
+        self.0.get().is_some()
+    }
+
+    fn note(&self, source: &str) {
+        // Every handshake of one client is checked against the same sources: the first says it.
+        let _ = self.0.set(source.to_owned());
+    }
+}
+
 impl TlsSettings {
     /// A rustls client configuration with the Go-compatible verifier; `alpn` as the client
     /// speaks it (`h2`, `http/1.1`). Errors name what is wrong with the client certificate.
     pub fn client_config(&self, alpn: &[&[u8]]) -> Result<rustls::ClientConfig, String> {
+        self.config(alpn, None)
+    }
+
+    /// `client_config`, noting in `accepted` which trust source accepts the server's
+    /// certificate: each source alone is asked once, after the first certificate accepted.
+    pub fn client_config_noting(&self, alpn: &[&[u8]], accepted: &AcceptedBy) -> Result<rustls::ClientConfig, String> {
+        self.config(alpn, Some(accepted))
+    }
+
+    fn config(&self, alpn: &[&[u8]], accepted: Option<&AcceptedBy>) -> Result<rustls::ClientConfig, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = if self.insecure_skip_verify {
             Arc::new(verifier::GoVerifier::skipping_checks(Arc::clone(&provider)))
         } else {
-            Arc::new(verifier::GoVerifier::new(&self.trust, Arc::clone(&provider)))
+            let verifier = verifier::GoVerifier::new(&self.trust, Arc::clone(&provider));
+            Arc::new(match accepted {
+                Some(accepted) => verifier.noting(accepted.clone(), &self.trust),
+                None => verifier,
+            })
         };
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

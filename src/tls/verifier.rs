@@ -7,6 +7,7 @@
 //! server certificate pinned in a kubeconfig. webpki refuses both (`CaUsedAsEndEntity`,
 //! `UnknownIssuer`), so this verifier takes that branch itself and gives webpki the rest.
 
+use super::AcceptedBy;
 use super::anchors::TrustStore;
 use super::describe::Rejection;
 use rustls::client::WebPkiServerVerifier;
@@ -22,6 +23,9 @@ pub(super) struct GoVerifier {
     /// still checked.
     anchors: Option<Anchors>,
     provider: Arc<CryptoProvider>,
+    /// Where to note which source alone accepts the first certificate accepted, and the
+    /// sources to ask: Go merges them into one pool and never says which one it was.
+    noting: Option<(AcceptedBy, TrustStore)>,
 }
 
 #[derive(Debug)]
@@ -32,18 +36,52 @@ struct Anchors {
     sources: Arc<[String]>,
 }
 
-impl GoVerifier {
-    pub(super) fn new(trust: &TrustStore, provider: Arc<CryptoProvider>) -> Self {
+impl Anchors {
+    fn new(trust: &TrustStore, provider: &Arc<CryptoProvider>) -> Self {
         let mut roots = RootCertStore::empty();
         // A certificate webpki cannot take as an anchor can still be pinned byte for byte.
         let _ = roots.add_parsable_certificates(trust.certificates.iter().cloned());
-        let chains = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider)).build().ok();
-        let anchors = Anchors { certificates: trust.certificates.clone(), chains, sources: trust.sources().into() };
-        Self { anchors: Some(anchors), provider }
+        let chains = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider)).build().ok();
+        Anchors { certificates: trust.certificates.clone(), chains, sources: trust.sources().into() }
+    }
+
+    /// Go's verdict on what the server presented against these anchors, the error not yet
+    /// worded.
+    fn check(&self, presented: &Presented<'_, '_>) -> Result<ServerCertVerified, rustls::Error> {
+        let Presented { end_entity, intermediates, server_name, ocsp_response, now } = *presented;
+        if self.certificates.iter().any(|anchor| anchor.as_ref() == end_entity.as_ref()) {
+            return check_pinned(end_entity, server_name, now);
+        }
+        match &self.chains {
+            Some(chains) => chains.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
+            None => Err(CertificateError::UnknownIssuer.into()),
+        }
+    }
+}
+
+/// What a server presented in one handshake, as rustls hands it to the verifier.
+#[derive(Clone, Copy)]
+struct Presented<'a, 'c> {
+    end_entity: &'a CertificateDer<'c>,
+    intermediates: &'a [CertificateDer<'c>],
+    server_name: &'a ServerName<'c>,
+    ocsp_response: &'a [u8],
+    now: UnixTime,
+}
+
+impl GoVerifier {
+    pub(super) fn new(trust: &TrustStore, provider: Arc<CryptoProvider>) -> Self {
+        Self { anchors: Some(Anchors::new(trust, &provider)), provider, noting: None }
+    }
+
+    /// Notes in `accepted` the source that alone accepts the first certificate accepted.
+    pub(super) fn noting(mut self, accepted: AcceptedBy, trust: &TrustStore) -> Self {
+        self.noting = Some((accepted, trust.clone()));
+        self
     }
 
     pub(super) fn skipping_checks(provider: Arc<CryptoProvider>) -> Self {
-        Self { anchors: None, provider }
+        Self { anchors: None, provider, noting: None }
     }
 }
 
@@ -57,14 +95,21 @@ impl ServerCertVerifier for GoVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let Some(anchors) = &self.anchors else { return Ok(ServerCertVerified::assertion()) };
-        let verdict = if anchors.certificates.iter().any(|anchor| anchor.as_ref() == end_entity.as_ref()) {
-            check_pinned(end_entity, server_name, now)
-        } else {
-            match &anchors.chains {
-                Some(chains) => chains.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
-                None => Err(CertificateError::UnknownIssuer.into()),
+        let presented = Presented { end_entity, intermediates, server_name, ocsp_response, now };
+        let verdict = anchors.check(&presented);
+        if verdict.is_ok()
+            && let Some((accepted, trust)) = &self.noting
+            && !accepted.is_noted()
+        {
+            // Each source alone, most specific first; one handshake's worth of work, once.
+            let alone = trust.each_source().find(|(_, alone)| {
+                let anchors = Anchors::new(alone, &self.provider);
+                anchors.check(&presented).is_ok()
+            });
+            if let Some((source, _)) = alone {
+                accepted.note(source);
             }
-        };
+        }
         verdict.map_err(|error| Rejection::wrap(error, end_entity, server_name, &anchors.sources, now))
     }
 
