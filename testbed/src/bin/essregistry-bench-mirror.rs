@@ -7,6 +7,11 @@
 //!
 //! `--rss [MIB]` instead measures the plugin's peak memory (GNU time) while it mirrors an image
 //! whose one layer is MIB MiB (1024 by default), directly and through a bundle.
+//!
+//! `--upload [MIB]` instead sets the plugin's `mirror` of one image whose one layer is MIB MiB
+//! (256 by default) of random bytes against `curl` uploading the same layer (`POST`, then one
+//! `PUT ?digest=` with the whole blob) into an empty loopback registry: the speed a large layer
+//! moves at, `UPLOAD_RUNS` runs each, min and median.
 
 use essregistry_testbed::bundles;
 use essregistry_testbed::images::{Family, FamilySpec};
@@ -20,12 +25,15 @@ use std::time::{Duration, Instant};
 /// Runs of the second mirror, whose median is printed: one run of a few tens of milliseconds
 /// is at the mercy of the scheduler.
 const SECOND_RUNS: usize = 5;
+/// Runs of each side of `--upload`: the machine may be shared, so the minimum and the median.
+const UPLOAD_RUNS: usize = 5;
 
 struct Options {
     images: usize,
     base_mib: Vec<f64>,
     own_kib: u64,
     rss_mib: Option<u64>,
+    upload_mib: Option<u64>,
     /// Flags given to every `mirror` run (`--concurrency 8`, say).
     extra: Vec<String>,
     /// linux/amd64 alone instead of linux/amd64 and linux/arm64.
@@ -33,7 +41,7 @@ struct Options {
 }
 
 fn main() {
-    // `essregistry-bench-mirror [--images N] [--base-mib A,B,..] [--own-kib K] [--single-platform] [--rss [MIB]] [-- mirror flags]`
+    // `essregistry-bench-mirror [--images N] [--base-mib A,B,..] [--own-kib K] [--single-platform] [--rss [MIB]] [--upload [MIB]] [-- mirror flags]`
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let extra: Vec<String> = args.drain(split..).skip(1).collect();
@@ -42,6 +50,7 @@ fn main() {
         base_mib: vec![8.0, 4.0, 1.0],
         own_kib: 1024,
         rss_mib: None,
+        upload_mib: None,
         extra,
         single_platform: false,
     };
@@ -60,12 +69,17 @@ fn main() {
                 let mib = args.next_if(|a| a.parse::<u64>().is_ok()).map(|a| a.parse().expect("MiB"));
                 options.rss_mib = Some(mib.unwrap_or(1024));
             }
+            "--upload" => {
+                let mib = args.next_if(|a| a.parse::<u64>().is_ok()).map(|a| a.parse().expect("MiB"));
+                options.upload_mib = Some(mib.unwrap_or(256));
+            }
             other => panic!("unknown argument {other}"),
         }
     }
-    match options.rss_mib {
-        Some(mib) => rss(mib, &options.extra),
-        None => speed(&options),
+    match (options.rss_mib, options.upload_mib) {
+        (Some(mib), _) => rss(mib, &options.extra),
+        (None, Some(mib)) => upload(mib, &options.extra),
+        (None, None) => speed(&options),
     }
 }
 
@@ -389,6 +403,65 @@ fn rss(mib: u64, extra: &[String]) {
     for (what, run) in [("direct mirror", direct), ("to-bundle", to_bundle), ("from-bundle", from_bundle)] {
         println!("{what:<14}  {:>8}  {:>7.1} MB", secs(run.wall), run.peak_kib as f64 / 1024.0);
     }
+}
+
+/// The plugin's `mirror` of one image whose one layer is `mib` MiB, each run into an empty
+/// registry, against `curl` uploading the same layer's bytes into another.
+fn upload(mib: u64, extra: &[String]) {
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let family = Family::large(mib << 20);
+    let upstreams = publish(&family);
+    let sizes = blob_sizes(family.layout.path());
+    let (digest, size) = sizes.iter().max_by_key(|(_, size)| **size).expect("a layer");
+    let layer = family.layout.path().join("blobs/sha256").join(digest.trim_start_matches("sha256:"));
+    let (mut plugin_runs, mut curl_runs) = (Vec::new(), Vec::new());
+    for _ in 0..UPLOAD_RUNS {
+        let target = Registry::start(RegistryConfig::default());
+        plugin_runs.push(plugin(&upstreams.mirror_args(&target.host(), &extra)).wall);
+        verify(&target, &upstreams);
+        drop(target);
+        let target = Registry::start(RegistryConfig::default());
+        curl_runs.push(curl_upload(&target, &layer, digest));
+    }
+    plugin_runs.sort();
+    curl_runs.sort();
+    println!("one image, one layer of {mib} MiB ({} layer, {} in all):\n", mb(*size), mb(family.layout.blob_bytes()));
+    println!("{:<46}  {:>8}  {:>8}  runs", "", "min", "median");
+    for (what, runs) in [
+        ("plugin mirror (upstream -> registry, checked)", &plugin_runs),
+        ("curl POST + PUT ?digest= of the layer", &curl_runs),
+    ] {
+        println!("{what:<46}  {:>8}  {:>8}  {}", secs(runs[0]), secs(runs[runs.len() / 2]), runs.len());
+    }
+}
+
+/// `curl` uploading `blob` to `target` as a client that sends it whole does: `POST` for an
+/// upload location, then `PUT <location>&digest=` streaming every byte from the file
+/// (`--upload-file`). The time of both.
+fn curl_upload(target: &Registry, blob: &Path, digest: &str) -> Duration {
+    let start = Instant::now();
+    let url = format!("http://{}/v2/bench/upload/blobs/uploads/", target.host());
+    let opened = Command::new("curl")
+        .args(["-sS", "-X", "POST", "-o", "/dev/null", "-D", "-", &url])
+        .output()
+        .expect("run curl");
+    let headers = String::from_utf8_lossy(&opened.stdout);
+    let location = headers
+        .lines()
+        .find_map(|line| line.split_once(':').filter(|(name, _)| name.eq_ignore_ascii_case("location")))
+        .map(|(_, value)| value.trim().to_owned())
+        .unwrap_or_else(|| panic!("POST {url} gave no Location: {headers}"));
+    let location = if location.starts_with('/') { format!("http://{}{location}", target.host()) } else { location };
+    let separator = if location.contains('?') { '&' } else { '?' };
+    let put = Command::new("curl")
+        .args(["-sS", "-f", "-o", "/dev/null", "-H", "Content-Type: application/octet-stream", "--upload-file"])
+        .arg(blob)
+        .arg(format!("{location}{separator}digest={digest}"))
+        .output()
+        .expect("run curl");
+    let elapsed = start.elapsed();
+    assert!(put.status.success(), "curl PUT failed: {}", String::from_utf8_lossy(&put.stderr));
+    elapsed
 }
 
 fn secs(duration: Duration) -> String {
