@@ -267,6 +267,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-essregistry' -ScriptBlo
         }
         'kubectl-essregistry;mirror' {
             [CompletionResult]::new('--to-bundle', '--to-bundle', [CompletionResultType]::ParameterName, 'Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst')
+            [CompletionResult]::new('--have', '--have', [CompletionResultType]::ParameterName, 'With --to-bundle: leave out the blobs this inventory (written by `inventory` inside the air gap) lists, making a delta bundle; manifests always travel (repeatable). The import checks the left-out blobs first')
             [CompletionResult]::new('--from-bundle', '--from-bundle', [CompletionResultType]::ParameterName, 'Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none')
             [CompletionResult]::new('--verify-bundle', '--verify-bundle', [CompletionResultType]::ParameterName, 'Copy nothing: check offline that this bundle (folder or archive) holds every image of its images_digests, every manifest and blob matching its digest; exit 0 when complete, 1 when not')
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Copy only this platform of multi-platform images, OS/ARCH[/VARIANT] (repeatable); the trimmed index has another digest')

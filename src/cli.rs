@@ -231,6 +231,10 @@ Examples:
   kubectl essregistry mirror -f images_digests.yml \\
       --to-bundle ess-images.tar.zst
 
+  # The next release: only what the registry's inventory (carried out of the gap) lacks
+  kubectl essregistry mirror -f images_digests.yml \\
+      --to-bundle ess-delta.tar.zst --have inventory.yaml
+
   # Either side, offline: is every image in the bundle, every blob whole?
   kubectl essregistry mirror --verify-bundle ess-images.tar.zst
 
@@ -359,6 +363,10 @@ pub struct MirrorArgs {
     /// Write the images into this bundle instead of a registry: a folder (an OCI image layout), or an archive if PATH ends in .tar, .tar.gz or .tar.zst
     #[arg(long, value_name = "PATH", conflicts_with = "from_bundle", help_heading = "Mirror")]
     pub to_bundle: Option<PathBuf>,
+
+    /// With --to-bundle: leave out the blobs this inventory (written by `inventory` inside the air gap) lists, making a delta bundle; manifests always travel (repeatable). The import checks the left-out blobs first
+    #[arg(long, value_name = "INVENTORY", requires = "to_bundle", help_heading = "Mirror")]
+    pub have: Vec<PathBuf>,
 
     /// Read the images from this bundle (folder or archive) instead of upstream; -f may name the images_digests when the bundle has none
     #[arg(long, value_name = "PATH", help_heading = "Mirror")]

@@ -105,19 +105,22 @@ impl Layout {
         self.walk(digest, 0, &mut HashSet::new())
     }
 
-    /// `holds`, recording in `seen` every manifest and blob it finds on the way.
+    /// `holds`, recording in `seen` every manifest and blob referred to on the way, whether the
+    /// layout holds it or not: a delta bundle lacks the blobs it assumes, and the ones after
+    /// them must still count as referred to (`keep_only`).
     fn walk(&self, digest: &Digest, depth: usize, seen: &mut HashSet<Digest>) -> bool {
         let Ok(Some(bytes)) = self.read_manifest(digest) else { return false };
         seen.insert(digest.clone());
         match Manifest::parse(&bytes) {
-            Ok(Manifest::Index(children)) => {
-                depth < MAX_DEPTH && children.iter().all(|child| self.walk(&child.digest, depth + 1, seen))
+            Ok(Manifest::Index(children)) if depth < MAX_DEPTH => {
+                // Counted, not `all`: every child is walked, for `seen`.
+                children.iter().filter(|child| !self.walk(&child.digest, depth + 1, seen)).count() == 0
             }
-            Ok(Manifest::Image(blobs)) => blobs.iter().all(|blob| {
-                seen.insert(blob.digest.clone());
-                self.has_blob(blob)
-            }),
-            Err(_) => false,
+            Ok(Manifest::Index(_)) | Err(_) => false,
+            Ok(Manifest::Image(blobs)) => {
+                seen.extend(blobs.iter().map(|blob| blob.digest.clone()));
+                blobs.iter().all(|blob| self.has_blob(blob))
+            }
         }
     }
 
@@ -325,6 +328,27 @@ mod tests {
         std::fs::write(layout.blob_path(&digest).with_extension("partial"), b"ab").unwrap();
         let listed = layout.blobs().unwrap();
         assert_eq!(listed.iter().map(|b| (&b.digest, b.size)).collect::<Vec<_>>(), [(&digest, 3)]);
+    }
+
+    #[test]
+    fn keeping_an_image_keeps_every_blob_it_refers_to_after_one_a_delta_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::create(dir.path()).unwrap();
+        let (left_out, layer, unused) = (&b"config"[..], &b"layer"[..], &b"an older release"[..]);
+        std::fs::write(layout.blob_path(&Digest::of(layer)), layer).unwrap();
+        std::fs::write(layout.blob_path(&Digest::of(unused)), unused).unwrap();
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": Digest::of(left_out).as_str(), "size": left_out.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                        "digest": Digest::of(layer).as_str(), "size": layer.len()}]
+        })
+        .to_string();
+        layout.write_manifest(&Digest::of(manifest.as_bytes()), manifest.as_bytes()).unwrap();
+        layout.keep_only(&[named("docker.io/a:1", manifest.as_bytes())]).unwrap();
+        assert!(layout.blob_path(&Digest::of(layer)).is_file(), "the layer after the left-out config stays");
+        assert!(!layout.blob_path(&Digest::of(unused)).exists());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! from. The file system side only; what goes in is decided by `mirror`.
 
 pub mod archive;
+pub mod assumed;
 pub mod chart_record;
 pub mod layout;
 mod output;

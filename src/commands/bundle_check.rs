@@ -5,6 +5,7 @@
 use super::mirror::{carried, items_of, mapping_or_bundle};
 use super::pipeline::read_input;
 use crate::bundle;
+use crate::bundle::assumed::Assumed;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::exit::{self, Outcome};
@@ -34,7 +35,9 @@ pub async fn run(
     let items = items_of(&input, &pinned, &images, &mapping);
 
     let progress = MirrorProgress::new(items.len(), "checked");
-    let checked = check_bundle(&items, &opened.layout, usize::from(global.registry.concurrency), &progress).await;
+    let assumed = Assumed::read(&opened.layout, path)?;
+    let concurrency = usize::from(global.registry.concurrency);
+    let checked = check_bundle(&items, &opened.layout, assumed, concurrency, &progress).await;
     progress.finish();
 
     let labels = MirrorReport::labels(&items, &pinned, &images, Target::Bundle(path));

@@ -3,6 +3,7 @@
 
 use super::pipeline::read_input;
 use crate::bundle;
+use crate::bundle::assumed::{ASSUMED_FILE, Assumed, AssumedImage};
 use crate::bundle::chart_record::Given;
 use crate::bundle::layout::Layout;
 use crate::bundle::space::Need;
@@ -11,27 +12,42 @@ use crate::connect::{registry_options, resolve_auth};
 use crate::error::Error;
 use crate::exit::{self, Outcome};
 use crate::input::{Content, Input};
+use crate::inventory::Inventory;
 use crate::mapping::{Image, Mapping, Pinned, map_images};
 use crate::mirror::attached::{Found, discover};
 use crate::mirror::referrers::keep_listings;
 use crate::mirror::reuse::take_blobs;
 use crate::mirror::source::Failure;
 use crate::mirror::{
-    CopyOptions, Item, Outcome as Copied, Sink, Source, Surveyed, Upstreams, blobs_needed, copy_all, copy_surveyed,
+    CopyOptions, Delta, Have, Item, Outcome as Copied, Sink, Source, Surveyed, Upstreams, blobs_needed, copy_surveyed,
     dry_run, survey_all,
 };
 use crate::output::{color_enabled, describe_io, io_error};
 use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
 use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target, Uploads};
+use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     check_args(&args, global)?;
     let opened = args.from_bundle.as_deref().map(|path| bundle::open(path, "--from-bundle")).transpose()?;
-    let mapping = mapping_or_bundle(global);
+    let inventories = read_inventories(&args.have)?;
+    // A delta is made for the mapping its inventories were made with: the targets they list.
+    let mapping = match inventories.is_empty() {
+        true => mapping_or_bundle(global),
+        false => delta_mapping(global, &args.have, &inventories)?,
+    };
+    let delta = match (&opened, &args.from_bundle) {
+        _ if !inventories.is_empty() => Delta::Have(Have::new(&inventories)),
+        (Some(opened), Some(path)) => match Assumed::read(&opened.layout, path)? {
+            Some(assumed) => Delta::Assumed { assumed, mount: !args.dry_run },
+            None => Delta::None,
+        },
+        _ => Delta::None,
+    };
     let bundle = opened.as_ref().zip(args.from_bundle.as_deref()).map(|(opened, given)| (given, &opened.layout));
     let input = read_input(global, Some(&global.cluster), bundle, args.version.chart_version.as_deref(), err).await?;
     // A chart pins tags: each is resolved once at the source, and the report records the digest
@@ -83,7 +99,10 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     };
 
     let copy_options = CopyOptions { platforms: args.platforms.clone(), concurrency: options.concurrency };
-    let surveyed = survey_all(&items, &source, &sink, &copy_options).await;
+    let mut surveyed = survey_all(&items, &source, &sink, &copy_options).await;
+    let mut full = HashMap::new();
+    full.extend(blobs_needed(&surveyed).into_iter().map(|blob| (blob.digest.clone(), blob.size)));
+    let mut assumed = delta.apply(&items, &mut surveyed, &source, &sink, options.concurrency).await;
     let mut outcomes = if args.dry_run {
         dry_run(&items, surveyed, &sink).await
     } else {
@@ -114,8 +133,11 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     let mut attached = found.attached;
     if !attached.is_empty() {
         let extra: Vec<Item> = attached.iter().map(|found| found.item.clone()).collect();
+        let mut surveyed = survey_all(&extra, &source, &sink, &copy_options).await;
+        full.extend(blobs_needed(&surveyed).into_iter().map(|blob| (blob.digest.clone(), blob.size)));
+        assumed.extend(delta.apply(&extra, &mut surveyed, &source, &sink, options.concurrency).await);
         let progress = MirrorProgress::new(extra.len(), "sent");
-        outcomes.extend(copy_all(&extra, &source, &sink, &copy_options, &progress).await);
+        outcomes.extend(copy_surveyed(&extra, surveyed, &source, &sink, &copy_options, &progress).await);
         progress.finish();
         items.extend(extra);
     }
@@ -147,8 +169,11 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
                 _ => None,
             };
             let chart = chart.as_ref().map(|(reference, values)| Given { chart: reference, values, sets: &sets });
-            output
-                .finish(layout, &named.lock().expect("names"), digests, chart.as_ref(), &missing, outcomes.len())
+            record_assumed(layout, &delta, &mapping, &assumed)
+                .and_then(|()| {
+                    let named = named.lock().expect("names");
+                    output.finish(layout, &named, digests, chart.as_ref(), &missing, outcomes.len())
+                })
                 .err()
         }
         _ => None,
@@ -160,6 +185,10 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
     let mut report = MirrorReport::new(MirrorReport::labels(&items, &pinned, &images, to), &outcomes);
     if let (Sink::Registry { store, registry }, false) = (&sink, args.dry_run) {
         report.uploads = Some(Uploads::new(registry, store.upload_facts()));
+    }
+    if !matches!(delta, Delta::None) {
+        let full_bytes = matches!(delta, Delta::Have(_)).then(|| full.values().sum());
+        report.mark_assumed(&assumed, inventories.len(), full_bytes);
     }
     report.mark_attached(first_attached, &attached);
     report.bundle = bundle_out.as_ref().map(|output| BundleState {
@@ -259,6 +288,83 @@ fn space_needed(output: &bundle::Output, layout: &Layout, surveyed: &[Result<Sur
     needs
 }
 
+/// The `--have` files, each an `Inventory` document (YAML or JSON). Errors (exit 2): a file
+/// that cannot be read, or is not an inventory of this version.
+fn read_inventories(files: &[PathBuf]) -> Result<Vec<Inventory>, Error> {
+    let read = |file: &PathBuf| {
+        let text = std::fs::read(file).map_err(|e| Error::ReadInput { path: file.clone(), source: e })?;
+        let refused = |why: String| {
+            Error::usage(
+                format!("--have {}: {why}", file.display()),
+                "give the file `kubectl essregistry inventory -o yaml` wrote inside the air gap, as it was written",
+            )
+        };
+        let inventory: Inventory =
+            serde_yaml::from_slice(&text).map_err(|e| refused(format!("not an Inventory document ({e})")))?;
+        if inventory.kind != "Inventory" || inventory.api_version != report::API_VERSION {
+            return Err(refused(format!(
+                "it is {} {}, not {} Inventory",
+                inventory.api_version,
+                inventory.kind,
+                report::API_VERSION
+            )));
+        }
+        Ok(inventory)
+    };
+    files.iter().map(read).collect()
+}
+
+/// The mapping a delta is made for: the first inventory's, each mapping flag given replacing its
+/// part. Errors (exit 2): an inventory made in another registry or with another mapping than
+/// that, whose repositories are not where this run's images go (a delta against it would assume
+/// blobs where the import will not find them).
+fn delta_mapping(global: &GlobalArgs, files: &[PathBuf], inventories: &[Inventory]) -> Result<Mapping, Error> {
+    let recorded = |inventory: &Inventory| Mapping::from_recorded(&inventory.mapping.to_string());
+    let Some(first) = recorded(&inventories[0]) else {
+        return Err(Error::usage(
+            format!("--have {}: its mapping cannot be read: {}", files[0].display(), inventories[0].mapping),
+            "make the inventory again with this version of kubectl essregistry",
+        ));
+    };
+    let mapping = global.mapping.given_over(&first).unwrap_or(first);
+    for (file, inventory) in files.iter().zip(inventories) {
+        let theirs = recorded(inventory);
+        if theirs.as_ref() != Some(&mapping) || inventory.registry != mapping.registry.to_string() {
+            let theirs = theirs.map_or_else(|| inventory.mapping.to_string(), |theirs| theirs.to_string());
+            return Err(Error::usage(
+                format!(
+                    "--have {}: the inventory was made in {} with {theirs}, and this delta is for {mapping}: its \
+                     repositories are not where the images go, so no delta was written",
+                    file.display(),
+                    inventory.registry
+                ),
+                "give the mapping flags the bundle will be pushed with, the same as the inventory's, or make the \
+                 inventory again with them; every --have must be made with the same mapping",
+            ));
+        }
+    }
+    Ok(mapping)
+}
+
+/// Records in the bundle what a delta assumes (`assumed.json`), or removes what an earlier
+/// delta run left there when this one writes a full bundle.
+fn record_assumed(
+    layout: &Layout,
+    delta: &Delta,
+    mapping: &Mapping,
+    assumed: &[Option<AssumedImage>],
+) -> Result<(), String> {
+    let written = match delta {
+        Delta::Have(_) => {
+            let recorded = serde_json::from_str(&mapping.recorded()).unwrap_or_default();
+            let images = assumed.iter().flatten().cloned().collect();
+            Assumed::new(mapping.registry.to_string(), recorded, images).write(layout.root())
+        }
+        Delta::None | Delta::Assumed { .. } => Assumed::remove(layout.root()),
+    };
+    written.map_err(|e| format!("cannot write {ASSUMED_FILE} into the bundle: {}", describe_io(&e)))
+}
+
 /// What the flags cannot say together, refused before anything is read or contacted.
 fn check_args(args: &MirrorArgs, global: &GlobalArgs) -> Result<(), Error> {
     match (&global.mapping.registry, &args.to_bundle) {
@@ -269,6 +375,8 @@ fn check_args(args: &MirrorArgs, global: &GlobalArgs) -> Result<(), Error> {
                  PATH --registry HOST",
             ));
         }
+        // With --have, the mapping flags name the targets the inventories list.
+        (Some(_), Some(_)) if !args.have.is_empty() => {}
         (Some(registry), Some(path)) => {
             return Err(Error::usage(
                 format!("mirror goes to one destination: --registry {registry} or --to-bundle {}", path.display()),

@@ -6,6 +6,7 @@
 pub mod attached;
 mod bundle_check;
 pub mod copy;
+pub mod delta;
 pub mod referrers;
 pub mod reuse;
 pub mod sink;
@@ -17,6 +18,7 @@ pub use copy::{
     CopyOptions, FailureKind, Item, Outcome, Progress, Surveyed, blobs_needed, copy_all, copy_surveyed, dry_run,
     survey_all,
 };
+pub use delta::{Delta, Have};
 pub use sink::{Destination, Sink};
 pub use source::{Origin, Source, SourceMirror, Upstreams};
 pub use verify::ByteStream;

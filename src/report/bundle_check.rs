@@ -3,10 +3,12 @@
 //! same as a table with the verdict last.
 
 use super::Report;
+use super::delta::ImageAssumed;
 use super::document::API_VERSION;
 use super::mirror::{human_bytes, state_column};
 use crate::mirror::Checked;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 #[derive(Debug, Serialize)]
@@ -33,6 +35,12 @@ pub struct BundleCheckSummary {
     pub damaged: usize,
     /// Bytes of blobs read and checked, each distinct blob once.
     pub bytes: u64,
+    /// A delta bundle: the blobs it left out, assumed in the registry (checked when it is
+    /// pushed), each distinct blob once, and their bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed_blobs: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +67,9 @@ pub struct CheckedImage {
     pub trimmed_from: Option<String>,
     /// Why it is missing or damaged: which manifest or blob.
     pub reason: Option<String>,
+    /// A delta bundle: the image's blobs left out, assumed in the registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<ImageAssumed>,
 }
 
 impl BundleCheckReport {
@@ -70,14 +81,20 @@ impl BundleCheckReport {
         checked: &[Checked],
     ) -> Self {
         let mut summary = BundleCheckSummary { images: checked.len(), ..BundleCheckSummary::default() };
+        let mut distinct = HashMap::new();
         let images: Vec<CheckedImage> = labels
             .into_iter()
             .zip(checked)
             .map(|((source, name, entries), checked)| {
+                let mut assumed = None;
                 let (state, digest, trimmed_from, reason) = match checked {
-                    Checked::Whole { digest, trimmed_from, bytes } => {
+                    Checked::Whole { digest, trimmed_from, bytes, assumed: left_out } => {
                         summary.ok += 1;
                         summary.bytes += bytes;
+                        if let Some(left_out) = left_out {
+                            distinct.extend(left_out.blobs.iter().map(|blob| (blob.digest.clone(), blob.size)));
+                            assumed = Some(ImageAssumed { blobs: left_out.blobs.len(), bytes: left_out.bytes() });
+                        }
                         (
                             CheckedState::Ok,
                             Some(digest.to_string()),
@@ -98,9 +115,13 @@ impl BundleCheckReport {
                         (CheckedState::Damaged, None, None, Some(reason.clone()))
                     }
                 };
-                CheckedImage { entries, source, name, state, digest, trimmed_from, reason }
+                CheckedImage { entries, source, name, state, digest, trimmed_from, reason, assumed }
             })
             .collect();
+        if !distinct.is_empty() {
+            summary.assumed_blobs = Some(distinct.len());
+            summary.assumed_bytes = Some(distinct.values().sum());
+        }
         let complete = summary.ok == summary.images;
         Self { api_version: API_VERSION, kind: "BundleCheck", bundle, made_from, complete, summary, images }
     }
@@ -126,6 +147,9 @@ impl Report for BundleCheckReport {
             if let (Some(from), Some(digest)) = (&image.trimmed_from, &image.digest) {
                 writeln!(out, "         trimmed to some platforms: {digest}, not the pinned {from}")?;
             }
+            if let Some(assumed) = &image.assumed {
+                super::delta::image_line(assumed, out)?;
+            }
         }
         writeln!(out, "{}", verdict(self))
     }
@@ -133,12 +157,19 @@ impl Report for BundleCheckReport {
 
 /// The last line: whether the bundle is complete for what it was made from.
 fn verdict(report: &BundleCheckReport) -> String {
-    let BundleCheckSummary { images, ok, missing, damaged, bytes } = &report.summary;
+    let BundleCheckSummary { images, ok, missing, damaged, bytes, assumed_blobs, assumed_bytes } = &report.summary;
     let (bundle, from) = (&report.bundle, &report.made_from);
     if report.complete {
+        let delta = match (assumed_blobs, assumed_bytes) {
+            (Some(blobs), Some(left_out)) => format!(
+                "; a delta bundle: {blobs} blob(s), {}, left out as the registry holds them, checked when it is pushed",
+                human_bytes(*left_out)
+            ),
+            _ => String::new(),
+        };
         return format!(
             "bundle {bundle}: complete for {from}: all {images} images in it, {} of blobs checked against their \
-             digests",
+             digests{delta}",
             human_bytes(*bytes)
         );
     }
@@ -158,7 +189,7 @@ mod tests {
     #[test]
     fn the_verdict_counts_each_state_and_names_the_damaged_blob() {
         let checked = vec![
-            Checked::Whole { digest: Digest::of(b"a"), trimmed_from: None, bytes: 2048 },
+            Checked::Whole { digest: Digest::of(b"a"), trimmed_from: None, bytes: 2048, assumed: None },
             Checked::Missing { pinned: Some(Digest::of(b"m")) },
             Checked::Damaged { reason: "the bundle's blob sha256:x does not match its digest".into() },
         ];

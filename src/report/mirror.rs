@@ -2,6 +2,7 @@
 //! reason), a summary, and the same as a table with the summary line last.
 
 use super::Report;
+use super::delta::{DeltaTotals, ImageAssumed};
 use super::document::API_VERSION;
 use crate::mapping::{Image, Pinned};
 use crate::mirror::attached::{Attached, Attachment};
@@ -28,6 +29,9 @@ pub struct MirrorReport {
     /// start from what worked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uploads: Option<Uploads>,
+    /// A delta (`--to-bundle --have`, or a delta bundle pushed): carried against assumed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<DeltaTotals>,
 }
 
 /// How `mirror` sent blobs to one registry.
@@ -122,6 +126,9 @@ pub struct MirroredImage {
     pub blobs: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blobs_there: Option<usize>,
+    /// A delta: the image's blobs assumed in the registry, not carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<ImageAssumed>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -259,10 +266,11 @@ impl MirrorReport {
                     attached: None,
                     blobs: counts.map(|(blobs, _)| blobs),
                     blobs_there: counts.map(|(_, there)| there),
+                    assumed: None,
                 }
             })
             .collect();
-        Self { api_version: API_VERSION, kind: "Mirror", summary, images, bundle: None, uploads: None }
+        Self { api_version: API_VERSION, kind: "Mirror", summary, images, bundle: None, uploads: None, delta: None }
     }
 }
 
@@ -298,6 +306,9 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
         if let Some(reason) = &image.reason {
             writeln!(out, "         {reason}")?;
         }
+        if let Some(assumed) = &image.assumed {
+            super::delta::image_line(assumed, out)?;
+        }
         if let Some(replaced) = &image.replaced {
             writeln!(out, "         the tag held {replaced} before: it now holds the pinned image")?;
         }
@@ -309,6 +320,9 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
         }
     }
     writeln!(out, "{}", summary_line(&report.summary))?;
+    if let Some(totals) = &report.delta {
+        super::delta::totals_line(totals, out)?;
+    }
     if let Some(Uploads { registry, chunk_size: Some(size), .. }) = &report.uploads {
         writeln!(out, "uploads to {registry}: in chunks of {}, as it takes them", human_bytes(*size))?;
     }

@@ -5,6 +5,7 @@
 
 mod apply;
 mod bundle_check;
+mod delta;
 mod document;
 mod inventory;
 mod mirror;

@@ -119,17 +119,8 @@ impl Registry {
             server
         });
         let credentials = config.basic_auth.or_else(|| config.token.map(|t| (t.user, t.password)));
-        let config_file = dir.path().join("config.yml");
-        std::fs::write(&config_file, yaml).expect("write registry config");
-        let log = std::fs::File::create(dir.path().join("access.log")).expect("access log");
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config_file)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .spawn()
-            .expect("start docker-registry (apt-get install docker-registry)");
+        std::fs::write(dir.path().join("config.yml"), yaml).expect("write registry config");
+        let child = serve(dir.path());
         let registry = Registry { child, port, dir, tls, client, credentials, token_server };
         registry.wait_until_listening();
         registry
@@ -146,6 +137,22 @@ impl Registry {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Where distribution's filesystem driver keeps what the registry holds: a repository's
+    /// blobs are linked under `docker/registry/v2/repositories/REPO/_layers/sha256/HEX/link`.
+    pub fn storage(&self) -> PathBuf {
+        self.dir.path().join("storage")
+    }
+
+    /// Stops the registry and starts it again on the same port, storage and configuration, as
+    /// an administrator's restart does: what it cached in memory (blob descriptors) is gone,
+    /// so a change made to `storage` on disk is what it answers from then on.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = serve(self.dir.path());
+        self.wait_until_listening();
     }
 
     /// `127.0.0.1:PORT`, as given to `--registry`.
@@ -226,6 +233,20 @@ impl Registry {
             .open(self.dir.path().join("access.log"))
             .expect("truncate log");
     }
+}
+
+/// Starts `docker-registry serve` with the configuration in `dir`, its output appended to the
+/// access log there.
+fn serve(dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("access.log")).expect("access log");
+    Command::new("docker-registry")
+        .arg("serve")
+        .arg(dir.join("config.yml"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .expect("start docker-registry (apt-get install docker-registry)")
 }
 
 /// `127.0.0.1 - - [date] "HEAD /v2/x/manifests/y HTTP/1.1" 200 0 "" "agent"`
