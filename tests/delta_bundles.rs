@@ -239,7 +239,11 @@ fn a_delta_carries_only_what_the_inventory_lacks_and_an_image_whose_blob_is_lost
     std::fs::remove_dir_all(&link).unwrap_or_else(|e| panic!("{}: {e}", link.display()));
     lost.restart();
     lost.clear_requests();
-    let run = push(&delta, &lost);
+    // Carried as an archive this time: what it assumes travels inside it.
+    let archive = work.path().join("release-2-delta.tar.zst");
+    let written = releases.to_bundle(2, &archive, &["--have", &have]);
+    assert_eq!(written.code, 0, "{}\n{}", written.stdout, written.stderr);
+    let run = push(&archive, &lost);
     assert_eq!(run.code, 1, "one image refused: {}\n{}", run.stdout, run.stderr);
     let report = run.json();
     let refused = reported(&report, web);
