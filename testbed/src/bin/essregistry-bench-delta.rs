@@ -10,7 +10,7 @@
 //! --own-kib 4` it is the pair of releases tests/delta_bundles.rs carries.
 
 use essregistry_testbed::bundles;
-use essregistry_testbed::images::{Family, FamilySpec};
+use essregistry_testbed::images::{Family, FamilySpec, Member};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::upstream::{self, Entry, HOSTS, Publish, Upstreams};
 use std::path::Path;
@@ -77,19 +77,18 @@ fn run(options: &Options) {
     second.extend((kept..kept + changed).map(|i| (format!("component{i}"), reference(i, "v2"), n + i - kept)));
     second.extend((0..removed).map(|j| (format!("component{}", n + j), reference(n + j, "v1"), n + changed + j)));
     let mut upstreams = Upstreams::start();
-    let publish = |release: &[(String, String, usize)]| -> Vec<Publish> {
-        release
-            .iter()
-            .map(|(component, reference, member)| Publish {
-                component,
-                sub: "image",
-                reference,
-                member: &family.members[*member],
-            })
-            .collect()
-    };
-    upstreams.publish(&publish(&first));
-    upstreams.publish(&publish(&second));
+    let members = &family.members;
+    fn publish<'a>(release: &'a [(String, String, usize)], members: &'a [Member]) -> Vec<Publish<'a>> {
+        let publish = |(component, reference, member): &'a (String, String, usize)| Publish {
+            component,
+            sub: "image",
+            reference,
+            member: &members[*member],
+        };
+        release.iter().map(publish).collect()
+    }
+    upstreams.publish(&publish(&first, members));
+    upstreams.publish(&publish(&second, members));
     let (entries_1, entries_2) = upstreams.entries().split_at(first.len());
     let work = tempfile::tempdir().expect("work dir");
     let (digests_1, digests_2) = (work.path().join("release-1.yml"), work.path().join("release-2.yml"));
