@@ -305,6 +305,6 @@ fn an_inventory_made_with_another_mapping_is_refused_and_no_delta_is_written() {
         &not_inventory.display().to_string(),
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("not an Inventory document"), "{}", run.stderr);
+    assert!(run.stderr.contains("it is not an inventory"), "{}", run.stderr);
     assert!(!bundle.exists(), "nothing written");
 }

@@ -34,7 +34,7 @@ use std::sync::Mutex;
 pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     check_args(&args, global)?;
     let opened = args.from_bundle.as_deref().map(|path| bundle::open(path, "--from-bundle")).transpose()?;
-    let inventories = read_inventories(&args.have)?;
+    let inventories = args.have.iter().map(|path| Inventory::read(path)).collect::<Result<Vec<_>, _>>()?;
     // A delta is made for the mapping its inventories were made with: the targets they list.
     let mapping = match inventories.is_empty() {
         true => mapping_or_bundle(global),
@@ -286,32 +286,6 @@ fn space_needed(output: &bundle::Output, layout: &Layout, surveyed: &[Result<Sur
         needs.push(Need { path: output.path().to_owned(), bytes: packed, what: "the archive packed from them" });
     }
     needs
-}
-
-/// The `--have` files, each an `Inventory` document (YAML or JSON). Errors (exit 2): a file
-/// that cannot be read, or is not an inventory of this version.
-fn read_inventories(files: &[PathBuf]) -> Result<Vec<Inventory>, Error> {
-    let read = |file: &PathBuf| {
-        let text = std::fs::read(file).map_err(|e| Error::ReadInput { path: file.clone(), source: e })?;
-        let refused = |why: String| {
-            Error::usage(
-                format!("--have {}: {why}", file.display()),
-                "give the file `kubectl essregistry inventory -o yaml` wrote inside the air gap, as it was written",
-            )
-        };
-        let inventory: Inventory =
-            serde_yaml::from_slice(&text).map_err(|e| refused(format!("not an Inventory document ({e})")))?;
-        if inventory.kind != "Inventory" || inventory.api_version != report::API_VERSION {
-            return Err(refused(format!(
-                "it is {} {}, not {} Inventory",
-                inventory.api_version,
-                inventory.kind,
-                report::API_VERSION
-            )));
-        }
-        Ok(inventory)
-    };
-    files.iter().map(read).collect()
 }
 
 /// The mapping a delta is made for: the first inventory's, each mapping flag given replacing its

@@ -95,6 +95,12 @@ impl Inventory {
         if inventory.kind != "Inventory" {
             return Err(refused(format!("it is a {}, not an Inventory", inventory.kind)));
         }
+        if inventory.api_version != API_VERSION {
+            return Err(refused(format!(
+                "it is an Inventory of {}, not {API_VERSION}: a newer kubectl essregistry wrote it",
+                inventory.api_version
+            )));
+        }
         Ok(inventory)
     }
 

@@ -192,9 +192,10 @@ mod tests {
     fn a_blob_is_assumed_in_the_image_repository_else_the_first_holding_it_at_its_size() {
         let mut inventory = Inventory::new("reg".into(), serde_json::json!({}));
         let base = blob("base", 10);
-        inventory.blob("ess/b", base.digest.as_str(), 10);
-        inventory.blob("ess/c", base.digest.as_str(), 10);
-        inventory.blob("ess/a", base.digest.as_str(), 10);
+        for repository in ["ess/b", "ess/c", "ess/a"] {
+            let holdings = inventory.repositories.entry(repository.into()).or_default();
+            holdings.blobs.insert(base.digest.to_string(), 10);
+        }
         let have = Have::new(&[inventory]);
         let repo = |path: &str| RepoPath::parse(path).unwrap();
         assert_eq!(have.holder(&base, &repo("ess/c")).as_deref(), Some("ess/c"));
