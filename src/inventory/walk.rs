@@ -59,6 +59,8 @@ async fn one(store: &HttpRegistry, image: &Image) -> Result<Found, LookupError> 
         None => None,
     };
     let top = match &image.digest {
+        // The tag holds the pinned manifest: read already.
+        Some(digest) if tagged.as_ref() == Some(digest) => tagged.clone(),
         Some(digest) => store.read_tree(repo, digest.as_str(), &mut found.manifests).await?,
         None => tagged.clone(),
     };
@@ -73,8 +75,14 @@ async fn one(store: &HttpRegistry, image: &Image) -> Result<Found, LookupError> 
         });
         return Ok(found);
     };
+    // One tag listing says which attached tags exist, where asking for each would cost four
+    // requests; a registry that will not list tags is asked for each.
+    let listed = store.list_tags(repo).await.ok();
     for suffix in ATTACHED_SUFFIXES {
         let tag = attached_tag(&top, suffix);
+        if listed.as_ref().is_some_and(|tags| !tags.contains(&tag)) {
+            continue;
+        }
         if let Some(digest) = store.read_tree(repo, &tag, &mut found.manifests).await? {
             found.tags.push((digest, tag));
         }
