@@ -27,6 +27,8 @@ pub enum ImageState {
     Unauthorized,
     /// The registry could not answer (unreachable, TLS, 5xx after retries).
     Error,
+    /// Present, but no signature by a `--verify-key` key names its digest.
+    Unsigned,
 }
 
 impl ImageState {
@@ -37,6 +39,7 @@ impl ImageState {
             ImageState::Missing => "missing",
             ImageState::Unauthorized => "unauthorized",
             ImageState::Error => "error",
+            ImageState::Unsigned => "unsigned",
         }
     }
 }

@@ -282,10 +282,22 @@ pub struct ProbeArgs {
     pub write: bool,
 }
 
+/// `--verify-key`: images count as ready only when signed by one of these keys.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Signatures")]
+pub struct VerifyArgs {
+    /// An image is ready only when a signature by this public key (PEM, as cosign.pub: ECDSA P-256, RSA or Ed25519) names its pinned digest: a .sig tag or a Sigstore bundle referrer, checked offline (repeatable: any of the keys)
+    #[arg(long = "verify-key", value_name = "FILE")]
+    pub verify_keys: Vec<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub objects: ObjectArgs,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 
     /// Do not read the cluster: no Kubernetes API call at all
     #[arg(long, help_heading = "Cluster")]
@@ -394,6 +406,9 @@ pub struct MirrorArgs {
     /// Print what each image would move (bytes, blobs already there) and write nothing
     #[arg(long, help_heading = "Mirror")]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 /// `inventory`: the main input, and more.
@@ -442,6 +457,9 @@ pub enum DryRun {
 pub struct StatusArgs {
     #[command(flatten)]
     pub objects: ObjectArgs,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,8 @@ pub mod registry;
 pub mod release_diff;
 pub mod report;
 pub mod sanitize;
+pub mod signature;
+pub mod signed;
 pub mod sources;
 pub mod status;
 pub mod tls;

@@ -90,6 +90,8 @@ pub struct Summary {
     pub missing: usize,
     pub unauthorized: usize,
     pub error: usize,
+    /// Present, but not signed by a `--verify-key` key over the pinned digest.
+    pub unsigned: usize,
     /// Images pointed at the local registry (by the ConfigMap, or by the overlay).
     pub ready: usize,
     /// Images only components the values disable use: checked, but in no count above.
@@ -208,6 +210,7 @@ impl Plan {
                 ImageState::Missing => &mut summary.missing,
                 ImageState::Unauthorized => &mut summary.unauthorized,
                 ImageState::Error => &mut summary.error,
+                ImageState::Unsigned => &mut summary.unsigned,
             } += 1;
             summary.ready += usize::from(plan.ready());
         }

@@ -166,6 +166,7 @@ impl StatusReport {
             let reason = match finding.state {
                 ImageState::Present => None,
                 ImageState::Missing => Some(format!("{reference} is not in the registry")),
+                ImageState::Unsigned => finding.reason.map(|why| format!("{reference} is unsigned: {why}")),
                 _ => finding.reason,
             };
             if let Some(reason) = &reason {

@@ -30,7 +30,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         &prepared.auth,
         &names,
     )?;
-    let planned = check(prepared, global, &args.objects).await?;
+    let planned = check(prepared, global, &args.objects, &[]).await?;
     let color = color_enabled(global.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {

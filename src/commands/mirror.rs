@@ -27,12 +27,15 @@ use crate::reference::RegistryHost;
 use crate::registry::{HttpRegistry, ManifestStore};
 use crate::report::{self, BundleState, MirrorProgress, MirrorReport, OutputFormat, Target, Uploads};
 use std::collections::HashMap;
+use crate::signature::Key;
+use crate::signed::{InBundle, judge, read_keys};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     check_args(&args, global)?;
+    let keys = read_keys(&args.verify.verify_keys)?;
     let opened = args.from_bundle.as_deref().map(|path| bundle::open(path, "--from-bundle")).transpose()?;
     let inventories = args.have.iter().map(|path| Inventory::read(path)).collect::<Result<Vec<_>, _>>()?;
     // A delta is made for the mapping its inventories were made with: the targets they list.
@@ -191,6 +194,10 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         report.mark_assumed(&assumed, inventories.len(), full_bytes);
     }
     report.mark_attached(first_attached, &attached);
+    let unsigned = unsigned_at_destination(&sink, &keys, &items[..images.len()], &outcomes).await;
+    for (index, reason) in &unsigned {
+        report.mark_unsigned(*index, reason.clone());
+    }
     report.bundle = bundle_out.as_ref().map(|output| BundleState {
         path: output.path().display().to_string(),
         made_from: input.name.clone(),
@@ -214,7 +221,44 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         writeln!(err, "error: {unfinished}").map_err(io_error)?;
     }
     let outcomes = outcomes.iter().map(Copied::exit_outcome);
-    Ok(exit::fold(outcomes.chain(unfinished.map(|_| Outcome::NotReady))))
+    let unsigned = unsigned.iter().map(|_| Outcome::NotReady);
+    Ok(exit::fold(outcomes.chain(unsigned).chain(unfinished.map(|_| Outcome::NotReady))))
+}
+
+/// `--verify-key`: the images (`items`, with their `outcomes`) that the destination holds but
+/// that no signature there by one of `keys` names, each with the reason. What is checked is
+/// what the run left where the cluster (or the next `--from-bundle`) takes it from: the local
+/// registry, or the bundle; so an image carried unsigned is reported, never trusted.
+async fn unsigned_at_destination(
+    sink: &Sink,
+    keys: &[Key],
+    items: &[Item],
+    outcomes: &[Copied],
+) -> Vec<(usize, String)> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let names = match sink {
+        Sink::Bundle { named, .. } => named.lock().expect("names").clone(),
+        _ => Vec::new(),
+    };
+    let mut unsigned = Vec::new();
+    for (index, (item, outcome)) in items.iter().zip(outcomes).enumerate() {
+        let digest = match outcome {
+            Copied::Copied { digest, .. } | Copied::Present { digest, .. } => digest,
+            Copied::Failed { .. } | Copied::WouldCopy { .. } => continue,
+        };
+        let verdict = match sink {
+            Sink::Registry { store, .. } => judge(store.as_ref(), keys, item.to.repo.as_str(), digest).await,
+            Sink::Bundle { layout, .. } => {
+                let holder = InBundle { layout, named: &names };
+                judge(&holder, keys, &format!("{}/{}", item.origin.server, item.origin.path), digest).await
+            }
+            Sink::Check => None,
+        };
+        unsigned.extend(verdict.map(|(_, reason)| (index, reason)));
+    }
+    unsigned
 }
 
 /// The mapping the flags give; without `--registry`, one for a bundle, which keeps the upstream
@@ -358,6 +402,13 @@ fn check_args(args: &MirrorArgs, global: &GlobalArgs) -> Result<(), Error> {
             ));
         }
         _ => {}
+    }
+    if !args.verify.verify_keys.is_empty() && (args.no_signatures || args.dry_run) {
+        let flag = if args.no_signatures { "--no-signatures leaves out" } else { "--dry-run carries none of" };
+        return Err(Error::usage(
+            format!("{flag} the signatures --verify-key checks"),
+            "drop one of them: mirror --verify-key checks the signatures it carried, where it put them",
+        ));
     }
     if global.output.format == OutputFormat::Values {
         return Err(Error::usage(

@@ -44,6 +44,10 @@ pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8,
         Command::Plan(args) => runtime.block_on(plan::run(args, &cli.global, out, err)),
         Command::Apply(args) => runtime.block_on(apply::run(args, &cli.global, out, err)),
         Command::Mirror(args) => match &args.verify_bundle {
+            Some(_) if !args.verify.verify_keys.is_empty() => Err(Error::usage(
+                "--verify-key checks the signatures where the cluster pulls from, and --verify-bundle only the bundle's bytes",
+                "push the bundle with mirror --from-bundle PATH --registry HOST --verify-key FILE, or check the registry with plan --verify-key FILE",
+            )),
             Some(path) => {
                 let version = args.version.chart_version.as_deref();
                 runtime.block_on(bundle_check::run(path, version, &cli.global, out, err))

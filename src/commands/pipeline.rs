@@ -13,6 +13,8 @@ use crate::mapping::{Image, Mapping, Pinned, map_images};
 use crate::output::io_error;
 use crate::plan::Plan;
 use crate::registry::{HttpRegistry, RegistryAuth};
+use crate::signature::Key;
+use crate::signed::verify_findings;
 use crate::sources::{self, Request};
 use indicatif::ProgressBar;
 use std::io::Write;
@@ -55,13 +57,20 @@ pub async fn prepare(
 }
 
 /// Registry checks -> plan -> what is written.
-pub async fn check(prepared: Prepared, global: &GlobalArgs, objects: &ObjectArgs) -> Result<Planned, Error> {
+/// `keys` (`--verify-key`): a present image not signed by one of them is `unsigned`.
+pub async fn check(
+    prepared: Prepared,
+    global: &GlobalArgs,
+    objects: &ObjectArgs,
+    keys: &[Key],
+) -> Result<Planned, Error> {
     let Prepared { input, pinned, mapping, images, auth } = prepared;
     let options = registry_options(&global.registry);
     let store = HttpRegistry::connect(&mapping.registry, auth.clone(), &options).await?;
     let progress = ProgressBar::new(images.len() as u64).with_message("checking images");
     let mut findings = check_images(&store, &mapping.registry, &images, options.concurrency, || progress.inc(1)).await;
     progress.finish_and_clear();
+    verify_findings(&store, keys, &images, &mut findings).await;
     let by_hand = crate::sanitize::command_line(&global.skopeo_destination_flags());
     for fix in findings.iter_mut().filter_map(|finding| finding.fix.as_mut()).filter(|_| !by_hand.is_empty()) {
         fix.push(' ');

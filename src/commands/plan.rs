@@ -14,13 +14,14 @@ use crate::error::Error;
 use crate::input::{Content, Written};
 use crate::output::{color_enabled, io_error};
 use crate::report::{self, OutputFormat, PlanReport, Release};
+use crate::signed::read_keys;
 use std::io::Write;
 
 pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let cluster_args = (!args.offline).then_some(&global.cluster);
-    let mut planned =
-        check(prepare(global, cluster_args, args.version.chart_version.as_deref(), err).await?, global, &args.objects)
-            .await?;
+    let keys = read_keys(&args.verify.verify_keys)?;
+    let prepared = prepare(global, cluster_args, args.version.chart_version.as_deref(), err).await?;
+    let mut planned = check(prepared, global, &args.objects, &keys).await?;
     let once_ready = match &planned.input.content {
         Content::Digests { .. } => planned.input.written(&planned.plan.once_ready(), None),
         Content::Chart(_) => planned.written.clone(),

@@ -18,6 +18,7 @@ use crate::reference::RegistryHost;
 use crate::registry::CredentialSource;
 use crate::report::{self, OutputFormat};
 use crate::sanitize::printable;
+use crate::signed::{read_keys, verify_findings};
 use crate::status::{ObjectStatus, StatusReport, chart_drift, release_images};
 use std::io::Write;
 
@@ -28,6 +29,7 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Error> {
+    let keys = read_keys(&args.verify.verify_keys)?;
     let input = read_input(global, Some(&global.cluster), None, None, err).await?;
     let Content::Chart(chart) = input.content else { unreachable!("--release is read as a chart") };
     let Origin::Release(release) = &chart.origin else { unreachable!("--release comes from a release") };
@@ -69,7 +71,8 @@ pub async fn run(
         let concurrency = registry_options(&global.registry).concurrency;
         let (pinned, identity) = release_images(&chart.blocks, &registry, global.input.include_disabled);
         let images = map_images(&pinned, &identity).unwrap_or_default();
-        let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
+        let mut findings = check_images(&store, &registry, &images, concurrency, || {}).await;
+        verify_findings(&store, &keys, &images, &mut findings).await;
         report.record_live_images(&pinned, &images, findings);
         // With mapping flags, also what the overlay would set now, and how the release differs.
         if global.mapping.paths_given() {

@@ -15,6 +15,7 @@ use crate::mapping::{Mapping, map_images};
 use crate::output::{color_enabled, io_error};
 use crate::registry::CredentialSource;
 use crate::report::{self, OutputFormat};
+use crate::signed::{read_keys, verify_findings};
 use crate::sources::installer_folder;
 use crate::status::{StatusReport, live_images, live_registry, still_upstream};
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -33,7 +34,9 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
             "use -o values with status --release NAME, or with plan",
         ));
     }
-    // The installer's file is read first: bad input stops before anything is contacted.
+    // The keys and the installer's file are read first: bad input stops before anything is
+    // contacted.
+    let keys = read_keys(&args.verify.verify_keys)?;
     let upstream = read_upstream(global, err).await?;
     let cluster = connect_cluster(&global.cluster).await?;
     let mut report = StatusReport {
@@ -68,7 +71,8 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs, out: &mut dyn Write, err
             // Known by their digests alone, the live images never share a tag: no collision.
             let images = map_images(&pinned, &identity).unwrap_or_default();
             let concurrency = registry_options(&global.registry).concurrency;
-            let findings = check_images(&store, registry, &images, concurrency, || {}).await;
+            let mut findings = check_images(&store, registry, &images, concurrency, || {}).await;
+            verify_findings(&store, &keys, &images, &mut findings).await;
             report.record_live_images(&pinned, &images, findings);
         }
         report.record_foreign(&live, registry);

@@ -72,7 +72,7 @@ impl Sink {
                     ImageState::Present if whole => Ok(Held::Whole),
                     ImageState::Present | ImageState::Missing | ImageState::Mismatch => Ok(Held::Not { tagged }),
                     ImageState::Unauthorized => Err(Failure::Refused(finding.reason.unwrap_or_default())),
-                    ImageState::Error => Err(Failure::Image(finding.reason.unwrap_or_default())),
+                    ImageState::Error | ImageState::Unsigned => Err(Failure::Image(finding.reason.unwrap_or_default())),
                 }
             }
             Sink::Bundle { layout, .. } if layout.holds(digest) => Ok(Held::Whole),

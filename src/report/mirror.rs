@@ -93,6 +93,8 @@ pub enum MirrorState {
     /// `--dry-run`: missing, and what copying it would move is told.
     #[serde(rename = "would-copy")]
     WouldCopy,
+    /// Where it went, but not signed by a `--verify-key` key over its digest: not ready.
+    Unsigned,
 }
 
 #[derive(Debug, Serialize)]
@@ -159,6 +161,9 @@ pub struct MirrorSummary {
     pub trimmed: usize,
     /// Of `images`, the artifacts attached to images (signatures, attestations, SBOMs, referrers).
     pub attached: usize,
+    /// `--verify-key`: images at the destination that no signature by the keys names.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unsigned: usize,
 }
 
 /// Where `mirror` copied to, as the report names targets.
@@ -198,6 +203,15 @@ impl MirrorReport {
                 (source, target, entries)
             })
             .collect()
+    }
+
+    /// Marks the row `index` as not signed by the `--verify-key` keys (`unsigned`), for `reason`.
+    pub fn mark_unsigned(&mut self, index: usize, reason: String) {
+        if let Some(row) = self.images.get_mut(index) {
+            row.state = MirrorState::Unsigned;
+            row.reason = Some(reason);
+            self.summary.unsigned += 1;
+        }
     }
 
     /// Marks the rows from `first` on as the artifacts `attached` (in order) to the rows they name.
@@ -293,8 +307,10 @@ fn write_mirror_table(report: &MirrorReport, color: bool, out: &mut dyn Write) -
             MirrorState::Present => "present",
             MirrorState::Failed => "failed",
             MirrorState::WouldCopy => "would copy",
+            MirrorState::Unsigned => "unsigned",
         };
-        let state = state_column(state, image.state != MirrorState::Failed, color);
+        let good = !matches!(image.state, MirrorState::Failed | MirrorState::Unsigned);
+        let state = state_column(state, good, color);
         let bytes = match (image.blobs, image.blobs_there) {
             (Some(blobs), Some(there)) => {
                 format!("  {} to move, {there} of {blobs} blobs there already", human_bytes(image.bytes))
@@ -368,8 +384,12 @@ fn summary_line(summary: &MirrorSummary) -> String {
         1 => " (one of them a signature or other artifact attached to an image)".to_owned(),
         n => format!(" ({n} of them signatures or other artifacts attached to an image)"),
     };
+    let unsigned = match summary.unsigned {
+        0 => String::new(),
+        n => format!("; {n} unsigned (no signature by the --verify-key keys names its digest)"),
+    };
     format!(
-        "{}{attached}: {} copied, {} already there, {} failed; {} moved",
+        "{}{attached}: {} copied, {} already there, {} failed; {} moved{unsigned}",
         counted(summary.images, "image", "images"),
         summary.copied,
         summary.present,

@@ -26,7 +26,9 @@ pub(super) fn write_table(report: &PlanReport, color: bool, out: &mut dyn Write)
         match state {
             ImageState::Present => text.green().to_string(),
             ImageState::Mismatch => text.yellow().to_string(),
-            ImageState::Missing | ImageState::Unauthorized | ImageState::Error => text.red().to_string(),
+            ImageState::Missing | ImageState::Unauthorized | ImageState::Error | ImageState::Unsigned => {
+                text.red().to_string()
+            }
         }
     };
     if let Some(chart) = report.chart {
@@ -233,7 +235,7 @@ pub fn summary_line(plan: &Plan, written: &Written) -> String {
         Written::HelmValues(_) => ("image block", "image blocks"),
     };
     let mut line = format!(
-        "{} for {}: {} present, {} mismatch, {} missing, {} unauthorized, {} error. {} of {} ready",
+        "{} for {}: {} present, {} mismatch, {} missing, {} unauthorized, {} error{}. {} of {} ready",
         counted(summary.images, "image", "images"),
         counted(summary.entries, one, many),
         summary.present,
@@ -241,6 +243,10 @@ pub fn summary_line(plan: &Plan, written: &Written) -> String {
         summary.missing,
         summary.unauthorized,
         summary.error,
+        match summary.unsigned {
+            0 => String::new(),
+            n => format!(", {n} unsigned"),
+        },
         summary.ready,
         counted(summary.images, "image", "images")
     );
