@@ -30,7 +30,7 @@ pub fn read_keys(paths: &[PathBuf]) -> Result<Vec<Key>, Error> {
             let name = path.display().to_string();
             let bytes = std::fs::read(path).map_err(|e| {
                 Error::usage(
-                    format!("--verify-key {name}: cannot read it: {}", crate::output::describe_io(&e)),
+                    format!("--verify-key {name} cannot be read: {}", crate::output::describe_io(&e)),
                     "give the public key file cosign generate-key-pair wrote (cosign.pub)",
                 )
             })?;

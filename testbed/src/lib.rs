@@ -14,6 +14,7 @@ pub mod loopback;
 pub mod proxy;
 pub mod registry;
 pub mod scenario;
+pub mod signing;
 mod timestamp;
 pub mod tls;
 pub mod token;
