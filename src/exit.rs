@@ -2,7 +2,8 @@
 
 /// Every image is ready in the local registry.
 pub const READY: u8 = 0;
-/// Some image is not ready (missing, or another digest under `--digest-mismatch fail`), or a
+/// Some image is not ready (missing, another digest under `--digest-mismatch fail`, or not
+/// signed by a `--verify-key` key), or a
 /// file the run writes (the values overlay, a bundle) could not be written.
 pub const NOT_READY: u8 = 1;
 /// The command line or the input it names is wrong: nothing was written, and nothing contacted
@@ -43,8 +44,8 @@ pub const HELP_TABLE: &str = "\
 Exit codes:
   0  every image is ready in the local registry
   1  some image is not ready (missing, or another digest under
-     --digest-mismatch fail), or a file the run writes (the values overlay,
-     a bundle) could not be written
+     --digest-mismatch fail, or unsigned under --verify-key), or a file the
+     run writes (the values overlay, a bundle) could not be written
   2  usage or input error: nothing was written, nothing contacted but to read
      the input
   3  the registry refused the credentials

@@ -17,7 +17,8 @@ fn pem(prefix_hex: &str, point: &[u8]) -> String {
 }
 
 /// A signer and its public key as `--verify-key` reads it.
-struct Signer(Box<dyn Fn(&[u8]) -> Vec<u8>>, Key);
+type Sign = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+struct Signer(Sign, Key);
 
 fn ed25519(seed: u8, name: &str) -> Signer {
     let pair = Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).unwrap();
@@ -100,9 +101,9 @@ fn a_tampered_payload_or_annotation_is_no_signature() {
     let Evidence::SimpleSigning { mut payload, signature } = simple(&ours, &pinned) else { unreachable!() };
     payload.push(b' ');
     let tampered = Evidence::SimpleSigning { payload: payload.clone(), signature };
-    assert!(verify(&[ours.1.clone()], &pinned, &[tampered], None).unwrap_err().contains("none made by"));
+    assert!(verify(std::slice::from_ref(&ours.1), &pinned, &[tampered], None).unwrap_err().contains("none made by"));
     let garbled = Evidence::SimpleSigning { payload, signature: "%%".into() };
-    assert!(verify(&[ours.1.clone()], &pinned, &[garbled], None).unwrap_err().contains("not base64"));
+    assert!(verify(std::slice::from_ref(&ours.1), &pinned, &[garbled], None).unwrap_err().contains("not base64"));
 }
 
 #[test]
