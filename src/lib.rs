@@ -13,8 +13,9 @@
 //!
 //! Modules import only from below them: the vocabulary (`reference`, `problem`, `credentials`,
 //! `exit`, `sanitize`) at the bottom, the pure steps (`digests`, `helm`, `mapping`, `check`,
-//! `plan`, `drift`, `input`, `status`, `desired`) above it, the adapters (`registry`, `cluster`, `bundle`,
-//! `mirror`, `sources`, `connect`) beside them, `report` and `cli` above, `commands` on top.
+//! `plan`, `drift`, `input`, `status`, `desired`, `signature`) above it, the adapters (`registry`,
+//! `cluster`, `bundle`, `mirror`, `sources`, `connect`, `signed`) beside them, `report` and `cli`
+//! above, `commands` on top.
 
 pub mod bundle;
 mod causes;
