@@ -153,19 +153,29 @@ pub async fn judge<H: Holder>(holder: &H, keys: &[Key], repo: &str, digest: &Dig
     }
 }
 
-/// Turns each present image of `findings` (in the order of `images`) that `keys` do not sign
-/// into `unsigned`; its digest is the pinned one, or for an image pinned by tag alone the
-/// one its tag holds. Nothing is asked without keys.
+/// Turns each image of `findings` (in the order of `images`) that could be pointed at and that
+/// `keys` do not sign into `unsigned`. The digest checked is what the cluster would pull: the
+/// pinned one of a present image (for an image pinned by tag alone, the one its tag holds), and
+/// for a mismatch, which `--digest-mismatch use-local` or `drop` may still point at, the one the
+/// local tag holds. Nothing is asked without keys.
 pub async fn verify_findings<H: Holder>(holder: &H, keys: &[Key], images: &[Image], findings: &mut [Finding]) {
     if keys.is_empty() {
         return;
     }
     for (image, finding) in images.iter().zip(findings.iter_mut()) {
-        let Some(digest) = image.digest.clone().or_else(|| finding.observed.clone()) else { continue };
-        if finding.state != ImageState::Present {
-            continue;
-        }
-        if let Some((state, reason)) = judge(holder, keys, image.target.as_str(), &digest).await {
+        let digest = match finding.state {
+            ImageState::Present => image.digest.clone().or_else(|| finding.observed.clone()),
+            ImageState::Mismatch => finding.observed.clone(),
+            _ => None,
+        };
+        let Some(digest) = digest else { continue };
+        if let Some((state, why)) = judge(holder, keys, image.target.as_str(), &digest).await {
+            let reason = match finding.state {
+                ImageState::Mismatch => {
+                    format!("the local tag holds {}, not the pinned digest, and {why}", digest.short())
+                }
+                _ => why,
+            };
             *finding = Finding { state, reason: Some(reason), fix: None, ..finding.clone() };
         }
     }

@@ -204,3 +204,26 @@ fn status_says_which_deployed_images_are_unsigned() {
     assert_eq!(state(&after, WEB).0, "present", "{after}");
     assert!(!after["problems"].to_string().contains("unsigned"), "{after}");
 }
+
+#[test]
+fn an_image_the_local_tag_holds_otherwise_is_checked_as_the_cluster_would_pull_it() {
+    let scenario = Scenario::seed(Registry::start(RegistryConfig::default()), &essregistry_testbed::scenario::ESS);
+    let signer = Signer::generate(KeyKind::Ed25519);
+    let keys = key_flags(&[&signer]);
+    let extra: Vec<&str> = ["-o", "json", "--digest-mismatch", "use-local"].into_iter().chain(strs(&keys)).collect();
+    let run = Plugin::new().run(&strs(&scenario.plan_args(&extra)));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    // use-local would point at the local tag's digest: unsigned, it is not ready.
+    let (state_of, reason) = state(&report, "livekit/livekit-server");
+    assert_eq!(state_of, "unsigned");
+    assert!(reason.contains("not the pinned digest, and no signature"), "{reason}");
+    let sfu = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["source"].as_str().unwrap().contains("livekit"))
+        .unwrap();
+    assert_eq!(sfu["digestAction"], "skip");
+    assert_eq!(state(&report, "matrix-hookshot").0, "missing");
+}
