@@ -80,7 +80,8 @@ pub async fn run(
             let pinned = chart.pinned(Some(&registry));
             let images = map_images(&pinned, &mapping)
                 .map_err(|problems| Error::Values { source_name: chart.name.clone(), problems })?;
-            let findings = check_images(&store, &registry, &images, concurrency, || {}).await;
+            let mut findings = check_images(&store, &registry, &images, concurrency, || {}).await;
+            verify_findings(&store, &keys, &images, &mut findings).await;
             let plan = Plan::new(registry.clone(), &pinned, images, findings, global.mapping.digest_mismatch);
             let targets = plan.targets();
             report.record_drift(match mapped_elsewhere(&chart, &pinned, &mapping) {
