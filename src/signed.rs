@@ -50,6 +50,9 @@ pub fn read_keys(paths: &[PathBuf]) -> Result<Vec<Key>, Error> {
 pub trait Holder: Sync {
     fn manifest(&self, repo: &str, reference: &str) -> impl Future<Output = Result<Option<Vec<u8>>, String>> + Send;
     fn blob(&self, repo: &str, layer: &Layer) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
+    /// The index of the referrers of `digest`: through the referrers API where the registry
+    /// serves it, else the fallback tag `sha256-HEX` (distribution-spec "Listing Referrers").
+    fn referrers(&self, repo: &str, digest: &Digest) -> impl Future<Output = Result<Option<Vec<u8>>, String>> + Send;
 }
 
 fn lookup(error: LookupError) -> String {
@@ -82,6 +85,13 @@ impl Holder for HttpRegistry {
         }
         Ok(bytes)
     }
+
+    async fn referrers(&self, repo: &str, digest: &Digest) -> Result<Option<Vec<u8>>, String> {
+        if let Some(listing) = self.list_referrers(&RepoPath::parse(repo)?, digest).await.map_err(lookup)? {
+            return Ok(Some(listing));
+        }
+        self.manifest(repo, &attached_tag(digest, "")).await
+    }
 }
 
 /// A bundle (or one being written): its manifests and blobs by digest, tags by the names it
@@ -109,10 +119,15 @@ impl Holder for InBundle<'_> {
     async fn blob(&self, _repo: &str, layer: &Layer) -> Result<Vec<u8>, String> {
         self.layout.read_manifest(&layer.digest)?.ok_or_else(|| format!("the bundle has no blob {}", layer.digest))
     }
+
+    /// A bundle keeps the listing under the fallback tag's name.
+    async fn referrers(&self, repo: &str, digest: &Digest) -> Result<Option<Vec<u8>>, String> {
+        self.manifest(repo, &attached_tag(digest, "")).await
+    }
 }
 
 /// The signatures `holder` has for the image `digest` in `repo`: the `.sig` manifest's
-/// simple-signing layers, and the Sigstore bundles the referrers fallback index lists; and
+/// simple-signing layers, and the Sigstore bundles among its referrers; and
 /// the image's manifest when a bundle may sign it by a message signature.
 pub async fn gather<H: Holder>(
     holder: &H,
@@ -126,7 +141,7 @@ pub async fn gather<H: Holder>(
             found.push(Evidence::SimpleSigning { payload, signature: layer.signature.unwrap_or_default() });
         }
     }
-    if let Some(index) = holder.manifest(repo, &attached_tag(digest, "")).await? {
+    if let Some(index) = holder.referrers(repo, digest).await? {
         for referrer in bundle_referrers(&index)? {
             let Some(manifest) = holder.manifest(repo, referrer.as_str()).await? else { continue };
             for layer in bundle_layers(&manifest)? {

@@ -7,6 +7,7 @@ mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use essregistry_testbed::faults::{FaultProxy, Profile};
 use essregistry_testbed::images::FamilySpec;
 use essregistry_testbed::registry::{Registry, RegistryConfig};
 use essregistry_testbed::scenario::Scenario;
@@ -79,7 +80,7 @@ fn plan_accepts_a_good_signature_of_every_key_kind_and_refuses_missing_foreign_a
     push_sig(registry, &format!("ess/{HAPROXY}"), haproxy, &sigs);
     let statement = sign_statement(&format!("ess/{WEB}"), web);
     let bundles: Vec<Vec<u8>> = signers.iter().map(|signer| dsse_bundle(signer, &statement)).collect();
-    push_bundles(registry, &format!("ess/{WEB}"), web, &bundles);
+    push_bundles(&registry.host(), &format!("ess/{WEB}"), web, &bundles, true);
     for ((signer, sig), bundle) in signers.iter().zip(&sigs).zip(&bundles) {
         let envelope: Value = serde_json::from_slice(bundle).unwrap();
         let dsse_sig = STANDARD.decode(envelope["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap()).unwrap();
@@ -135,7 +136,13 @@ fn mirror_checks_what_it_carried_where_it_put_it() {
     let payload = simple_signing_payload(&haproxy.reference(), &haproxy.digest);
     push_sig(&upstreams.registry, &haproxy.upstream_repo(), &haproxy.digest, &[signed(&ecdsa, payload)]);
     let statement = sign_statement(&web.upstream_repo(), &web.digest);
-    push_bundles(&upstreams.registry, &web.upstream_repo(), &web.digest, &[dsse_bundle(&ed25519, &statement)]);
+    push_bundles(
+        &upstreams.registry.host(),
+        &web.upstream_repo(),
+        &web.digest,
+        &[dsse_bundle(&ed25519, &statement)],
+        true,
+    );
     let keys = key_flags(&[&ecdsa, &ed25519]);
     let extra: Vec<&str> = ["-o", "json"].into_iter().chain(strs(&keys)).collect();
     let verdicts = |run: &Run| {
@@ -226,4 +233,21 @@ fn an_image_the_local_tag_holds_otherwise_is_checked_as_the_cluster_would_pull_i
         .unwrap();
     assert_eq!(sfu["digestAction"], "skip");
     assert_eq!(state(&report, "matrix-hookshot").0, "missing");
+}
+
+#[test]
+fn a_bundle_listed_only_by_the_referrers_api_is_found() {
+    let scenario = Scenario::seed(Registry::start(RegistryConfig::default()), &ready_images());
+    let front = FaultProxy::with_profile(&scenario.registry.host(), Profile::Referrers);
+    let web = &scenario.images[1].index_digest;
+    let signer = Signer::generate(KeyKind::EcdsaP256);
+    let statement = sign_statement(&format!("ess/{WEB}"), web);
+    push_bundles(&front.host(), &format!("ess/{WEB}"), web, &[dsse_bundle(&signer, &statement)], false);
+    let keys = key_flags(&[&signer]);
+    let flags = vec!["--registry-plain-http".to_owned()];
+    let extra: Vec<&str> = ["--offline", "-o", "json"].into_iter().chain(strs(&keys)).collect();
+    let run = Plugin::new().run(&strs(&scenario.args_at(&front.host(), flags, "plan", &extra)));
+    let report = run.json();
+    assert_eq!(state(&report, WEB).0, "present", "found through GET /v2/<name>/referrers/<digest>: {report}");
+    assert_eq!(state(&report, HAPROXY).0, "unsigned", "{report}");
 }

@@ -6,13 +6,12 @@
 //! 1.1 referrer with the referrers fallback tag `sha256-HEX` (cosign `specs/BUNDLE_SPEC.md`).
 //! Layouts are written on disk and copied with skopeo, which moves them byte for byte.
 
-use crate::bundles::{registry_flags, registry_raw, run};
+use crate::artifacts::{fetch_manifest, push_blob, push_manifest};
+use crate::bundles::{registry_flags, run};
 use crate::images::sha256;
 use crate::registry::Registry;
 use data_encoding::BASE64;
 use serde_json::{Value, json};
-use std::io::{BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
@@ -209,82 +208,39 @@ pub fn dsse_bundle(signer: &Signer, statement: &[u8]) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Pushes `bundles` as OCI 1.1 referrers of the image `digest` in `repo` (each a manifest of
-/// `artifactType` the bundle's, with the image as its `subject`), listed by the referrers
-/// fallback index under the tag `sha256-HEX`, as cosign does where the registry has no
+/// Pushes `bundles` as OCI 1.1 referrers of the image `digest` in `repo` at `host` (a
+/// plain-HTTP registry, or a fault proxy in front of one): each a manifest of `artifactType` the
+/// bundle's, with the image as its `subject`. With `fallback`, they are listed by the referrers
+/// fallback index under the tag `sha256-HEX` too, as cosign does where the registry has no
 /// referrers API. Sent with the distribution API's own requests, as cosign sends them (skopeo
-/// 1.9 will not copy an index of artifacts byte for byte); a plain-HTTP registry without login.
-/// Returns the index's digest.
-pub fn push_bundles(registry: &Registry, repo: &str, digest: &str, bundles: &[Vec<u8>]) -> String {
-    assert!(registry.ca_file().is_none() && registry.credentials.is_none(), "push_bundles speaks plain HTTP only");
-    let subject = registry_raw(registry, &format!("{repo}@{digest}")).expect("the signed image is in the registry");
+/// 1.9 will not copy an index of artifacts byte for byte).
+pub fn push_bundles(host: &str, repo: &str, digest: &str, bundles: &[Vec<u8>], fallback: bool) {
+    let subject = fetch_manifest(host, repo, digest).expect("the signed image is in the registry");
     let subject_type =
         serde_json::from_slice::<Value>(&subject).ok().and_then(|m| m["mediaType"].as_str().map(str::to_owned));
-    let api = Api(registry.host());
-    let empty = api.blob(repo, "application/vnd.oci.empty.v1+json", b"{}");
+    let descriptor = |media_type: &str, bytes: &[u8]| {
+        let (digest, size) = push_blob(host, repo, bytes);
+        json!({"mediaType": media_type, "digest": digest, "size": size})
+    };
+    let empty = descriptor("application/vnd.oci.empty.v1+json", b"{}");
     let annotations =
         json!({"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": SIGN_PREDICATE});
     let referrers: Vec<Value> = bundles
         .iter()
         .map(|bundle| {
             let manifest = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE,
-                "config": empty, "layers": [api.blob(repo, BUNDLE, bundle)],
+                "config": empty, "layers": [descriptor(BUNDLE, bundle)],
                 "subject": {"mediaType": subject_type.as_deref().unwrap_or(OCI_INDEX), "digest": digest, "size": subject.len()},
                 "annotations": annotations})
             .to_string();
-            let listed = api.manifest(repo, None, OCI_MANIFEST, manifest.as_bytes());
+            let listed = sha256(manifest.as_bytes());
+            push_manifest(host, repo, &listed, OCI_MANIFEST, manifest.as_bytes());
             json!({"mediaType": OCI_MANIFEST, "digest": listed, "size": manifest.len(), "artifactType": BUNDLE,
                 "annotations": annotations})
         })
         .collect();
-    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": referrers}).to_string();
-    api.manifest(repo, Some(&format!("sha256-{}", hex(digest))), OCI_INDEX, index.as_bytes())
-}
-
-/// The distribution API of a plain-HTTP registry at `host`, one request per connection.
-struct Api(String);
-
-impl Api {
-    /// Sends one request; the status and the `Location` header of the answer.
-    fn send(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, Option<String>) {
-        let mut stream = TcpStream::connect(&self.0).expect("connect to the registry");
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.0,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("send to the registry");
-        let mut answer = String::new();
-        BufReader::new(stream).read_to_string(&mut answer).expect("read the registry's answer");
-        let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-        let location = answer
-            .lines()
-            .take_while(|line| !line.is_empty())
-            .find_map(|line| line.to_ascii_lowercase().starts_with("location:").then(|| line[9..].trim().to_owned()));
-        (status, location)
-    }
-
-    /// Uploads `bytes` (POST, then a monolithic PUT); their descriptor of `media_type`.
-    fn blob(&self, repo: &str, media_type: &str, bytes: &[u8]) -> Value {
-        let digest = sha256(bytes);
-        let (status, location) =
-            self.send("POST", &format!("/v2/{repo}/blobs/uploads/"), "application/octet-stream", b"");
-        assert_eq!(status, 202, "the registry opens an upload");
-        let location = location.expect("an upload location");
-        let path = location.split_once(&self.0).map_or(location.as_str(), |(_, path)| path);
-        let separator = if path.contains('?') { '&' } else { '?' };
-        let (status, _) =
-            self.send("PUT", &format!("{path}{separator}digest={digest}"), "application/octet-stream", bytes);
-        assert_eq!(status, 201, "the registry takes the blob {digest}");
-        json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
-    }
-
-    /// Puts a manifest by `tag`, else by its digest; returns its digest.
-    fn manifest(&self, repo: &str, tag: Option<&str>, media_type: &str, bytes: &[u8]) -> String {
-        let digest = sha256(bytes);
-        let (status, _) =
-            self.send("PUT", &format!("/v2/{repo}/manifests/{}", tag.unwrap_or(&digest)), media_type, bytes);
-        assert_eq!(status, 201, "the registry takes the manifest {digest}");
-        digest
+    if fallback {
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": referrers}).to_string();
+        push_manifest(host, repo, &format!("sha256-{}", hex(digest)), OCI_INDEX, index.as_bytes());
     }
 }
