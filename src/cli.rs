@@ -63,7 +63,7 @@ impl GlobalArgs {
     /// the command that copies every image a plan found not ready (a password is never in it;
     /// `--registry-password-stdin` reads it again). An input read from a bundle is pushed from
     /// it (`--from-bundle`), as inside the air gap upstream cannot be reached.
-    pub fn mirror_command(&self, bundle: Option<&std::path::Path>) -> String {
+    pub fn mirror_command(&self, bundle: Option<&std::path::Path>, version: Option<&str>) -> String {
         let mut words: Vec<String> = ["kubectl", "essregistry", "mirror"].map(str::to_owned).into();
         let mut flag = |name: &str, value: Option<String>| {
             words.push(name.to_owned());
@@ -80,6 +80,16 @@ impl GlobalArgs {
         input.chart.iter().for_each(|p| flag("--chart", path(p)));
         input.values.iter().for_each(|p| flag("--values", path(p)));
         input.release.iter().for_each(|name| flag("--release", Some(name.clone())));
+        version.iter().for_each(|version| flag("--version", Some((*version).to_owned())));
+        for (kind, line) in input.sets() {
+            flag(kind.flag(), Some(line));
+        }
+        if input.include_disabled {
+            flag("--include-disabled", None);
+        }
+        if bundle.is_none() {
+            input.source_mirrors.iter().for_each(|mirror| flag("--source-mirror", Some(mirror.to_string())));
+        }
         let mapping = &self.mapping;
         mapping.registry.iter().for_each(|r| flag("--registry", Some(r.to_string())));
         mapping.path_prefix.iter().for_each(|p| flag("--path-prefix", Some(p.to_string())));
@@ -304,7 +314,7 @@ pub struct PlanArgs {
     pub offline: bool,
 
     /// Compare the release with an earlier one (images_digests or bundle, as -f takes it): the images it adds, removes and changes, with bytes
-    #[arg(long, value_name = "FILE", help_heading = "Release")]
+    #[arg(long, value_name = "FILE", conflicts_with = "have", help_heading = "Release")]
     pub against: Option<PathBuf>,
 
     /// Compare the release with what `inventory -o json` found in the local registry (repeatable): the images it adds, removes and changes, with the bytes to carry
@@ -843,7 +853,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            cli.global.mirror_command(None),
+            cli.global.mirror_command(None, None),
             "kubectl essregistry mirror -f 'my digests.yml' --registry reg.local:5000 --path-prefix ess --map \
              docker.io=hub --registry-username robot --registry-password-stdin"
         );
@@ -861,14 +871,35 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            cli.global.mirror_command(Some(std::path::Path::new("ess.tar.zst"))),
+            cli.global.mirror_command(Some(std::path::Path::new("ess.tar.zst")), None),
             "kubectl essregistry mirror --from-bundle ess.tar.zst --registry reg.local:5000 --path-prefix ess --map \
              docker.io=hub --registry-username robot --registry-password-stdin",
             "a bundle is pushed from, not read as upstream's list"
         );
         assert_eq!(
-            chart.global.mirror_command(None),
+            chart.global.mirror_command(None, None),
             "kubectl essregistry mirror --release ess --registry r --layout flat -n matrix"
+        );
+        let oci = Cli::try_parse_from([
+            "kubectl-essregistry",
+            "plan",
+            "--chart",
+            "oci://ghcr.io/element-hq/ess-helm/matrix-stack",
+            "--set",
+            "synapse.enabled=false",
+            "--set-string",
+            "a=1",
+            "--source-mirror",
+            "ghcr.io=http://127.0.0.1:5001",
+            "--registry",
+            "r",
+        ])
+        .unwrap();
+        assert_eq!(
+            oci.global.mirror_command(None, Some("26.1.0")),
+            "kubectl essregistry mirror --chart oci://ghcr.io/element-hq/ess-helm/matrix-stack --version 26.1.0 --set \
+             synapse.enabled=false --set-string a=1 --source-mirror ghcr.io=http://127.0.0.1:5001 --registry r",
+            "what the run read the chart with, so the fix mirrors the same images"
         );
     }
 

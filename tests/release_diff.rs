@@ -119,6 +119,13 @@ fn a_release_against_the_last_one_and_against_an_inventory_says_what_changed_wit
     );
     assert!(table.stdout.contains("1 added, 1 removed, 1 changed"), "{}", table.stdout);
 
+    // An inventory made with another mapping is refused, as mirror --have refuses it.
+    let moved = scenario.dir().join("moved.json");
+    std::fs::write(&moved, listed.stdout.replace("\"pathPrefix\": \"ess\"", "\"pathPrefix\": \"other\"")).unwrap();
+    let run = plan(&["--have", moved.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("was made with"), "{}", run.stderr);
+
     // An inventory of another registry is refused, naming it.
     let other = scenario.dir().join("other.json");
     std::fs::write(&other, listed.stdout.replace(&registry.host(), "elsewhere.local")).unwrap();

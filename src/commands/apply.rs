@@ -3,13 +3,14 @@
 //! written to a file, and the helm command that uses it.
 
 use super::pipeline::{Planned, check, names, prepare};
-use crate::cli::{ApplyArgs, DryRun, GlobalArgs, HelmArgs};
+use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
 use crate::cluster::WriteMode;
 use crate::cluster::objects::{Action, Change};
 use crate::connect::{cluster_config, connect_cluster};
 use crate::desired::Desired;
 use crate::error::Error;
 use crate::helm;
+use crate::helm::SetKind;
 use crate::input::Written;
 use crate::output::{color_enabled, io_error};
 use crate::report::{self, ApplyReport, HelmNext, PlanReport, write_manifests};
@@ -34,7 +35,8 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     let color = color_enabled(global.output.no_color);
     let summary = planned.plan.summary();
     if summary.ready < summary.images && !args.allow_incomplete {
-        let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
+        let mirror_command =
+            global.mirror_command(planned.input.bundle.as_deref(), args.version.chart_version.as_deref());
         let report = PlanReport {
             plan: &planned.plan,
             written: &planned.written,
@@ -62,7 +64,8 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
         // No API call either for the releases deployed: the release is the one named, else ess.
         let helm = planned.input.chart().map(|chart| {
             let path = args.values_out.as_deref().expect("checked before planning");
-            helm_next(chart, &namespace, path, &args.helm, args.version.chart_version.as_deref(), None, false)
+            let sets = global.input.sets();
+            helm_next(chart, &namespace, path, install(&args, None, &sets), false)
         });
         write_manifests(
             &planned.written,
@@ -128,15 +131,13 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
                     chart,
                     &cluster.namespace,
                     path,
-                    &args.helm,
-                    args.version.chart_version.as_deref(),
-                    Some(&deployed),
+                    install(&args, Some(&deployed), &global.input.sets()),
                     !mode.server_dry_run,
                 )),
             )
         }
     };
-    let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
+    let mirror_command = global.mirror_command(planned.input.bundle.as_deref(), args.version.chart_version.as_deref());
     let report = ApplyReport {
         plan: &planned.plan,
         written: &planned.written,
@@ -153,22 +154,24 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     Ok(planned.plan.exit_code())
 }
 
-/// The helm command for the overlay at `path`, and where it was written.
-fn helm_next(
-    chart: &helm::Chart,
-    namespace: &str,
-    path: &Path,
-    args: &HelmArgs,
-    version: Option<&str>,
-    deployed: Option<&[String]>,
-    written: bool,
-) -> HelmNext {
-    let install = helm::Install {
-        release_name: args.release_name.as_deref(),
-        chart_ref: args.chart_ref.as_deref(),
-        version,
+/// What the helm command is built from: the flags of `apply`, the releases `deployed` (None
+/// when not read), and the `--set` lines the values were read with.
+fn install<'a>(
+    args: &'a ApplyArgs,
+    deployed: Option<&'a [String]>,
+    sets: &'a [(SetKind, String)],
+) -> helm::Install<'a> {
+    helm::Install {
+        release_name: args.helm.release_name.as_deref(),
+        chart_ref: args.helm.chart_ref.as_deref(),
+        version: args.version.chart_version.as_deref(),
         deployed,
-    };
+        sets,
+    }
+}
+
+/// The helm command for the overlay at `path`, and where it was written.
+fn helm_next(chart: &helm::Chart, namespace: &str, path: &Path, install: helm::Install, written: bool) -> HelmNext {
     let command = helm::command(&chart.origin, namespace, path, &install);
     HelmNext { values_out: path.display().to_string(), written, command: command.line, note: command.note }
 }

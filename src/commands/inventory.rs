@@ -29,9 +29,11 @@ pub async fn run(
     // Every input's images, each distinct one once (a release shares most with the last).
     let mut images: Vec<Image> = Vec::new();
     for input in &inputs {
-        let pinned = input.pinned(Some(&mapping.registry), true);
+        let include_disabled = global.input.include_disabled;
+        let pinned = input.pinned(Some(&mapping.registry), include_disabled);
         let mapped = map_images(&pinned, &mapping).map_err(|problems| input.invalid(problems))?;
-        for image in mapped {
+        // A component the values disable does not run, and plan does not count it: nor here.
+        for image in mapped.into_iter().filter(|image| include_disabled || image.enabled(&pinned)) {
             if !images
                 .iter()
                 .any(|known| (&known.target, &known.tag, &known.digest) == (&image.target, &image.tag, &image.digest))
@@ -47,5 +49,5 @@ pub async fn run(
     let mut found = Inventory::new(mapping.registry.to_string(), recorded);
     inventory::walk(&store, &mapping.registry, &images, options.concurrency, &mut found).await?;
     report::write(&found, global.output.format, color_enabled(global.output.no_color), out).map_err(io_error)?;
-    Ok(if found.missing.is_empty() { exit::READY } else { exit::NOT_READY })
+    Ok(if found.missing.is_empty() && found.lost.is_empty() { exit::READY } else { exit::NOT_READY })
 }

@@ -52,7 +52,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs, out: &mut dyn Write, err: 
         }
     }
     let diff = super::release_diff::compare(&args, global, &planned, err).await?;
-    let mirror_command = global.mirror_command(planned.input.bundle.as_deref());
+    let mirror_command = global.mirror_command(planned.input.bundle.as_deref(), args.version.chart_version.as_deref());
     let report = PlanReport {
         plan: &planned.plan,
         written: &once_ready,

@@ -8,7 +8,7 @@ use crate::connect::registry_options;
 use crate::error::Error;
 use crate::input::Input;
 use crate::inventory::Inventory;
-use crate::mapping::map_images;
+use crate::mapping::{Mapping, map_images};
 use crate::oci::blobs_under;
 use crate::reference::Digest;
 use crate::registry::HttpRegistry;
@@ -37,7 +37,7 @@ pub async fn compare(
             (path.display().to_string(), old, blobs)
         }
         None => {
-            let (old, blobs) = inventories(&args.have, registry.as_str(), &new)?;
+            let (old, blobs) = inventories(&args.have, &planned.mapping, &new)?;
             let names: Vec<String> = args.have.iter().map(|path| path.display().to_string()).collect();
             (names.join(", "), old, blobs)
         }
@@ -82,17 +82,28 @@ async fn read_side(
 /// Errors (exit 2): a file that is not an inventory, or one of another registry.
 fn inventories(
     paths: &[std::path::PathBuf],
-    registry: &str,
+    mapping: &Mapping,
     new: &BTreeMap<String, Held>,
 ) -> Result<(BTreeMap<String, Held>, BTreeSet<Digest>), Error> {
     let mut old = BTreeMap::new();
     let mut blobs = BTreeSet::new();
     for path in paths {
         let inventory = Inventory::read(path)?;
-        if inventory.registry != registry {
+        let registry = &mapping.registry;
+        if inventory.registry != registry.as_str() {
             return Err(Error::usage(
                 format!("{} lists the registry {}, and the plan is for {registry}", path.display(), inventory.registry),
                 "run inventory with the same --registry and mapping flags as plan",
+            ));
+        }
+        // Another mapping puts the same images in other repositories: every image would read
+        // as added, and every repository the inventory lists as removed.
+        let theirs = Mapping::from_recorded(&inventory.mapping.to_string());
+        if theirs.as_ref() != Some(mapping) {
+            let theirs = theirs.map_or_else(|| inventory.mapping.to_string(), |theirs| theirs.to_string());
+            return Err(Error::usage(
+                format!("{} was made with {theirs}, and the plan maps with {mapping}", path.display()),
+                "give plan the mapping flags the inventory was made with, or make the inventory again with these",
             ));
         }
         for (repository, holdings) in inventory.repositories {

@@ -6,6 +6,7 @@
 //! and the flag that gives it.
 
 use super::Origin;
+use super::SetKind;
 use crate::sanitize::command_line;
 use std::path::Path;
 
@@ -29,6 +30,9 @@ pub struct Install<'a> {
     /// Names of the deployed releases of the chart in the namespace; None when they were not
     /// read (a client dry run calls no API).
     pub deployed: Option<&'a [String]>,
+    /// The `--set`, `--set-string`, `--set-json` lines the values were read with, in Helm's
+    /// order: helm must be given them too, or it renders other values than were checked.
+    pub sets: &'a [(SetKind, String)],
 }
 
 /// The line to run, or why there is none; and a note on what it assumes.
@@ -64,6 +68,7 @@ pub fn command(origin: &Origin, namespace: &str, overlay: &Path, install: &Insta
             ];
             let mut words: Vec<String> = words.into_iter().map(str::to_owned).collect();
             words.extend(["-f".to_owned(), overlay.display().to_string()]);
+            set_lines(install.sets, &mut words, &mut notes);
             return HelmCommand { line: Some(command_line(&words)), note: joined(notes) };
         }
         Origin::Files { chart: path, archive, version, values } => {
@@ -126,7 +131,23 @@ pub fn command(origin: &Origin, namespace: &str, overlay: &Path, install: &Insta
         words.extend(["-f".to_owned(), file.display().to_string()]);
     }
     words.extend(["-f".to_owned(), overlay.display().to_string()]);
+    set_lines(install.sets, &mut words, &mut notes);
     HelmCommand { line: Some(command_line(&words)), note: joined(notes) }
+}
+
+/// The `--set` lines, after the files: helm lets them win over every `-f` file, the overlay
+/// included, so one that sets an image block's field is said to override the overlay's.
+fn set_lines(sets: &[(SetKind, String)], words: &mut Vec<String>, notes: &mut Vec<String>) {
+    for (kind, line) in sets {
+        words.extend([kind.flag().to_owned(), line.clone()]);
+        if line.split(',').any(|part| part.split('=').next().is_some_and(|key| key.contains("image"))) {
+            notes.push(format!(
+                "helm lets {} {line} win over the overlay: an image's registry, repository or digest set there \
+                 is pulled as set, not from the local registry; put it in a values file instead",
+                kind.flag()
+            ));
+        }
+    }
 }
 
 /// The published chart, which the line names where nothing else is known, and the note that it
@@ -161,6 +182,16 @@ mod tests {
             version: Some("26.1.0".into()),
             values: vec![PathBuf::from("hostnames.yaml"), PathBuf::from("my values.yaml")],
         }
+    }
+
+    #[test]
+    fn the_set_lines_the_values_were_read_with_go_to_helm_and_one_on_an_image_is_said_to_win() {
+        let sets =
+            [(SetKind::Typed, "haproxy.enabled=false".to_owned()), (SetKind::String, "a.image.tag=v1".to_owned())];
+        let command = command(&archive(), "ess", Path::new("o.yaml"), &Install { sets: &sets, ..install() });
+        let line = command.line.unwrap();
+        assert!(line.ends_with("-f o.yaml --set haproxy.enabled=false --set-string a.image.tag=v1"), "{line}");
+        assert!(command.note.unwrap().contains("--set-string a.image.tag=v1 win over the overlay"));
     }
 
     #[test]

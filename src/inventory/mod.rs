@@ -26,6 +26,10 @@ pub struct Inventory {
     pub repositories: BTreeMap<String, Holdings>,
     /// Images of the inputs the registry does not hold: `repository:tag` or `repository@digest`.
     pub missing: Vec<String>,
+    /// Blobs a manifest there names that its repository does not hold (`repository@digest`):
+    /// not listed under `blobs`, so a delta made from this inventory carries them.
+    #[serde(default)]
+    pub lost: Vec<String>,
 }
 
 /// What one repository holds, by digest.
@@ -56,6 +60,7 @@ impl Inventory {
             mapping,
             repositories: BTreeMap::new(),
             missing: Vec::new(),
+            lost: Vec::new(),
         }
     }
 

@@ -2,7 +2,9 @@
 //! digest and by its tag), the platform manifests an index lists, the blobs each image manifest
 //! names, and what is attached to the top manifest by the tags cosign and the OCI fallback use
 //! (`sha256-HEX.sig`, `.att`, `.sbom`, and `sha256-HEX`, an index of referrers). Only what is
-//! there is recorded.
+//! there is recorded: every blob a manifest names is asked for (`HEAD`), as a registry whose
+//! storage was restored or cleaned by hand can hold a manifest without its blobs, and a delta
+//! made from an inventory that lists them would leave them behind.
 
 use super::Inventory;
 use crate::error::Error;
@@ -11,7 +13,7 @@ use crate::oci::{ATTACHED_SUFFIXES, Node, attached_tag};
 use crate::reference::{Digest, RegistryHost};
 use crate::registry::{HttpRegistry, LookupError};
 use futures::StreamExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What one image's repository holds of it: the manifests read, the tags that found them, and
 /// the image as the inputs name it when the registry lacks it as pinned.
@@ -20,6 +22,8 @@ struct Found {
     manifests: BTreeMap<Digest, Node>,
     tags: Vec<(Digest, String)>,
     missing: Option<String>,
+    /// Blobs its manifests name that the repository does not hold.
+    lost: BTreeSet<Digest>,
 }
 
 /// Fills `inventory` with what `store` holds of `images`, `concurrency` images at a time.
@@ -38,8 +42,11 @@ pub async fn walk(
             result.map_err(|error| error.stops(registry, "check the registry and the credentials, then run again"))?;
         let repository = image.target.to_string();
         for (digest, node) in &found.manifests {
-            inventory.holds(&repository, digest, node);
+            let mut node = node.clone();
+            node.blobs.retain(|(blob, _)| !found.lost.contains(blob));
+            inventory.holds(&repository, digest, &node);
         }
+        inventory.lost.extend(found.lost.iter().map(|blob| format!("{repository}@{blob}")));
         for (digest, tag) in &found.tags {
             inventory.tag(&repository, digest, tag);
         }
@@ -85,6 +92,13 @@ async fn one(store: &HttpRegistry, image: &Image) -> Result<Found, LookupError> 
         }
         if let Some(digest) = store.read_tree(repo, &tag, &mut found.manifests).await? {
             found.tags.push((digest, tag));
+        }
+    }
+    let named: BTreeSet<&Digest> =
+        found.manifests.values().flat_map(|node| node.blobs.iter().map(|(d, _)| d)).collect();
+    for blob in named {
+        if !store.has_blob(repo, blob).await? {
+            found.lost.insert(blob.clone());
         }
     }
     Ok(found)

@@ -23,6 +23,15 @@ impl Report for Inventory {
         if !self.missing.is_empty() {
             writeln!(out, "Not there ({}): {}", self.missing.len(), self.missing.join(", "))?;
         }
+        if !self.lost.is_empty() {
+            writeln!(
+                out,
+                "Blobs a manifest names that the registry lacks ({}), left out of the inventory so that a delta \
+                 carries them: {}",
+                self.lost.len(),
+                self.lost.join(", ")
+            )?;
+        }
         writeln!(out, "Write it to a file to carry out of the air gap: -o yaml > inventory.yaml")
     }
 }
