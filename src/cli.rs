@@ -317,7 +317,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "have", help_heading = "Release")]
     pub against: Option<PathBuf>,
 
-    /// Compare the release with what `inventory -o json` found in the local registry (repeatable): the images it adds, removes and changes, with the bytes to carry
+    /// Compare the release with what `inventory -o yaml` found in the local registry (repeatable): the images it adds, removes and changes, with the bytes to carry
     #[arg(long, value_name = "INVENTORY", help_heading = "Release")]
     pub have: Vec<PathBuf>,
 

@@ -31,6 +31,8 @@ pub struct Repository {
 pub struct Keep {
     pub digests: BTreeSet<(String, Digest)>,
     pub tags: BTreeSet<(String, String)>,
+    /// Whether the cluster's pods were read (not with `--offline`): what a row says of them.
+    pub pods_read: bool,
 }
 
 /// One unused tag, the manifest it holds, and why.
@@ -69,8 +71,10 @@ pub fn unused(repositories: &BTreeMap<String, Repository>, keep: &Keep) -> Verdi
             }
             let why = if tag.starts_with("sha256-") {
                 "attached (a signature, attestation or referrers index) to a manifest no kept release uses"
-            } else {
+            } else if keep.pods_read {
                 "no kept release pins it and no pod runs it"
+            } else {
+                "no kept release pins it (the pods were not read: --offline)"
             };
             unused.push(Unused {
                 repository: name.clone(),
@@ -180,14 +184,13 @@ mod tests {
             .insert(old.clone(), Node { blobs: vec![(base.clone(), 100), (top_old, 10)], ..Node::default() });
         repository.manifests.insert(new.clone(), Node { blobs: vec![(base, 100), (top_new, 20)], ..Node::default() });
         let repositories = BTreeMap::from([("ess/synapse".to_owned(), repository)]);
-        let keep = Keep { digests: BTreeSet::from([("ess/synapse".to_owned(), new)]), tags: BTreeSet::new() };
+        let keep = Keep { digests: BTreeSet::from([("ess/synapse".to_owned(), new)]), ..Keep::default() };
         let verdict = unused(&repositories, &keep);
         let tags: Vec<&str> = verdict.unused.iter().map(|u| u.tag.as_str()).collect();
         assert_eq!(tags, [format!("sha256-{hex}.sig").as_str(), "v1"]);
         assert_eq!(verdict.freed, 10, "the shared base layer stays");
 
-        let by_tag =
-            Keep { digests: BTreeSet::new(), tags: BTreeSet::from([("ess/synapse".to_owned(), "v1".to_owned())]) };
+        let by_tag = Keep { tags: BTreeSet::from([("ess/synapse".to_owned(), "v1".to_owned())]), ..Keep::default() };
         let verdict = super::unused(&repositories, &by_tag);
         assert_eq!(
             verdict.unused.iter().map(|u| u.tag.as_str()).collect::<Vec<_>>(),
@@ -209,7 +212,7 @@ mod tests {
         repository.manifests.insert(amd.clone(), Node { size: 50, blobs: vec![(layer.clone(), 7)], ..Node::default() });
         repository.manifests.insert(arm.clone(), Node { size: 40, blobs: vec![(layer, 7)], ..Node::default() });
         let repositories = BTreeMap::from([("ess/a".to_owned(), repository)]);
-        let keep = Keep { digests: BTreeSet::new(), tags: BTreeSet::from([("ess/a".to_owned(), "v2".to_owned())]) };
+        let keep = Keep { tags: BTreeSet::from([("ess/a".to_owned(), "v2".to_owned())]), ..Keep::default() };
         let verdict = unused(&repositories, &keep);
         let a = |d: &Digest| ("ess/a".to_owned(), d.clone());
         assert_eq!(verdict.delete, [a(&old), a(&arm)], "the index first; amd64 is listed by v2");

@@ -169,6 +169,11 @@ fn a_folder_bundle_the_disk_cannot_hold_is_refused_before_its_first_blob() {
     let bundle = disk.path().join("bundle");
     let said = refused_for_room(&upstreams, &bundle, &bundle);
     assert!(said.contains("for the blobs still needed in"), "{said}");
+    // An empty folder made for it beforehand is left empty.
+    std::fs::create_dir(&bundle).unwrap();
+    let run = Plugin::new().run(&strs(&upstreams.to_bundle_args(&bundle, &[])));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(&bundle).unwrap().count(), 0, "nothing written into the empty folder");
 }
 
 #[test]

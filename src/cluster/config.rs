@@ -211,7 +211,7 @@ fn config_error(message: String) -> Error {
     Error::ClusterConfig {
         message,
         hint:
-            "point at the cluster with --kubeconfig and --context (as for kubectl); `plan --offline` needs no cluster"
+            "point at the cluster with --kubeconfig and --context (as for kubectl); plan and prune with --offline need no cluster"
                 .into(),
     }
 }

@@ -84,7 +84,10 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
             (Sink::Bundle { layout, named: Mutex::new(vec![]) }, None)
         }
         Some(path) => {
-            made = Some(bundle::Output::staging_of(path)).filter(|staging| !staging.exists());
+            // Where nothing was, or an empty folder: what a refusal before the first blob puts back.
+            let staging = bundle::Output::staging_of(path);
+            let empty = staging.read_dir().map(|mut entries| entries.next().is_none()).unwrap_or(false);
+            made = (!staging.exists() || empty).then_some((staging, empty));
             let (output, layout) = open_output(path, err).await?;
             (Sink::Bundle { layout, named: Mutex::new(vec![]) }, Some(output))
         }
@@ -112,8 +115,11 @@ pub async fn run(args: MirrorArgs, global: &GlobalArgs, out: &mut dyn Write, err
         if let (Some(output), Sink::Bundle { layout, .. }) = (&bundle_out, &sink)
             && let Err(refused) = bundle::space::check_room(&space_needed(output, layout, &surveyed))
         {
-            if let Some(made) = &made {
+            if let Some((made, empty)) = &made {
                 let _ = std::fs::remove_dir_all(made);
+                if *empty {
+                    let _ = std::fs::create_dir(made);
+                }
             }
             return Err(refused);
         }

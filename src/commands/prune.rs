@@ -44,6 +44,7 @@ pub async fn run(args: PruneArgs, global: &GlobalArgs, out: &mut dyn Write, err:
     let mut notes = Vec::new();
     match cluster {
         Some(cluster) => {
+            keep.pods_read = true;
             let cluster = connect_cluster(cluster).await?;
             let pods = match cluster.list_all_pods().await {
                 Ok(pods) => pods,

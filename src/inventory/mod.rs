@@ -91,7 +91,7 @@ impl Inventory {
         let refused = |why: String| {
             crate::error::Error::usage(
                 format!("{}: {why}", path.display()),
-                "give the document `kubectl essregistry inventory -o json` wrote inside the air gap",
+                "give the document `kubectl essregistry inventory -o yaml` (or -o json) wrote inside the air gap",
             )
         };
         let bytes = std::fs::read(path).map_err(|e| refused(format!("cannot read it: {e}")))?;
