@@ -102,6 +102,13 @@ fn a_chart_published_as_an_oci_artifact_is_read_carried_across_and_installed_fro
     let planned = run(&planned);
     assert_eq!(planned.code, 0, "ready: {}\n{}", planned.stdout, planned.stderr);
     assert_eq!(planned.json()["chart"]["version"], "26.1.0");
+    assert_eq!(planned.json()["summary"]["images"], images.len() - 1, "component4 disabled as carried");
+    // A --set of this run goes over the bundle's own lines.
+    let mut more = owned(&["plan", "-f", bundle.to_str().unwrap(), "--registry", &host, "--path-prefix", "ess"]);
+    more.extend(owned(&["--set", "component3.enabled=false", "--registry-plain-http", "--offline", "-o", "json"]));
+    let more = run(&more);
+    assert_eq!(more.code, 0, "{}", more.stderr);
+    assert_eq!(more.json()["summary"]["images"], images.len() - 2, "component3 disabled too");
 
     // apply reads the chart from the local registry and prints the command that installs it.
     let local_chart = format!("oci://{host}/ess/{CHART_REPO}");

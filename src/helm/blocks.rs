@@ -130,7 +130,8 @@ impl Walk<'_> {
             other => {
                 let hint = match other {
                     Value::Number(number) => format!(
-                        ": quote it (\"{number}\"), or the chart renders the number, which may not be the text written"
+                        ": quote it (\"{number}\") in a values file, or give it with --set-string; else the chart renders the \
+                         number, which may not be the text written"
                     ),
                     _ => String::new(),
                 };
@@ -245,7 +246,7 @@ hookshot:
         assert_eq!(problems.len(), 3, "{problems:#?}");
         assert_eq!(
             problems[0],
-            "matrixTools.image: tag is a number, not a string: quote it (\"1.1\"), or the chart renders the number, which may not be the text written (set in yours.yaml)"
+            "matrixTools.image: tag is a number, not a string: quote it (\"1.1\") in a values file, or give it with --set-string; else the chart renders the number, which may not be the text written (set in yours.yaml)"
         );
         assert_eq!(
             problems[1],

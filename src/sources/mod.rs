@@ -134,17 +134,20 @@ async fn bundled_chart(request: &Request<'_>, given: &Path, layout: &Layout) -> 
     };
     let record = crate::bundle::chart_record::read(layout.root()).map_err(damaged)?;
     let record = record.ok_or_else(|| damaged("it was not made from an OCI chart".into()))?;
-    let of = |kind: crate::helm::SetKind| -> Vec<String> {
-        record.sets.iter().filter(|(k, _)| *k == kind).map(|(_, line)| line.clone()).collect()
+    // The lines the bundle was made with, then this run's: later lines win, as in helm.
+    let typed = request.args;
+    let of = |kind: crate::helm::SetKind, more: &[String]| -> Vec<String> {
+        let recorded = record.sets.iter().filter(|(k, _)| *k == kind).map(|(_, line)| line.clone());
+        recorded.chain(more.iter().cloned()).collect()
     };
     let args = InputArgs {
         digests: None,
         chart: Some(record.chart.clone().into()),
         values: record.values.clone(),
-        set: of(crate::helm::SetKind::Typed),
-        set_string: of(crate::helm::SetKind::String),
-        set_json: of(crate::helm::SetKind::Json),
-        ..request.args.clone()
+        set: of(crate::helm::SetKind::Typed, &typed.set),
+        set_string: of(crate::helm::SetKind::String, &typed.set_string),
+        set_json: of(crate::helm::SetKind::Json, &typed.set_json),
+        ..typed.clone()
     };
     let inner = Request { args: &args, bundle: Some((given, layout)), version: None, ..*request };
     let (mut chart, mut notes) = chart_oci::read(&record.chart, &inner).await?;
@@ -160,7 +163,8 @@ async fn bundled_chart(request: &Request<'_>, given: &Path, layout: &Layout) -> 
 }
 
 pub fn check(args: &InputArgs) -> Result<(), Error> {
-    if !args.sets().is_empty() && !args.is_chart() {
+    let chart_bundle = || args.digests.as_deref().is_some_and(crate::bundle::holds_chart);
+    if !args.sets().is_empty() && !args.is_chart() && !chart_bundle() {
         return Err(Error::usage(
             "--set, --set-string and --set-json set a chart's values, and the input is an images_digests",
             "pass the chart with --chart (or the deployed release with --release), as helm takes --set",
