@@ -10,7 +10,7 @@ mod support;
 use essregistry_testbed::bundles;
 use essregistry_testbed::images::{Family, FamilySpec, sha256};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
-use essregistry_testbed::upstream::{self, Entry, Publish, Upstreams};
+use essregistry_testbed::upstream::{self, Entry, Publish, Upstreams, distinct};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -87,16 +87,6 @@ impl Releases {
         args.extend(extra.iter().map(|a| (*a).to_owned()));
         Plugin::new().run(&strs(&args))
     }
-}
-
-fn distinct(entries: &[Entry]) -> Vec<&Entry> {
-    let mut images: Vec<&Entry> = Vec::new();
-    for entry in entries {
-        if !images.iter().any(|seen| seen.reference() == entry.reference()) {
-            images.push(entry);
-        }
-    }
-    images
 }
 
 /// Every blob (config and layers, of every platform) the images need, digest -> size, read

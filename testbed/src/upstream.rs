@@ -289,6 +289,17 @@ fn strings(args: &[&str]) -> Vec<String> {
 
 /// images_digests.yml as the ESS installer ships it: components in the order first listed, each
 /// with its sub-components.
+/// Each image of `entries` once (several entries may pin the same one), in their order.
+pub fn distinct(entries: &[Entry]) -> Vec<&Entry> {
+    let mut images: Vec<&Entry> = Vec::new();
+    for entry in entries {
+        if !images.iter().any(|seen| seen.reference() == entry.reference()) {
+            images.push(entry);
+        }
+    }
+    images
+}
+
 pub fn images_digests(entries: &[Entry]) -> String {
     let mut yaml = String::from("# images_digests.yml as the ESS installer ships it\nimages_digests:\n");
     let mut components: Vec<&str> = Vec::new();

@@ -12,7 +12,7 @@
 use essregistry_testbed::bundles;
 use essregistry_testbed::images::{Family, FamilySpec, Member};
 use essregistry_testbed::registry::{Registry, RegistryConfig};
-use essregistry_testbed::upstream::{self, Entry, HOSTS, Publish, Upstreams};
+use essregistry_testbed::upstream::{self, HOSTS, Publish, Upstreams, distinct};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -178,16 +178,6 @@ fn to_bundle(upstreams: &Upstreams, digests: &Path, bundle: &Path, extra: &[&str
     args.extend(upstreams.source_mirror_args());
     args.extend(strings(extra));
     args
-}
-
-fn distinct(entries: &[Entry]) -> Vec<&Entry> {
-    let mut images: Vec<&Entry> = Vec::new();
-    for entry in entries {
-        if !images.iter().any(|seen| seen.reference() == entry.reference()) {
-            images.push(entry);
-        }
-    }
-    images
 }
 
 /// One plugin run: its wall time and stdout. Panics when it fails.
